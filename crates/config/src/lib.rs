@@ -1,0 +1,334 @@
+//! Haven's one typed configuration.
+//!
+//! Built in three layers: the embedded defaults (SQLite under `./data/`, no other service), then an
+//! optional TOML file, then `HAVEN_*` environment variables where `__` nests
+//! (`HAVEN_DATABASE__URL`, `HAVEN_SERVER__PORT`). It is validated once at start: a bad value
+//! stops the process with one line naming the key. Secrets are [`SecretString`] and never printed.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// A configuration that could not be read or does not make sense; the message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("configuration: {0}")]
+    Parse(String),
+    #[error("configuration key `{key}`: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+/// Where Haven runs: development allows the demo sign-in and plain-HTTP cookies; production never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub queue: QueueSettings,
+    pub email: EmailSettings,
+    pub log: LogSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    /// 0 asks the operating system for a free port (the tests do).
+    pub port: u16,
+    /// The address people use to reach Haven; links in emails start with it.
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://data/haven.db` (the embedded default) or `postgres://user@host/db`.
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSettings {
+    /// The job queue. On SQLite it must be a file of its own: the queue library switches its
+    /// connections to `synchronous = OFF`, which must never reach the records database.
+    pub url: SecretString,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// Where the embedded default writes each email as an `.eml` file.
+    pub outbox_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `haven=debug,sea_orm=warn`; `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The development sign-in page that lists the demo people. Refused in production.
+    pub dev_login: bool,
+}
+
+const DEFAULTS: &str = r#"
+environment = "development"
+
+[server]
+host = "127.0.0.1"
+port = 8080
+public_url = "http://127.0.0.1:8080"
+
+[database]
+url = "sqlite://data/haven.db"
+max_connections = 8
+
+[queue]
+url = "sqlite://data/queue.db"
+
+[email]
+outbox_dir = "data/outbox"
+
+[log]
+format = "human"
+filter = "info"
+
+[auth]
+dev_login = false
+"#;
+
+/// The variables read as configuration: `HAVEN_ENVIRONMENT` and every nested `HAVEN_A__B`.
+/// Others that share the prefix (`HAVEN_CONFIG`, `HAVEN_TEST_POSTGRES_URL`) are not settings.
+fn settings_from_env(vars: impl IntoIterator<Item = (String, String)>) -> HashMap<String, String> {
+    vars.into_iter()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix("HAVEN_")?;
+            (key == "ENVIRONMENT" || key.contains("__"))
+                .then(|| (key.to_ascii_lowercase().replace("__", "."), value))
+        })
+        .collect()
+}
+
+impl Settings {
+    /// Reads the defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given (tests pass their own).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULTS,
+            config::FileFormat::Toml,
+        ));
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+            builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
+        }
+        for (key, value) in settings_from_env(env) {
+            builder = builder
+                .set_override(key, value)
+                .map_err(|e| ConfigError::Parse(e.to_string()))?;
+        }
+        let settings: Settings = builder
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigError::Parse(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        database_kind(self.database.url.expose_secret()).ok_or(ConfigError::Invalid {
+            key: "database.url",
+            reason: "must start with sqlite:// or postgres://".into(),
+        })?;
+        database_kind(self.queue.url.expose_secret()).ok_or(ConfigError::Invalid {
+            key: "queue.url",
+            reason: "must start with sqlite:// or postgres://".into(),
+        })?;
+        if self.database.url.expose_secret().starts_with("sqlite")
+            && self.database.url.expose_secret() == self.queue.url.expose_secret()
+        {
+            return Err(ConfigError::Invalid {
+                key: "queue.url",
+                reason: "on SQLite the queue needs its own file, not the records database".into(),
+            });
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                key: "database.max_connections",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if !(self.server.public_url.starts_with("http://")
+            || self.server.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "server.public_url",
+                reason: "must be an http:// or https:// address".into(),
+            });
+        }
+        if self.environment == Environment::Production && self.auth.dev_login {
+            return Err(ConfigError::Invalid {
+                key: "auth.dev_login",
+                reason: "the development sign-in is never allowed in production".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Which database engine a connection URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The engine a URL names, or `None` for an address Haven cannot use.
+pub fn database_kind(url: &str) -> Option<DatabaseKind> {
+    if url.starts_with("sqlite:") {
+        Some(DatabaseKind::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(DatabaseKind::Postgres)
+    } else {
+        None
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn no_configuration_gives_the_embedded_sqlite_default() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.database.url.expose_secret(), "sqlite://data/haven.db");
+        assert_eq!(s.queue.url.expose_secret(), "sqlite://data/queue.db");
+        assert_eq!(s.server.port, 8080);
+        assert!(!s.auth.dev_login);
+    }
+
+    #[test]
+    fn environment_variables_override_nested_keys() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("HAVEN_SERVER__PORT", "9090"),
+                ("HAVEN_LOG__FORMAT", "json"),
+                ("HAVEN_TEST_POSTGRES_URL", "postgres://ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.port, 9090);
+        assert_eq!(s.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = Settings::load_from(None, env(&[("HAVEN_SERVER__PORT", "eighty")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.port"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_file_is_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("haven-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("haven.toml");
+        std::fs::write(&path, "[server]\nprot = 80\n").unwrap();
+        let err = Settings::load_from(Some(&path), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("prot"), "{err}");
+    }
+
+    #[test]
+    fn dev_login_is_refused_in_production() {
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("HAVEN_ENVIRONMENT", "production"),
+                ("HAVEN_AUTH__DEV_LOGIN", "true"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("auth.dev_login"), "{err}");
+    }
+
+    #[test]
+    fn the_queue_may_not_share_the_records_sqlite_file() {
+        let err = Settings::load_from(
+            None,
+            env(&[("HAVEN_QUEUE__URL", "sqlite://data/haven.db")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("queue.url"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let s = Settings::load_from(
+            None,
+            env(&[("HAVEN_DATABASE__URL", "postgres://haven:hunter2@db/haven")]),
+        )
+        .unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

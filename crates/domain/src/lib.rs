@@ -1,0 +1,28 @@
+//! Haven's rules, with no I/O and no clock: every function that depends on the date takes it.
+
+pub mod cadence;
+pub mod calendar;
+pub mod compliance;
+mod error;
+pub mod policy;
+pub mod role;
+pub mod signature;
+pub mod values;
+pub mod working_days;
+
+pub use cadence::{
+    Cadence, Minimum, PlannedSession, SupervisionPlan, Weeks, minimum_due_date, planned_dates,
+};
+pub use calendar::{
+    BankHoliday, HalfTerm, Season, Term, TermCalendar, bank_holidays, easter_sunday,
+    is_bank_holiday,
+};
+pub use compliance::{
+    ComplianceLevel, ComplianceStatus, Flag, Reason, SuperviseeFacts, compliance_status,
+};
+pub use error::DomainError;
+pub use policy::{PolicyOverride, PolicySettings, Recipient, ReminderKind, ReminderRule};
+pub use signature::{ContentHash, canonical_json, content_hash};
+pub use role::{Role, ScopeKind};
+pub use values::{CaseReference, Initials, MaxCases, SessionLength};
+pub use working_days::{add_working_days, is_working_day, working_days_between};

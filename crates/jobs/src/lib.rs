@@ -1,0 +1,68 @@
+//! The queue contracts between Haven's services: job payloads, queue names, idempotency keys,
+//! and [`QueueStore`], the apalis storage (SQLite or PostgreSQL) that carries them.
+//!
+//! The scheduler and the notifier meet only here: neither depends on the other.
+
+mod clock;
+mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use store::{
+    BackoffPolicy, JobsError, POLL_INTERVAL, PostgresWorkerBackend, QueueStore,
+    SqliteWorkerBackend, postgres_worker, retry_with_backoff, sqlite_worker,
+};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use uuid::Uuid;
+
+/// Queue of [`DailyScan`] jobs, consumed by the scheduler.
+pub const SCAN_QUEUE: &str = "haven.scan";
+/// Queue of [`Notify`] jobs, consumed by the notifier.
+pub const NOTIFY_QUEUE: &str = "haven.notify";
+
+/// A payload that travels on one named queue.
+///
+/// The queue name is part of the contract: apalis would otherwise default it to `"default"`
+/// (with a config) or to the Rust type name (without), and a renamed type would strand its jobs.
+pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static {
+    /// The apalis queue (`job_type`) this payload is pushed to and polled from.
+    const QUEUE: &'static str;
+}
+
+/// Decide what is due as of one calendar day (Europe/London) and enqueue the notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyScan {
+    /// The day the scan is for; the scan sees what happened before it.
+    pub as_of: NaiveDate,
+}
+
+impl DailyScan {
+    /// `scan:<YYYY-MM-DD>`: one scan per day however many schedulers (or restarts) push it.
+    #[must_use]
+    pub fn key(&self) -> String {
+        format!("scan:{}", self.as_of)
+    }
+}
+
+impl Job for DailyScan {
+    const QUEUE: &'static str = SCAN_QUEUE;
+}
+
+/// Deliver one outbox row.
+///
+/// Pushed without an idempotency key: the outbox row records delivery, so a second job for
+/// the same row finds it sent; a queue key would instead forbid re-enqueueing the row after an
+/// SMTP outage outlasts its attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notify {
+    /// The outbox row to render and send.
+    pub outbox_id: Uuid,
+}
+
+impl Job for Notify {
+    const QUEUE: &'static str = NOTIFY_QUEUE;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,30 @@
+use sea_orm::DbErr;
+
+/// Everything the store can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist, or exists outside the caller's scope: the two are never told apart.
+    #[error("not found")]
+    NotFound,
+    /// The row was changed by someone else since it was read.
+    #[error("{entity} {id} was changed since it was read")]
+    Conflict { entity: &'static str, id: uuid::Uuid },
+    /// A write that would cross the caller's tenant or academy wall.
+    #[error("{entity}: outside the caller's scope")]
+    OutOfScope { entity: String },
+    #[error("the database cannot be reached at {url}: {source}")]
+    Unreachable { url: String, source: DbErr },
+    #[error("the audit log of trust {trust_id} is broken at entry {seq}: {reason}")]
+    AuditBroken {
+        trust_id: uuid::Uuid,
+        seq: i64,
+        reason: String,
+    },
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error("cannot digest {entity} for the audit log: {source}")]
+    Digest {
+        entity: String,
+        source: haven_domain::DomainError,
+    },
+}

@@ -1,0 +1,20 @@
+//! Tenant-scoped data access.
+//!
+//! Nothing here reads or writes a tenant table without a [`Scope`]: the scope filters every query
+//! to its trust and to the academies its holder may see, so an id outside the scope behaves
+//! exactly like an id that does not exist. Every write, and every read of record content, appends
+//! to the trust's hash-chained audit log in the same transaction.
+
+pub mod audit;
+mod db;
+mod error;
+pub mod scope;
+mod tenant;
+pub mod trust;
+mod tx;
+
+pub use db::Db;
+pub use error::StoreError;
+pub use scope::{AcademyVisibility, Actor, Origin, Scope, SystemActor};
+pub use tenant::TenantTable;
+pub use tx::{ReadTx, WriteTx};

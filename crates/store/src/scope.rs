@@ -1,0 +1,208 @@
+//! Who is asking, from where, and which of the trust's rows they may see.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use haven_domain::role::{Role, ScopeKind};
+use haven_entity as e;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{Db, StoreError};
+
+/// Who acts: a person, or one of Haven's own processes (never a bypass: it still has a trust).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Person { id: Uuid, name: String },
+    System(SystemActor),
+}
+
+/// Haven's own processes, named so the audit log says which one acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemActor {
+    Seed,
+    Cli,
+    Scheduler,
+    Notifier,
+}
+
+/// Where a request came from, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Http { ip: String },
+    Cli,
+    Worker,
+}
+
+/// The academies of the trust a scope may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcademyVisibility {
+    Trust,
+    Academies(BTreeSet<Uuid>),
+}
+
+/// One role a person holds on the scope's date, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldRole {
+    pub role: Role,
+    pub scope: ScopeKind,
+    pub region_id: Option<Uuid>,
+    pub academy_id: Option<Uuid>,
+}
+
+/// A request turned into what it may touch: built once at the edge, passed to every store call.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    trust_id: Uuid,
+    actor: Actor,
+    origin: Origin,
+    roles: Vec<HeldRole>,
+    academies: AcademyVisibility,
+}
+
+impl Scope {
+    /// One of Haven's own processes, acting across the whole of one trust.
+    pub fn system(trust_id: Uuid, actor: SystemActor, origin: Origin) -> Self {
+        Self {
+            trust_id,
+            actor: Actor::System(actor),
+            origin,
+            roles: Vec::new(),
+            academies: AcademyVisibility::Trust,
+        }
+    }
+
+    /// A person of `trust_id`, with the roles they hold on `on`. A person who is not in the
+    /// trust, or is no longer active, is [`StoreError::NotFound`].
+    pub async fn for_person(
+        db: &Db,
+        trust_id: Uuid,
+        person_id: Uuid,
+        origin: Origin,
+        on: NaiveDate,
+    ) -> Result<Self, StoreError> {
+        let person = e::person::Entity::find_by_id(person_id)
+            .filter(e::person::Column::TrustId.eq(trust_id))
+            .filter(e::person::Column::Active.eq(true))
+            .one(db.conn())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let assignments = e::role_assignment::Entity::find()
+            .filter(e::role_assignment::Column::TrustId.eq(trust_id))
+            .filter(e::role_assignment::Column::PersonId.eq(person_id))
+            .filter(e::role_assignment::Column::StartsOn.lte(on))
+            .all(db.conn())
+            .await?;
+        let mut roles = Vec::new();
+        for a in assignments {
+            if a.ends_on.is_some_and(|end| end < on) {
+                continue;
+            }
+            let (Ok(role), Ok(scope)) = (Role::parse(&a.role), ScopeKind::parse(&a.scope_kind))
+            else {
+                tracing::warn!(assignment = %a.id, "role assignment with an unknown role or scope ignored");
+                continue;
+            };
+            roles.push(HeldRole {
+                role,
+                scope,
+                region_id: a.region_id,
+                academy_id: a.academy_id,
+            });
+        }
+        let academies = visible_academies(db, trust_id, &roles).await?;
+        Ok(Self {
+            trust_id,
+            actor: Actor::Person {
+                id: person.id,
+                name: person.display_name,
+            },
+            origin,
+            roles,
+            academies,
+        })
+    }
+
+    pub fn trust_id(&self) -> Uuid {
+        self.trust_id
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    pub fn roles(&self) -> &[HeldRole] {
+        &self.roles
+    }
+
+    pub fn academies(&self) -> &AcademyVisibility {
+        &self.academies
+    }
+
+    /// Whether rows of `academy_id` are inside this scope.
+    pub fn sees_academy(&self, academy_id: Uuid) -> bool {
+        match &self.academies {
+            AcademyVisibility::Trust => true,
+            AcademyVisibility::Academies(set) => set.contains(&academy_id),
+        }
+    }
+
+    /// The person acting, if a person is.
+    pub fn person_id(&self) -> Option<Uuid> {
+        match &self.actor {
+            Actor::Person { id, .. } => Some(*id),
+            Actor::System(_) => None,
+        }
+    }
+}
+
+/// A trust-wide role sees every academy; a regional one the region's; an academy one its own.
+async fn visible_academies(
+    db: &Db,
+    trust_id: Uuid,
+    roles: &[HeldRole],
+) -> Result<AcademyVisibility, StoreError> {
+    if roles.iter().any(|r| r.scope == ScopeKind::Trust) {
+        return Ok(AcademyVisibility::Trust);
+    }
+    let mut visible: BTreeSet<Uuid> = roles.iter().filter_map(|r| r.academy_id).collect();
+    let regions: Vec<Uuid> = roles
+        .iter()
+        .filter(|r| r.scope == ScopeKind::Region)
+        .filter_map(|r| r.region_id)
+        .collect();
+    if !regions.is_empty() {
+        let in_regions = e::academy::Entity::find()
+            .filter(e::academy::Column::TrustId.eq(trust_id))
+            .filter(e::academy::Column::RegionId.is_in(regions))
+            .all(db.conn())
+            .await?;
+        visible.extend(in_regions.into_iter().map(|a| a.id));
+    }
+    Ok(AcademyVisibility::Academies(visible))
+}
+
+impl SystemActor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SystemActor::Seed => "seed",
+            SystemActor::Cli => "cli",
+            SystemActor::Scheduler => "scheduler",
+            SystemActor::Notifier => "notifier",
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Http { ip } => write!(f, "http:{ip}"),
+            Origin::Cli => f.write_str("cli"),
+            Origin::Worker => f.write_str("worker"),
+        }
+    }
+}

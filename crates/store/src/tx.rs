@@ -1,0 +1,226 @@
+//! Transactions bound to a scope: the only way this crate touches tenant tables.
+
+use chrono::{DateTime, Utc};
+use haven_entity as e;
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend,
+    DatabaseTransaction, EntityName, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter,
+    QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry, ChainHead};
+use crate::scope::Scope;
+use crate::tenant::{TenantTable, scoped};
+use crate::{Db, StoreError};
+
+/// On PostgreSQL, names the transaction's trust for row-level security. Transaction-local
+/// (`true`), so a pooled connection never carries one trust's setting into another's work.
+async fn set_trust(txn: &DatabaseTransaction, trust_id: Uuid) -> Result<(), StoreError> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT set_config('app.trust_id', $1, true)",
+            [trust_id.to_string().into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// A read-only view of the scope's rows.
+pub struct ReadTx<'s> {
+    txn: DatabaseTransaction,
+    scope: &'s Scope,
+}
+
+/// A unit of work in the scope's trust: its changes and their audit entries commit together.
+pub struct WriteTx<'s> {
+    txn: DatabaseTransaction,
+    scope: &'s Scope,
+    now: DateTime<Utc>,
+    head: ChainHead,
+    appended: bool,
+}
+
+impl Db {
+    /// Starts reading what `scope` may see.
+    pub async fn read<'s>(&self, scope: &'s Scope) -> Result<ReadTx<'s>, StoreError> {
+        let txn = self.conn().begin().await?;
+        set_trust(&txn, scope.trust_id()).await?;
+        Ok(ReadTx { txn, scope })
+    }
+
+    /// Starts a write in `scope`'s trust at `now`. It waits for the trust's other writers: the
+    /// audit chain's head is locked (on SQLite the transaction starts IMMEDIATE, taking the
+    /// database's write lock before it reads, so it can never fail half-way to upgrade it).
+    pub async fn write<'s>(
+        &self,
+        scope: &'s Scope,
+        now: DateTime<Utc>,
+    ) -> Result<WriteTx<'s>, StoreError> {
+        let txn = self
+            .conn()
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?;
+        set_trust(&txn, scope.trust_id()).await?;
+        let head = e::audit_chain_head::Entity::find_by_id(scope.trust_id())
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(WriteTx {
+            txn,
+            scope,
+            now,
+            head: ChainHead {
+                seq: head.seq,
+                hash: head.hash,
+            },
+            appended: false,
+        })
+    }
+}
+
+/// Reads shared by read and write transactions.
+macro_rules! scoped_reads {
+    ($tx:ty) => {
+        impl<'s> $tx {
+            pub fn scope(&self) -> &Scope {
+                self.scope
+            }
+
+            /// The row with this id, if the scope may see it.
+            pub async fn find<E: TenantTable>(&self, id: Uuid) -> Result<E::Model, StoreError> {
+                scoped::<E>(self.scope)
+                    .filter(E::id_column().eq(id))
+                    .one(&self.txn)
+                    .await?
+                    .ok_or(StoreError::NotFound)
+            }
+
+            /// Every row of `E` the scope may see.
+            pub async fn list<E: TenantTable>(&self) -> Result<Vec<E::Model>, StoreError> {
+                Ok(scoped::<E>(self.scope).all(&self.txn).await?)
+            }
+
+            /// The rows of `E` the scope may see that also match `condition`.
+            pub async fn list_where<E, F>(&self, condition: F) -> Result<Vec<E::Model>, StoreError>
+            where
+                E: TenantTable,
+                F: sea_orm::sea_query::IntoCondition,
+            {
+                Ok(scoped::<E>(self.scope)
+                    .filter(condition)
+                    .all(&self.txn)
+                    .await?)
+            }
+        }
+    };
+}
+
+scoped_reads!(ReadTx<'s>);
+scoped_reads!(WriteTx<'s>);
+
+impl ReadTx<'_> {
+    /// Ends the read.
+    pub async fn finish(self) -> Result<(), StoreError> {
+        Ok(self.txn.commit().await?)
+    }
+}
+
+/// The trust and academy an active model would be written to.
+fn placement<A>(model: &A) -> (Option<Value>, Option<Value>)
+where
+    A: ActiveModelTrait,
+    A::Entity: TenantTable,
+{
+    let trust = model
+        .get(<A::Entity as TenantTable>::trust_column())
+        .into_value();
+    let academy = <A::Entity as TenantTable>::academy_column()
+        .and_then(|column| model.get(column).into_value());
+    (trust, academy)
+}
+
+fn digest<M: Serialize>(entity: &str, model: &M) -> Result<String, StoreError> {
+    haven_domain::signature::content_hash(model)
+        .map(|hash| hash.to_string())
+        .map_err(|source| StoreError::Digest {
+            entity: entity.to_owned(),
+            source,
+        })
+}
+
+impl WriteTx<'_> {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn check_placement<A>(&self, model: &A) -> Result<(), StoreError>
+    where
+        A: ActiveModelTrait,
+        A::Entity: TenantTable,
+    {
+        let table = <A::Entity as Default>::default().table_name().to_owned();
+        let (trust, academy) = placement(model);
+        if trust != Some(self.scope.trust_id().into()) {
+            return Err(StoreError::OutOfScope { entity: table });
+        }
+        if let Some(academy) = academy {
+            let visible = match academy {
+                Value::Uuid(Some(id)) => self.scope.sees_academy(id),
+                _ => false,
+            };
+            if !visible {
+                return Err(StoreError::OutOfScope { entity: table });
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts a row of the scope's trust (and of an academy the scope sees), with its audit
+    /// entry. The entry holds a digest of the row, never its content.
+    pub async fn insert<A>(&mut self, model: A) -> Result<<A::Entity as EntityTrait>::Model, StoreError>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        A::Entity: TenantTable,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Serialize,
+    {
+        self.check_placement(&model)?;
+        let table = <A::Entity as Default>::default().table_name().to_owned();
+        let row = model.insert(&self.txn).await?;
+        let id = uuid_of(&row.get(<A::Entity as TenantTable>::id_column()));
+        let entry = AuditEntry::new("create", &table, id)
+            .with_detail(json!({ "digest": digest(&table, &row)? }));
+        self.audit(entry).await?;
+        Ok(row)
+    }
+
+    /// Appends an entry to the trust's audit log in this transaction.
+    pub async fn audit(&mut self, entry: AuditEntry) -> Result<(), StoreError> {
+        self.head = audit::append(&self.txn, self.scope, &self.head, entry, self.now).await?;
+        self.appended = true;
+        Ok(())
+    }
+
+    /// Commits the changes and their audit entries together.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        if self.appended {
+            audit::store_head(&self.txn, self.scope.trust_id(), &self.head).await?;
+        }
+        Ok(self.txn.commit().await?)
+    }
+}
+
+fn uuid_of(value: &Value) -> Option<Uuid> {
+    match value {
+        Value::Uuid(Some(id)) => Some(*id),
+        _ => None,
+    }
+}

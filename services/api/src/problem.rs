@@ -1,0 +1,89 @@
+//! The one place where errors become HTTP answers: RFC 9457 problem documents
+//! (`application/problem+json`). The cause goes to the log, never to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// One invalid field and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+/// Every error an API handler can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("the request is not valid")]
+    Validation(Vec<FieldProblem>),
+    #[error("the record changed since it was read")]
+    Conflict,
+    #[error("not ready: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::NotFound => "not-found",
+            ApiError::Validation(_) => "validation",
+            ApiError::Conflict => "conflict",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ProblemDocument<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    #[serde(skip_serializing_if = "<[FieldProblem]>::is_empty")]
+    errors: &'a [FieldProblem],
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let title = match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = ?cause, "request failed");
+                "something went wrong; it has been logged".to_string()
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(%cause, "not ready");
+                "not ready".to_string()
+            }
+            other => other.to_string(),
+        };
+        let fields: &[FieldProblem] = match self {
+            ApiError::Validation(fields) => fields,
+            _ => &[],
+        };
+        HttpResponse::build(status)
+            .content_type("application/problem+json")
+            .json(ProblemDocument {
+                kind: format!("/problems/{}", self.slug()),
+                title,
+                status: status.as_u16(),
+                errors: fields,
+            })
+    }
+}

@@ -1,0 +1,74 @@
+//! Building and running the HTTP server: bind first (port 0 allowed), report the port, then run.
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use haven_store::Db;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::health;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: Db,
+}
+
+/// A bound, not yet running, API server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+impl Application {
+    /// Binds `host:port` (0 picks a free port) and prepares the server.
+    pub fn build(host: &str, port: u16, state: ApiState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((host, port))
+            .with_context(|| format!("cannot listen on {host}:{port}"))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(|req, srv| {
+                    let id = req.extensions().get::<RequestId>().copied();
+                    let response = srv.call(req);
+                    async move {
+                        let mut response = response.await?;
+                        if let Some(value) =
+                            id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
+                        {
+                            response.headers_mut().insert(REQUEST_ID, value);
+                        }
+                        Ok(response)
+                    }
+                })
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(health::configure)
+        })
+        .disable_signals()
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped through [`Application::handle`].
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

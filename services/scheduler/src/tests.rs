@@ -1,0 +1,127 @@
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use haven_jobs::{DailyScan, FixedClock, QueueStore, SCAN_QUEUE};
+
+use sea_orm::ConnectionTrait as _;
+
+use super::*;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn at(rfc3339: &str) -> DateTime<Utc> {
+    rfc3339.parse().unwrap()
+}
+
+#[test]
+fn start_up_scan_is_the_latest_seven_o_clock() {
+    // Winter: London is UTC.
+    assert_eq!(
+        last_due_scan(at("2026-11-23T06:59:59Z")),
+        date(2026, 11, 22)
+    );
+    assert_eq!(
+        last_due_scan(at("2026-11-23T07:00:00Z")),
+        date(2026, 11, 23)
+    );
+    // Summer: 06:30 UTC is 07:30 BST, after the tick.
+    assert_eq!(last_due_scan(at("2026-07-01T06:30:00Z")), date(2026, 7, 1));
+    assert_eq!(last_due_scan(at("2026-07-01T05:30:00Z")), date(2026, 6, 30));
+}
+
+#[test]
+fn tick_falls_on_its_london_day() {
+    let bst_tick = at("2026-07-01T06:00:00Z").timestamp() as u64;
+    assert_eq!(tick_date(bst_tick), Some(date(2026, 7, 1)));
+    // Next tick of the schedule after a summer evening is 07:00 BST the next day.
+    let schedule = cron::Schedule::from_str(DAILY_SCAN_CRON).unwrap();
+    let next = schedule
+        .after(&at("2026-07-01T20:00:00Z").with_timezone(&London))
+        .next()
+        .unwrap();
+    assert_eq!(next.with_timezone(&Utc), at("2026-07-02T06:00:00Z"));
+}
+
+#[tokio::test]
+async fn run_once_reports_the_day() {
+    let db = haven_store::Db::connect("sqlite::memory:", 1).await.unwrap();
+    let report = run_once(&db, date(2026, 11, 20)).await.unwrap();
+    assert_eq!(
+        report,
+        ScanReport {
+            as_of: date(2026, 11, 20),
+            notifications: 0
+        }
+    );
+}
+
+/// Starts a scheduler on `queue` at noon on 23 November 2026, waits for its start-up scan to
+/// finish, then stops it; every wait is bounded.
+async fn assert_start_up_scan_runs_and_scheduler_stops(queue: &QueueStore) {
+    let db = haven_store::Db::connect("sqlite::memory:", 1).await.unwrap();
+    let scheduler = Scheduler::build(db, queue.clone(), FixedClock(at("2026-11-23T12:00:00Z")));
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(scheduler.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+
+    let key = DailyScan {
+        as_of: date(2026, 11, 23),
+    }
+    .key();
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while !queue.is_done(SCAN_QUEUE, &key).await.unwrap() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the start-up scan ran");
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(15), running)
+        .await
+        .expect("the scheduler stopped in time")
+        .unwrap()
+        .unwrap();
+    assert_eq!(queue.queue_depth(SCAN_QUEUE).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn start_up_scan_runs_and_scheduler_stops() {
+    let dir = std::env::temp_dir().join(format!("haven-scheduler-{}", Uuid::now_v7().simple()));
+    let queue = QueueStore::connect(&format!("sqlite://{}/queue.db", dir.display()))
+        .await
+        .unwrap();
+    assert_start_up_scan_runs_and_scheduler_stops(&queue).await;
+    queue.close().await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn start_up_scan_runs_on_postgres() {
+    let Ok(server) = std::env::var("HAVEN_TEST_POSTGRES_URL") else {
+        eprintln!("HAVEN_TEST_POSTGRES_URL not set: PostgreSQL scheduler test skipped");
+        return;
+    };
+    let admin = sea_orm::Database::connect(&server).await.unwrap();
+    let name = format!("haven_jobs_{}", Uuid::now_v7().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    let queue = QueueStore::connect(&format!("{base}/{name}"))
+        .await
+        .unwrap();
+
+    assert_start_up_scan_runs_and_scheduler_stops(&queue).await;
+
+    queue.close().await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}

@@ -1,0 +1,116 @@
+//! The `haven` binary as an operator meets it: bad configuration, unreachable databases, and
+//! the embedded default coming up with the demo trust.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use uuid::Uuid;
+
+fn haven(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_haven"));
+    command
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env("HAVEN_LOG__FILTER", "warn")
+        .stdin(Stdio::null());
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HAVEN_")) {
+        command.env_remove(name);
+    }
+    command
+}
+
+fn workdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("haven-cli-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stderr_line(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).trim().to_owned()
+}
+
+#[test]
+fn a_malformed_configuration_stops_haven_with_one_line_naming_the_key() {
+    let dir = workdir();
+    std::fs::write(dir.join("haven.toml"), "[server]\nport = \"eighty\"\n").unwrap();
+    let output = haven(&dir)
+        .args(["--config", "haven.toml", "migrate"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = stderr_line(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("server.port"), "{message}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_unreachable_database_stops_haven_with_one_line_saying_where() {
+    let dir = workdir();
+    let output = haven(&dir)
+        .env("HAVEN_DATABASE__URL", "postgres://haven:secret@127.0.0.1:9/haven")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = stderr_line(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("cannot be reached"), "{message}");
+    assert!(message.contains("127.0.0.1:9"), "{message}");
+    assert!(!message.contains("secret"), "a password was printed: {message}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn serve_demo_on_the_embedded_default_comes_up_seeded_and_stops_cleanly() {
+    let dir = workdir();
+    let port = free_port();
+    let mut child = haven(&dir)
+        .env("HAVEN_SERVER__PORT", port.to_string())
+        .args(["serve", "--demo"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..600 {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/ready"))
+            .send()
+            .await
+        {
+            ready = response.status() == 200;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "haven serve --demo did not become ready");
+    assert!(dir.join("data/haven.db").exists());
+    assert!(dir.join("data/queue.db").exists());
+
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "haven serve did not stop cleanly: {status}");
+
+    let verify = haven(&dir).args(["audit", "verify"]).output().unwrap();
+    assert!(verify.status.success(), "{}", stderr_line(&verify));
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(report.contains("chain intact"), "{report}");
+
+    // A second start finds the demo trust and does not seed it again.
+    let seeded = haven(&dir).args(["seed", "--demo"]).output().unwrap();
+    assert!(seeded.status.success(), "{}", stderr_line(&seeded));
+    assert!(String::from_utf8_lossy(&seeded.stdout).contains("already"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

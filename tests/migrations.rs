@@ -1,0 +1,71 @@
+//! The schema: one migration set for both engines, all or nothing, never run by an older Haven.
+
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::harness::{TestDb, backends};
+
+async fn has_table(t: &TestDb, table: &str) -> bool {
+    let conn = t.db.schema_connection();
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Sqlite => {
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1"
+        }
+        _ => "SELECT 1 FROM information_schema.tables WHERE table_name = $1",
+    };
+    conn.query_one_raw(Statement::from_sql_and_values(backend, sql, [table.into()]))
+        .await
+        .unwrap()
+        .is_some()
+}
+
+#[tokio::test]
+async fn migrations_run_on_an_empty_database_and_again_as_a_no_op() {
+    for backend in backends() {
+        let t = TestDb::migrated(backend).await;
+        haven_migrations::migrate(t.db.schema_connection())
+            .await
+            .unwrap();
+        for table in ["trust", "supervision_session", "supervision_record", "audit_log"] {
+            assert!(has_table(&t, table).await, "{backend:?}: {table} missing");
+        }
+        t.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_database_migrated_by_a_newer_haven_is_refused_untouched() {
+    for backend in backends() {
+        let t = TestDb::migrated(backend).await;
+        t.db.schema_connection()
+            .execute_unprepared(
+                "INSERT INTO seaql_migrations (version, applied_at) \
+                 VALUES ('m20991231_000001_from_the_future', 0)",
+            )
+            .await
+            .unwrap();
+        let error = haven_migrations::migrate(t.db.schema_connection())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("newer"), "{backend:?}: {error}");
+        assert!(error.contains("m20991231_000001_from_the_future"), "{error}");
+        t.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_migration_that_fails_half_way_leaves_nothing_half_made() {
+    for backend in backends() {
+        let t = TestDb::empty(backend).await;
+        // A table in the way makes the first migration fail after it has created others.
+        t.db.schema_connection()
+            .execute_unprepared("CREATE TABLE academy (id INTEGER)")
+            .await
+            .unwrap();
+        assert!(haven_migrations::migrate(t.db.schema_connection()).await.is_err());
+        assert!(!has_table(&t, "trust").await, "{backend:?}: trust left behind");
+        assert!(!has_table(&t, "region").await, "{backend:?}: region left behind");
+        t.drop_database().await;
+    }
+}
