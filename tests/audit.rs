@@ -3,7 +3,8 @@
 use haven_entity as e;
 use haven_store::StoreError;
 use haven_store::audit::{AuditEntry, verify};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::harness::{Tenants, TestDb, at, backends};
 
@@ -31,10 +32,14 @@ async fn every_write_leaves_an_audit_entry_naming_who_and_what_without_content()
             && row.actor_label == "seed"
             && row.detail.get("digest").is_some()));
         assert!(
-            log.iter().all(|row| !row.detail.to_string().contains("Cases, actions")),
+            log.iter()
+                .all(|row| !row.detail.to_string().contains("Cases, actions")),
             "record content must never be copied into the audit log"
         );
-        assert_eq!(verify(&t.db, tenants.trust_a).await.unwrap().entries, log.len() as i64);
+        assert_eq!(
+            verify(&t.db, tenants.trust_a).await.unwrap().entries,
+            log.len() as i64
+        );
         t.drop_database().await;
     }
 }
@@ -45,13 +50,16 @@ async fn an_edited_audit_entry_is_detected_at_its_place_in_the_chain() {
         let t = TestDb::migrated(backend).await;
         let tenants = Tenants::create(&t.db).await;
         let victim = entries(&t, tenants.trust_a).await[3].clone();
-        t.db.schema_connection()
-            .execute_unprepared(&format!(
-                "UPDATE audit_log SET actor_label = 'someone else' WHERE id = '{}'",
-                victim.id
-            ))
+        let edited = e::audit_log::Entity::update_many()
+            .col_expr(
+                e::audit_log::Column::ActorLabel,
+                Expr::value("someone else"),
+            )
+            .filter(e::audit_log::Column::Id.eq(victim.id))
+            .exec(t.db.schema_connection())
             .await
             .unwrap();
+        assert_eq!(edited.rows_affected, 1);
         match verify(&t.db, tenants.trust_a).await {
             Err(StoreError::AuditBroken { seq, .. }) => assert_eq!(seq, victim.seq),
             other => panic!("{backend:?}: tampering not detected: {other:?}"),
@@ -69,12 +77,16 @@ async fn a_removed_audit_entry_is_detected() {
         let tenants = Tenants::create(&t.db).await;
         let log = entries(&t, tenants.trust_a).await;
         for victim in [&log[2], log.last().unwrap()] {
-            t.db.schema_connection()
-                .execute_unprepared(&format!("DELETE FROM audit_log WHERE id = '{}'", victim.id))
+            let removed = e::audit_log::Entity::delete_by_id(victim.id)
+                .exec(t.db.schema_connection())
                 .await
                 .unwrap();
+            assert_eq!(removed.rows_affected, 1);
             assert!(
-                matches!(verify(&t.db, tenants.trust_a).await, Err(StoreError::AuditBroken { .. })),
+                matches!(
+                    verify(&t.db, tenants.trust_a).await,
+                    Err(StoreError::AuditBroken { .. })
+                ),
                 "{backend:?}"
             );
         }
@@ -93,9 +105,12 @@ async fn concurrent_writers_of_one_trust_keep_one_unbroken_chain() {
             let scope = lead.clone();
             tokio::spawn(async move {
                 let mut tx = db.write(&scope, at(2026, 1, 12)).await.unwrap();
-                tx.audit(AuditEntry::new("export", "supervision_record", None).with_reason(format!("case review {i}")))
-                    .await
-                    .unwrap();
+                tx.audit(
+                    AuditEntry::new("export", "supervision_record", None)
+                        .with_reason(format!("case review {i}")),
+                )
+                .await
+                .unwrap();
                 tx.commit().await.unwrap();
             })
         });
@@ -103,7 +118,10 @@ async fn concurrent_writers_of_one_trust_keep_one_unbroken_chain() {
             writer.await.unwrap();
         }
         let report = verify(&t.db, tenants.trust_a).await.unwrap();
-        assert_eq!(report.entries, entries(&t, tenants.trust_a).await.len() as i64);
+        assert_eq!(
+            report.entries,
+            entries(&t, tenants.trust_a).await.len() as i64
+        );
         t.drop_database().await;
     }
 }
@@ -116,7 +134,9 @@ async fn a_rolled_back_write_leaves_no_audit_entry() {
         let before = entries(&t, tenants.trust_a).await.len();
         let lead = tenants.scope_a(&t.db, tenants.lead_a).await;
         let mut tx = t.db.write(&lead, at(2026, 1, 12)).await.unwrap();
-        tx.audit(AuditEntry::new("export", "supervision_record", None)).await.unwrap();
+        tx.audit(AuditEntry::new("export", "supervision_record", None))
+            .await
+            .unwrap();
         drop(tx);
         assert_eq!(entries(&t, tenants.trust_a).await.len(), before);
         verify(&t.db, tenants.trust_a).await.unwrap();

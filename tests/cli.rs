@@ -49,7 +49,10 @@ fn a_malformed_configuration_stops_haven_with_one_line_naming_the_key() {
 fn an_unreachable_database_stops_haven_with_one_line_saying_where() {
     let dir = workdir();
     let output = haven(&dir)
-        .env("HAVEN_DATABASE__URL", "postgres://haven:secret@127.0.0.1:9/haven")
+        .env(
+            "HAVEN_DATABASE__URL",
+            "postgres://haven:secret@127.0.0.1:9/haven",
+        )
         .arg("migrate")
         .output()
         .unwrap();
@@ -58,7 +61,10 @@ fn an_unreachable_database_stops_haven_with_one_line_saying_where() {
     assert_eq!(message.lines().count(), 1, "{message}");
     assert!(message.contains("cannot be reached"), "{message}");
     assert!(message.contains("127.0.0.1:9"), "{message}");
-    assert!(!message.contains("secret"), "a password was printed: {message}");
+    assert!(
+        !message.contains("secret"),
+        "a password was printed: {message}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -101,7 +107,10 @@ async fn serve_demo_on_the_embedded_default_comes_up_seeded_and_stops_cleanly() 
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "haven serve did not stop cleanly: {status}");
+    assert!(
+        status.success(),
+        "haven serve did not stop cleanly: {status}"
+    );
 
     let verify = haven(&dir).args(["audit", "verify"]).output().unwrap();
     assert!(verify.status.success(), "{}", stderr_line(&verify));
@@ -113,4 +122,53 @@ async fn serve_demo_on_the_embedded_default_comes_up_seeded_and_stops_cleanly() 
     assert!(seeded.status.success(), "{}", stderr_line(&seeded));
     assert!(String::from_utf8_lossy(&seeded.stdout).contains("already"));
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn logs_are_json_lines_when_the_configuration_says_so() {
+    let dir = workdir();
+    let output = haven(&dir)
+        .env("HAVEN_LOG__FORMAT", "json")
+        .env("HAVEN_LOG__FILTER", "info")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_line(&output));
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "no log lines");
+    for line in lines {
+        let entry: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(entry.get("level").is_some(), "{line}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_demo_trust_seeds_on_every_engine_with_an_intact_audit_chain() {
+    for backend in crate::harness::backends() {
+        let t = crate::harness::TestDb::migrated(backend).await;
+        let dir = workdir();
+        let seed = haven(&dir)
+            .env("HAVEN_DATABASE__URL", &t.url)
+            .args(["seed", "--demo"])
+            .output()
+            .unwrap();
+        assert!(seed.status.success(), "{backend:?}: {}", stderr_line(&seed));
+        let summary = String::from_utf8_lossy(&seed.stdout);
+        assert!(summary.contains("12 academies"), "{backend:?}: {summary}");
+        let verify = haven(&dir)
+            .env("HAVEN_DATABASE__URL", &t.url)
+            .args(["audit", "verify"])
+            .output()
+            .unwrap();
+        assert!(
+            verify.status.success(),
+            "{backend:?}: {}",
+            stderr_line(&verify)
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+        t.drop_database().await;
+    }
 }

@@ -2,6 +2,14 @@
 //! real services against real databases. Every store and API test runs on SQLite and, when
 //! `HAVEN_TEST_POSTGRES_URL` names a PostgreSQL server, on PostgreSQL in a fresh database.
 
+// A test that cannot set up its world should stop at once, loudly; the harness is test code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod api;
 mod audit;
 mod cli;

@@ -26,7 +26,12 @@ async fn migrations_run_on_an_empty_database_and_again_as_a_no_op() {
         haven_migrations::migrate(t.db.schema_connection())
             .await
             .unwrap();
-        for table in ["trust", "supervision_session", "supervision_record", "audit_log"] {
+        for table in [
+            "trust",
+            "supervision_session",
+            "supervision_record",
+            "audit_log",
+        ] {
             assert!(has_table(&t, table).await, "{backend:?}: {table} missing");
         }
         t.drop_database().await;
@@ -49,7 +54,10 @@ async fn a_database_migrated_by_a_newer_haven_is_refused_untouched() {
             .unwrap_err()
             .to_string();
         assert!(error.contains("newer"), "{backend:?}: {error}");
-        assert!(error.contains("m20991231_000001_from_the_future"), "{error}");
+        assert!(
+            error.contains("m20991231_000001_from_the_future"),
+            "{error}"
+        );
         t.drop_database().await;
     }
 }
@@ -63,9 +71,19 @@ async fn a_migration_that_fails_half_way_leaves_nothing_half_made() {
             .execute_unprepared("CREATE TABLE academy (id INTEGER)")
             .await
             .unwrap();
-        assert!(haven_migrations::migrate(t.db.schema_connection()).await.is_err());
-        assert!(!has_table(&t, "trust").await, "{backend:?}: trust left behind");
-        assert!(!has_table(&t, "region").await, "{backend:?}: region left behind");
+        assert!(
+            haven_migrations::migrate(t.db.schema_connection())
+                .await
+                .is_err()
+        );
+        assert!(
+            !has_table(&t, "trust").await,
+            "{backend:?}: trust left behind"
+        );
+        assert!(
+            !has_table(&t, "region").await,
+            "{backend:?}: region left behind"
+        );
         t.drop_database().await;
     }
 }

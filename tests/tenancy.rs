@@ -118,7 +118,12 @@ async fn a_write_into_another_trust_or_academy_is_refused_and_leaves_nothing_beh
         }
         let lead = tenants.scope_a(&t.db, tenants.lead_a).await;
         let read = t.db.read(&lead).await.unwrap();
-        assert!(read.list::<e::term_date::Entity>().await.unwrap().is_empty());
+        assert!(
+            read.list::<e::term_date::Entity>()
+                .await
+                .unwrap()
+                .is_empty()
+        );
         read.finish().await.unwrap();
         t.drop_database().await;
     }
@@ -138,6 +143,62 @@ async fn a_person_is_not_in_a_trust_they_do_not_belong_to() {
         )
         .await;
         assert!(matches!(scope, Err(StoreError::NotFound)), "{backend:?}");
+        t.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_trust_lead_sees_nothing_of_another_trust() {
+    for backend in backends() {
+        let t = TestDb::migrated(backend).await;
+        let tenants = Tenants::create(&t.db).await;
+        let lead = tenants.scope_a(&t.db, tenants.lead_a).await;
+        let read = t.db.read(&lead).await.unwrap();
+        assert!(matches!(
+            read.find::<e::supervision_session::Entity>(tenants.session_b1)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            read.find::<e::academy::Entity>(tenants.academy_b1).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            read.find::<e::person::Entity>(tenants.dsl_b1).await,
+            Err(StoreError::NotFound)
+        ));
+        read.finish().await.unwrap();
+        t.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_headteacher_and_a_dsl_write_only_into_their_own_academy() {
+    for backend in backends() {
+        let t = TestDb::migrated(backend).await;
+        let tenants = Tenants::create(&t.db).await;
+        for (person, own, other) in [
+            (tenants.head_a1, tenants.academy_a1, tenants.academy_a2),
+            (tenants.dsl_a2, tenants.academy_a2, tenants.academy_a1),
+        ] {
+            let scope = tenants.scope_a(&t.db, person).await;
+            let term = |academy_id| e::term_date::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                trust_id: Set(tenants.trust_a),
+                academy_id: Set(academy_id),
+                academic_year: Set(2026),
+                half_term: Set(1),
+                starts_on: Set(chrono::NaiveDate::from_ymd_opt(2026, 9, 2).unwrap()),
+                ends_on: Set(chrono::NaiveDate::from_ymd_opt(2026, 10, 23).unwrap()),
+            };
+            let mut tx = t.db.write(&scope, at(2026, 1, 12)).await.unwrap();
+            tx.insert(term(own)).await.unwrap();
+            assert!(matches!(
+                tx.insert(term(other)).await,
+                Err(StoreError::OutOfScope { .. })
+            ));
+            tx.commit().await.unwrap();
+        }
         t.drop_database().await;
     }
 }

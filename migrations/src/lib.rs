@@ -50,7 +50,9 @@ pub enum MigrateError {
 
 /// Applies every pending migration, each in its own transaction. A database holding migrations
 /// this binary does not know was upgraded by a newer Haven: it is left untouched.
-pub async fn migrate(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), MigrateError> {
+pub async fn migrate(
+    db: &sea_orm_migration::sea_orm::DatabaseConnection,
+) -> Result<(), MigrateError> {
     let known: Vec<String> = Migrator::migrations()
         .iter()
         .map(|m| m.name().to_owned())

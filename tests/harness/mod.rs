@@ -39,6 +39,7 @@ pub fn at(year: i32, month: u32, day: u32) -> DateTime<Utc> {
 
 /// A database of its own, migrated, for one test.
 pub struct TestDb {
+    pub url: String,
     pub db: Db,
     dropper: Dropper,
 }
@@ -74,7 +75,7 @@ impl TestDb {
             }
         };
         let db = Db::connect(&url, 5).await.unwrap();
-        Self { db, dropper }
+        Self { url, db, dropper }
     }
 
     /// A database with Haven's schema.

@@ -12,7 +12,6 @@ use super::at;
 
 pub struct Tenants {
     pub trust_a: Uuid,
-    pub region_a: Uuid,
     pub academy_a1: Uuid,
     pub academy_a2: Uuid,
     pub lead_a: Uuid,
@@ -59,7 +58,10 @@ async fn person(
             id: Set(Uuid::now_v7()),
             trust_id: Set(tx.scope().trust_id()),
             display_name: Set(name.into()),
-            email: Set(format!("{}@example.org", name.to_lowercase().replace(' ', "."))),
+            email: Set(format!(
+                "{}@example.org",
+                name.to_lowercase().replace(' ', ".")
+            )),
             job_title: Set(None),
             notification_preference: Set("immediate".into()),
             oidc_subject: Set(None),
@@ -188,7 +190,13 @@ impl Tenants {
             .id;
         let academy_a1 = academy(&mut tx, Some(region_a), "Brook Primary", "100001").await;
         let academy_a2 = academy(&mut tx, Some(region_a), "Hill Primary", "100002").await;
-        let lead_a = person(&mut tx, "Lena Lead", "trust_safeguarding_lead", ("trust", None, None)).await;
+        let lead_a = person(
+            &mut tx,
+            "Lena Lead",
+            "trust_safeguarding_lead",
+            ("trust", None, None),
+        )
+        .await;
         let rsl_a = person(
             &mut tx,
             "Rhys Regional",
@@ -196,9 +204,27 @@ impl Tenants {
             ("region", Some(region_a), None),
         )
         .await;
-        let head_a1 = person(&mut tx, "Hana Head", "headteacher", ("academy", None, Some(academy_a1))).await;
-        let dsl_a1 = person(&mut tx, "Dev Brook", "dsl", ("academy", None, Some(academy_a1))).await;
-        let dsl_a2 = person(&mut tx, "Dana Hill", "dsl", ("academy", None, Some(academy_a2))).await;
+        let head_a1 = person(
+            &mut tx,
+            "Hana Head",
+            "headteacher",
+            ("academy", None, Some(academy_a1)),
+        )
+        .await;
+        let dsl_a1 = person(
+            &mut tx,
+            "Dev Brook",
+            "dsl",
+            ("academy", None, Some(academy_a1)),
+        )
+        .await;
+        let dsl_a2 = person(
+            &mut tx,
+            "Dana Hill",
+            "dsl",
+            ("academy", None, Some(academy_a2)),
+        )
+        .await;
         let session_a1 = supervision(&mut tx, academy_a1, rsl_a, dsl_a1).await;
         let session_a2 = supervision(&mut tx, academy_a2, rsl_a, dsl_a2).await;
         tx.commit().await.unwrap();
@@ -215,14 +241,26 @@ impl Tenants {
         .unwrap();
         let mut tx = db.write(&system_b, now).await.unwrap();
         let academy_b1 = academy(&mut tx, None, "Moor Primary", "200001").await;
-        let lead_b = person(&mut tx, "Lars Lead", "trust_safeguarding_lead", ("trust", None, None)).await;
-        let dsl_b1 = person(&mut tx, "Dee Moor", "dsl", ("academy", None, Some(academy_b1))).await;
+        let lead_b = person(
+            &mut tx,
+            "Lars Lead",
+            "trust_safeguarding_lead",
+            ("trust", None, None),
+        )
+        .await;
+        let dsl_b1 = person(
+            &mut tx,
+            "Dee Moor",
+            "dsl",
+            ("academy", None, Some(academy_b1)),
+        )
+        .await;
         let session_b1 = supervision(&mut tx, academy_b1, lead_b, dsl_b1).await;
         tx.commit().await.unwrap();
 
         Self {
             trust_a: trust_a.id,
-            region_a,
+
             academy_a1,
             academy_a2,
             lead_a,

@@ -148,10 +148,8 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut builder = config::Config::builder().add_source(config::File::from_str(
-            DEFAULTS,
-            config::FileFormat::Toml,
-        ));
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
                 path: path.to_path_buf(),
@@ -313,12 +311,9 @@ mod tests {
 
     #[test]
     fn the_queue_may_not_share_the_records_sqlite_file() {
-        let err = Settings::load_from(
-            None,
-            env(&[("HAVEN_QUEUE__URL", "sqlite://data/haven.db")]),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = Settings::load_from(None, env(&[("HAVEN_QUEUE__URL", "sqlite://data/haven.db")]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("queue.url"), "{err}");
     }
 

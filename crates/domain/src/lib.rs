@@ -22,7 +22,7 @@ pub use compliance::{
 };
 pub use error::DomainError;
 pub use policy::{PolicyOverride, PolicySettings, Recipient, ReminderKind, ReminderRule};
-pub use signature::{ContentHash, canonical_json, content_hash};
 pub use role::{Role, ScopeKind};
+pub use signature::{ContentHash, canonical_json, content_hash};
 pub use values::{CaseReference, Initials, MaxCases, SessionLength};
 pub use working_days::{add_working_days, is_working_day, working_days_between};

@@ -87,6 +87,9 @@ mod tests {
             "postgres://haven:***@db:5432/haven"
         );
         assert_eq!(redact("sqlite://data/haven.db"), "sqlite://data/haven.db");
-        assert_eq!(redact("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
     }
 }

@@ -8,7 +8,10 @@ pub enum StoreError {
     NotFound,
     /// The row was changed by someone else since it was read.
     #[error("{entity} {id} was changed since it was read")]
-    Conflict { entity: &'static str, id: uuid::Uuid },
+    Conflict {
+        entity: &'static str,
+        id: uuid::Uuid,
+    },
     /// A write that would cross the caller's tenant or academy wall.
     #[error("{entity}: outside the caller's scope")]
     OutOfScope { entity: String },

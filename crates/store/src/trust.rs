@@ -2,12 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use haven_entity as e;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::audit::{self, AuditEntry, ChainHead, GENESIS_HASH};
 use crate::scope::{Origin, Scope, SystemActor};
 use crate::{Db, StoreError};
 
@@ -20,37 +17,9 @@ pub async fn create(
     origin: Origin,
     now: DateTime<Utc>,
 ) -> Result<(e::trust::Model, Scope), StoreError> {
-    let txn = db.conn().begin().await?;
-    let trust = e::trust::Entity::insert(e::trust::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(name.to_owned()),
-        slug: Set(slug.to_owned()),
-        created_at: Set(now),
-    })
-    .exec_with_returning(&txn)
-    .await?;
-    e::audit_chain_head::Entity::insert(e::audit_chain_head::ActiveModel {
-        trust_id: Set(trust.id),
-        seq: Set(0),
-        hash: Set(GENESIS_HASH.to_owned()),
-    })
-    .exec(&txn)
-    .await?;
-    let scope = Scope::system(trust.id, actor, origin);
-    let genesis = ChainHead {
-        seq: 0,
-        hash: GENESIS_HASH.to_owned(),
-    };
-    let head = audit::append(
-        &txn,
-        &scope,
-        &genesis,
-        AuditEntry::new("create", "trust", Some(trust.id)),
-        now,
-    )
-    .await?;
-    audit::store_head(&txn, trust.id, &head).await?;
-    txn.commit().await?;
+    let scope = Scope::system(Uuid::now_v7(), actor, origin);
+    let (trust, tx) = db.create_trust(&scope, name, slug, now).await?;
+    tx.commit().await?;
     Ok((trust, scope))
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use haven_entity as e;
+use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend,
     DatabaseTransaction, EntityName, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter,
@@ -53,6 +54,57 @@ impl Db {
         Ok(ReadTx { txn, scope })
     }
 
+    /// Creates the trust `scope` names, its audit chain and the chain's first entry, and leaves
+    /// the transaction open: whatever the caller adds commits with the trust, or none of it does.
+    pub async fn create_trust<'s>(
+        &self,
+        scope: &'s Scope,
+        name: &str,
+        slug: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(e::trust::Model, WriteTx<'s>), StoreError> {
+        let txn = self.begin_write().await?;
+        set_trust(&txn, scope.trust_id()).await?;
+        let trust = e::trust::Entity::insert(e::trust::ActiveModel {
+            id: Set(scope.trust_id()),
+            name: Set(name.to_owned()),
+            slug: Set(slug.to_owned()),
+            created_at: Set(now),
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        e::audit_chain_head::Entity::insert(e::audit_chain_head::ActiveModel {
+            trust_id: Set(trust.id),
+            seq: Set(0),
+            hash: Set(audit::GENESIS_HASH.to_owned()),
+        })
+        .exec(&txn)
+        .await?;
+        let mut tx = WriteTx {
+            txn,
+            scope,
+            now,
+            head: ChainHead {
+                seq: 0,
+                hash: audit::GENESIS_HASH.to_owned(),
+            },
+            appended: false,
+        };
+        tx.audit(AuditEntry::new("create", "trust", Some(trust.id)))
+            .await?;
+        Ok((trust, tx))
+    }
+
+    async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        Ok(self
+            .conn()
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?)
+    }
+
     /// Starts a write in `scope`'s trust at `now`. It waits for the trust's other writers: the
     /// audit chain's head is locked (on SQLite the transaction starts IMMEDIATE, taking the
     /// database's write lock before it reads, so it can never fail half-way to upgrade it).
@@ -61,13 +113,7 @@ impl Db {
         scope: &'s Scope,
         now: DateTime<Utc>,
     ) -> Result<WriteTx<'s>, StoreError> {
-        let txn = self
-            .conn()
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await?;
+        let txn = self.begin_write().await?;
         set_trust(&txn, scope.trust_id()).await?;
         let head = e::audit_chain_head::Entity::find_by_id(scope.trust_id())
             .lock_exclusive()
@@ -186,7 +232,10 @@ impl WriteTx<'_> {
 
     /// Inserts a row of the scope's trust (and of an academy the scope sees), with its audit
     /// entry. The entry holds a digest of the row, never its content.
-    pub async fn insert<A>(&mut self, model: A) -> Result<<A::Entity as EntityTrait>::Model, StoreError>
+    pub async fn insert<A>(
+        &mut self,
+        model: A,
+    ) -> Result<<A::Entity as EntityTrait>::Model, StoreError>
     where
         A: ActiveModelTrait + ActiveModelBehavior + Send,
         A::Entity: TenantTable,

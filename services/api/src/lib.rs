@@ -6,4 +6,4 @@ mod health;
 pub mod problem;
 mod startup;
 
-pub use startup::{Application, ApiState};
+pub use startup::{ApiState, Application};

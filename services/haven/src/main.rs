@@ -15,7 +15,11 @@ use haven_config::Settings;
 use haven_jobs::{Clock, SystemClock};
 
 #[derive(Debug, Parser)]
-#[command(name = "haven", version, about = "Safeguarding supervision for academy trusts")]
+#[command(
+    name = "haven",
+    version,
+    about = "Safeguarding supervision for academy trusts"
+)]
 struct Cli {
     /// A TOML configuration file; `HAVEN_*` environment variables override it.
     #[arg(long, global = true, env = "HAVEN_CONFIG")]

@@ -67,7 +67,11 @@ async fn queue(settings: &Settings) -> anyhow::Result<QueueStore> {
     QueueStore::connect(url).await.context("the job queue")
 }
 
-async fn run_api(settings: Settings, db: haven_store::Db, shutdown: Shutdown) -> anyhow::Result<()> {
+async fn run_api(
+    settings: Settings,
+    db: haven_store::Db,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
     let app = Application::build(&settings.server.host, settings.server.port, ApiState { db })?;
     tracing::info!(
         address = %format!("{}:{}", settings.server.host, app.port()),
@@ -105,7 +109,10 @@ async fn run_until_stopped(
     let (_, _, rest) = first.await;
     for handle in rest {
         if let Ok(Err(error)) = handle.await {
-            tracing::error!(error = format!("{error:#}"), "a service failed while stopping");
+            tracing::error!(
+                error = format!("{error:#}"),
+                "a service failed while stopping"
+            );
         }
     }
     outcome
@@ -128,8 +135,14 @@ pub async fn all(settings: &Settings, demo: bool, clock: impl Clock + Copy) -> a
             "api",
             tokio::spawn(run_api(settings.clone(), db.clone(), shutdown.clone())),
         ),
-        ("scheduler", tokio::spawn(scheduler.run_until_stopped(shutdown.wait()))),
-        ("notifier", tokio::spawn(notifier.run_until_stopped(shutdown.wait()))),
+        (
+            "scheduler",
+            tokio::spawn(scheduler.run_until_stopped(shutdown.wait())),
+        ),
+        (
+            "notifier",
+            tokio::spawn(notifier.run_until_stopped(shutdown.wait())),
+        ),
     ];
     let outcome = run_until_stopped(sender, services).await;
     queue.close().await;

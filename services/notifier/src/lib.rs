@@ -135,7 +135,9 @@ mod tests {
             .unwrap();
         assert_eq!(queue.queue_depth(NOTIFY_QUEUE).await.unwrap(), 1);
 
-        let db = haven_store::Db::connect("sqlite::memory:", 1).await.unwrap();
+        let db = haven_store::Db::connect("sqlite::memory:", 1)
+            .await
+            .unwrap();
         let outbox_dir = dir.join("outbox");
         let notifier = Notifier::build(db, queue.clone(), outbox_dir.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

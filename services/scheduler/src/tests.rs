@@ -46,7 +46,9 @@ fn tick_falls_on_its_london_day() {
 
 #[tokio::test]
 async fn run_once_reports_the_day() {
-    let db = haven_store::Db::connect("sqlite::memory:", 1).await.unwrap();
+    let db = haven_store::Db::connect("sqlite::memory:", 1)
+        .await
+        .unwrap();
     let report = run_once(&db, date(2026, 11, 20)).await.unwrap();
     assert_eq!(
         report,
@@ -60,7 +62,9 @@ async fn run_once_reports_the_day() {
 /// Starts a scheduler on `queue` at noon on 23 November 2026, waits for its start-up scan to
 /// finish, then stops it; every wait is bounded.
 async fn assert_start_up_scan_runs_and_scheduler_stops(queue: &QueueStore) {
-    let db = haven_store::Db::connect("sqlite::memory:", 1).await.unwrap();
+    let db = haven_store::Db::connect("sqlite::memory:", 1)
+        .await
+        .unwrap();
     let scheduler = Scheduler::build(db, queue.clone(), FixedClock(at("2026-11-23T12:00:00Z")));
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
