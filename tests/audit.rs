@@ -12,7 +12,7 @@ async fn entries(t: &TestDb, trust: uuid::Uuid) -> Vec<e::audit_log::Model> {
     e::audit_log::Entity::find()
         .filter(e::audit_log::Column::TrustId.eq(trust))
         .order_by_asc(e::audit_log::Column::Seq)
-        .all(t.db.schema_connection())
+        .all(&t.owner)
         .await
         .unwrap()
 }
@@ -56,7 +56,7 @@ async fn an_edited_audit_entry_is_detected_at_its_place_in_the_chain() {
                 Expr::value("someone else"),
             )
             .filter(e::audit_log::Column::Id.eq(victim.id))
-            .exec(t.db.schema_connection())
+            .exec(&t.owner)
             .await
             .unwrap();
         assert_eq!(edited.rows_affected, 1);
@@ -78,7 +78,7 @@ async fn a_removed_audit_entry_is_detected() {
         let log = entries(&t, tenants.trust_a).await;
         for victim in [&log[2], log.last().unwrap()] {
             let removed = e::audit_log::Entity::delete_by_id(victim.id)
-                .exec(t.db.schema_connection())
+                .exec(&t.owner)
                 .await
                 .unwrap();
             assert_eq!(removed.rows_affected, 1);

@@ -152,6 +152,7 @@ async fn the_demo_trust_seeds_on_every_engine_with_an_intact_audit_chain() {
         let dir = workdir();
         let seed = haven(&dir)
             .env("HAVEN_DATABASE__URL", &t.url)
+            .env("HAVEN_DATABASE__MIGRATION_URL", &t.owner_url)
             .args(["seed", "--demo"])
             .output()
             .unwrap();

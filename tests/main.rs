@@ -15,4 +15,7 @@ mod audit;
 mod cli;
 mod harness;
 mod migrations;
+mod oidc;
+mod row_level_security;
+mod sign_in;
 mod tenancy;

@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use crate::harness::{TestDb, backends};
 
 async fn has_table(t: &TestDb, table: &str) -> bool {
-    let conn = t.db.schema_connection();
+    let conn = &t.owner;
     let backend = conn.get_database_backend();
     let sql = match backend {
         sea_orm::DatabaseBackend::Sqlite => {
@@ -23,9 +23,7 @@ async fn has_table(t: &TestDb, table: &str) -> bool {
 async fn migrations_run_on_an_empty_database_and_again_as_a_no_op() {
     for backend in backends() {
         let t = TestDb::migrated(backend).await;
-        haven_migrations::migrate(t.db.schema_connection())
-            .await
-            .unwrap();
+        haven_migrations::migrate(&t.owner).await.unwrap();
         for table in [
             "trust",
             "supervision_session",
@@ -42,14 +40,14 @@ async fn migrations_run_on_an_empty_database_and_again_as_a_no_op() {
 async fn a_database_migrated_by_a_newer_haven_is_refused_untouched() {
     for backend in backends() {
         let t = TestDb::migrated(backend).await;
-        t.db.schema_connection()
+        t.owner
             .execute_unprepared(
                 "INSERT INTO seaql_migrations (version, applied_at) \
                  VALUES ('m20991231_000001_from_the_future', 0)",
             )
             .await
             .unwrap();
-        let error = haven_migrations::migrate(t.db.schema_connection())
+        let error = haven_migrations::migrate(&t.owner)
             .await
             .unwrap_err()
             .to_string();
@@ -67,15 +65,11 @@ async fn a_migration_that_fails_half_way_leaves_nothing_half_made() {
     for backend in backends() {
         let t = TestDb::empty(backend).await;
         // A table in the way makes the first migration fail after it has created others.
-        t.db.schema_connection()
+        t.owner
             .execute_unprepared("CREATE TABLE academy (id INTEGER)")
             .await
             .unwrap();
-        assert!(
-            haven_migrations::migrate(t.db.schema_connection())
-                .await
-                .is_err()
-        );
+        assert!(haven_migrations::migrate(&t.owner).await.is_err());
         assert!(
             !has_table(&t, "trust").await,
             "{backend:?}: trust left behind"
@@ -84,6 +78,31 @@ async fn a_migration_that_fails_half_way_leaves_nothing_half_made() {
             !has_table(&t, "region").await,
             "{backend:?}: region left behind"
         );
+        t.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn the_services_connection_refuses_a_schema_that_is_not_exactly_this_havens() {
+    for backend in backends() {
+        let t = TestDb::empty(backend).await;
+        let app = t.db.schema_connection();
+        let error = haven_migrations::check(app).await.unwrap_err().to_string();
+        assert!(
+            error.contains("older") && error.contains("m20261123_000001_tenancy"),
+            "{backend:?}: {error}"
+        );
+        haven_migrations::migrate(&t.owner).await.unwrap();
+        haven_migrations::check(app).await.unwrap();
+        t.owner
+            .execute_unprepared(
+                "INSERT INTO seaql_migrations (version, applied_at) \
+                 VALUES ('m20991231_000001_from_the_future', 0)",
+            )
+            .await
+            .unwrap();
+        let error = haven_migrations::check(app).await.unwrap_err().to_string();
+        assert!(error.contains("newer"), "{backend:?}: {error}");
         t.drop_database().await;
     }
 }

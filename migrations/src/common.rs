@@ -109,3 +109,45 @@ pub async fn drop_tables<T: IntoIden>(
     }
     Ok(())
 }
+
+/// The role the services' login roles are members of on PostgreSQL; it owns nothing.
+pub const APP_ROLE: &str = "haven_app";
+
+/// On PostgreSQL, puts a tenant table behind row-level security: a FORCEd policy shows and
+/// accepts only rows of the trust the transaction named (`set_config('app.trust_id', …, true)`),
+/// and none when it named no trust; `privileges` are granted to [`APP_ROLE`]. Every migration that
+/// creates a table with a `trust_id` calls this for it on PostgreSQL.
+pub async fn isolate_by_trust(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    privileges: &str,
+) -> Result<(), DbErr> {
+    // After a commit a pooled connection reads '' rather than NULL, and ''::uuid is an error.
+    let current_trust = "NULLIF(current_setting('app.trust_id', true), '')::uuid";
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; \
+             ALTER TABLE {table} FORCE ROW LEVEL SECURITY; \
+             CREATE POLICY tenant_isolation ON {table} \
+               USING (trust_id = {current_trust}) \
+               WITH CHECK (trust_id = {current_trust}); \
+             GRANT {privileges} ON {table} TO {APP_ROLE}"
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Undoes [`isolate_by_trust`].
+pub async fn unisolate(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "REVOKE ALL ON {table} FROM {APP_ROLE}; \
+             DROP POLICY tenant_isolation ON {table}; \
+             ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; \
+             ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"
+        ))
+        .await?;
+    Ok(())
+}

@@ -1,7 +1,8 @@
 //! Haven's schema, as sea-orm migrations that run unchanged on SQLite and PostgreSQL.
 //!
 //! Callers run [`migrate`], which refuses a database that a newer Haven has migrated before it
-//! applies anything; `MigratorTrait` is re-exported so callers need no sea-orm-migration
+//! applies anything, over a connection that owns the schema; a connection that only uses it runs
+//! [`check`]. `MigratorTrait` is re-exported so callers need no sea-orm-migration
 //! dependency of their own.
 //!
 //! One migration per file: `DeriveMigrationName` takes its name from the file, so a second
@@ -18,6 +19,8 @@ mod m20261123_000003_agreements;
 mod m20261123_000004_sessions_records;
 mod m20261123_000005_oversight;
 mod m20261123_000006_outbox_audit;
+mod m20261123_000007_row_level_security;
+mod m20261123_000008_sign_in;
 
 /// Every Haven migration, in order.
 pub struct Migrator;
@@ -32,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_sessions_records::Migration),
             Box::new(m20261123_000005_oversight::Migration),
             Box::new(m20261123_000006_outbox_audit::Migration),
+            Box::new(m20261123_000007_row_level_security::Migration),
+            Box::new(m20261123_000008_sign_in::Migration),
         ]
     }
 }
@@ -44,6 +49,11 @@ pub enum MigrateError {
          run a Haven at least as new as the one that migrated it"
     )]
     NewerSchema(String),
+    #[error(
+        "the database schema is older than this Haven (migration {0} has not been applied): \
+         run `haven migrate` with the owner role (database.migration_url)"
+    )]
+    Pending(String),
     #[error("a migration failed and was rolled back: {0}")]
     Failed(#[source] DbErr),
 }
@@ -53,16 +63,55 @@ pub enum MigrateError {
 pub async fn migrate(
     db: &sea_orm_migration::sea_orm::DatabaseConnection,
 ) -> Result<(), MigrateError> {
-    let known: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
     Migrator::install(db).await.map_err(MigrateError::Failed)?;
     let applied = Migrator::get_migration_models(db)
         .await
         .map_err(MigrateError::Failed)?;
-    if let Some(unknown) = applied.iter().find(|m| !known.contains(&m.version)) {
-        return Err(MigrateError::NewerSchema(unknown.version.clone()));
-    }
+    refuse_unknown(&applied)?;
     Migrator::up(db, None).await.map_err(MigrateError::Failed)
+}
+
+/// Checks, changing nothing, that every migration this binary knows has been applied and no
+/// other: what a connection that may not create tables (the app role on PostgreSQL) can do.
+pub async fn check(
+    db: &sea_orm_migration::sea_orm::DatabaseConnection,
+) -> Result<(), MigrateError> {
+    use sea_orm_migration::sea_orm::EntityTrait;
+    use sea_orm_migration::seaql_migrations;
+
+    let recorded = SchemaManager::new(db)
+        .has_table(Migrator::migration_table_name().to_string())
+        .await
+        .map_err(MigrateError::Failed)?;
+    let applied = if recorded {
+        seaql_migrations::Entity::find()
+            .all(db)
+            .await
+            .map_err(MigrateError::Failed)?
+    } else {
+        Vec::new()
+    };
+    refuse_unknown(&applied)?;
+    match Migrator::migrations()
+        .iter()
+        .find(|m| !applied.iter().any(|a| a.version == m.name()))
+    {
+        Some(pending) => Err(MigrateError::Pending(pending.name().to_owned())),
+        None => Ok(()),
+    }
+}
+
+/// A migration recorded in the database that this binary does not know means a newer Haven
+/// migrated it.
+fn refuse_unknown(
+    applied: &[sea_orm_migration::seaql_migrations::Model],
+) -> Result<(), MigrateError> {
+    let known: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    match applied.iter().find(|m| !known.contains(&m.version)) {
+        Some(unknown) => Err(MigrateError::NewerSchema(unknown.version.clone())),
+        None => Ok(()),
+    }
 }

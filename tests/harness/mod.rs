@@ -1,11 +1,14 @@
 //! Fresh databases, a running app on port 0, and two trusts to try every wall with.
 
+pub mod oidc;
 mod tenants;
 
 use chrono::{DateTime, TimeZone, Utc};
-use haven_api::{ApiState, Application};
+use haven_api::{ApiState, Application, WebSettings};
+use haven_jobs::FixedClock;
 use haven_store::Db;
-use sea_orm::{ConnectionTrait, Database};
+use haven_store::sign_in::SessionPolicy;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use uuid::Uuid;
 
 pub use tenants::{Tenants, today as tenants_today};
@@ -32,6 +35,11 @@ fn postgres_server() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
+/// The instant every test app lives at: the fixture's Monday, mid-morning.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 12, 10, 0, 0).unwrap()
+}
+
 /// A fixed instant, so tests never depend on the day they run.
 pub fn at(year: i32, month: u32, day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, day, 9, 0, 0).unwrap()
@@ -39,9 +47,51 @@ pub fn at(year: i32, month: u32, day: u32) -> DateTime<Utc> {
 
 /// A database of its own, migrated, for one test.
 pub struct TestDb {
+    /// The services' address: on PostgreSQL a role that owns nothing, so row-level security
+    /// applies to it as it does in production.
     pub url: String,
     pub db: Db,
+    /// The schema owner's address and connection: it migrates, and the few tests that inspect
+    /// the schema or tamper with the audit log go behind the app's back with it. On PostgreSQL
+    /// it is the server's superuser, which row-level security does not stop.
+    pub owner_url: String,
+    pub owner: DatabaseConnection,
     dropper: Dropper,
+}
+
+/// The login role the tests' services use on PostgreSQL: a member of the migrations' `haven_app`
+/// and never a superuser, which would bypass row-level security.
+const TEST_APP_ROLE: &str = "haven_test_app";
+
+/// Creates the test login role if it is missing. Roles are cluster-wide and tests run at once, so
+/// another test may be creating the same role right now: its CREATE ROLE waits for that one and
+/// then fails with a unique violation, which means the role is there. `haven_app` is made here
+/// as well as by the migration because a role can only join one that exists, and the test's
+/// connection is opened before its database is migrated.
+async fn ensure_test_app_role(admin: &DatabaseConnection) {
+    for (role, options) in [
+        ("haven_app", "NOLOGIN"),
+        (TEST_APP_ROLE, "LOGIN IN ROLE haven_app"),
+    ] {
+        admin
+            .execute_unprepared(&format!(
+                "DO $$ BEGIN \
+                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN \
+                     CREATE ROLE {role} {options}; \
+                   END IF; \
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
+                 END $$"
+            ))
+            .await
+            .unwrap();
+    }
+}
+
+/// `postgres://user@host:port` with another user, the same server.
+fn as_role(server_base: &str, role: &str) -> String {
+    let (scheme, rest) = server_base.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{role}@{host}")
 }
 
 enum Dropper {
@@ -52,14 +102,21 @@ enum Dropper {
 impl TestDb {
     /// An empty database with no schema.
     pub async fn empty(backend: Backend) -> Self {
-        let (url, dropper) = match backend {
+        match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("haven-test-{}", Uuid::now_v7()));
                 std::fs::create_dir_all(&dir).unwrap();
-                (
-                    format!("sqlite://{}/haven.db", dir.display()),
-                    Dropper::Directory(dir),
-                )
+                let url = format!("sqlite://{}/haven.db", dir.display());
+                let db = Db::connect(&url, 5).await.unwrap();
+                // SQLite has no roles: the owner is the same pool.
+                let owner = db.schema_connection().clone();
+                Self {
+                    owner_url: url.clone(),
+                    url,
+                    db,
+                    owner,
+                    dropper: Dropper::Directory(dir),
+                }
             }
             Backend::Postgres => {
                 let server = postgres_server().unwrap();
@@ -69,21 +126,28 @@ impl TestDb {
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await
                     .unwrap();
+                ensure_test_app_role(&admin).await;
                 admin.close().await.unwrap();
                 let base = server.rsplit_once('/').unwrap().0;
-                (format!("{base}/{name}"), Dropper::Postgres { server, name })
+                let owner_url = format!("{base}/{name}");
+                let url = format!("{}/{name}", as_role(base, TEST_APP_ROLE));
+                let owner = Database::connect(&owner_url).await.unwrap();
+                let db = Db::connect(&url, 5).await.unwrap();
+                Self {
+                    url,
+                    db,
+                    owner_url,
+                    owner,
+                    dropper: Dropper::Postgres { server, name },
+                }
             }
-        };
-        let db = Db::connect(&url, 5).await.unwrap();
-        Self { url, db, dropper }
+        }
     }
 
-    /// A database with Haven's schema.
+    /// A database with Haven's schema, migrated by its owner.
     pub async fn migrated(backend: Backend) -> Self {
         let test_db = Self::empty(backend).await;
-        haven_migrations::migrate(test_db.db.schema_connection())
-            .await
-            .unwrap();
+        haven_migrations::migrate(&test_db.owner).await.unwrap();
         test_db
     }
 
@@ -93,6 +157,7 @@ impl TestDb {
         match self.dropper {
             Dropper::Directory(dir) => std::fs::remove_dir_all(dir).unwrap(),
             Dropper::Postgres { server, name } => {
+                self.owner.close().await.unwrap();
                 let admin = Database::connect(&server).await.unwrap();
                 admin
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
@@ -102,6 +167,12 @@ impl TestDb {
             }
         }
     }
+}
+
+/// A browser's cookie and the page's CSRF token.
+pub struct Browser {
+    pub cookie: String,
+    pub csrf_token: String,
 }
 
 /// The API, running on a free port against a fresh database.
@@ -114,23 +185,70 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// An app whose web settings `adjust` changes from the test defaults (development, the
+    /// dev sign-in on).
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut WebSettings)) -> Self {
         let test_db = TestDb::migrated(backend).await;
-        let app = Application::build(
-            "127.0.0.1",
-            0,
-            ApiState {
-                db: test_db.db.clone(),
+        let mut web = WebSettings {
+            production: false,
+            public_url: "http://127.0.0.1".into(),
+            dev_login: true,
+            sessions: SessionPolicy {
+                idle: chrono::Duration::minutes(60),
+                absolute: chrono::Duration::hours(12),
             },
-        )
-        .unwrap();
+            sign_in_attempts_per_minute: 20,
+        };
+        adjust(&mut web);
+        let state = ApiState::new(test_db.db.clone(), FixedClock(now()), web);
+        let app = Application::build("127.0.0.1", 0, state).unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             test_db,
             handle,
+        }
+    }
+
+    /// A browser signed in as the person of `scope`, with a session started `ago` before the
+    /// app's clock (sessions are started through the store, as the sign-in pages do).
+    pub async fn browser(&self, scope: &haven_store::Scope, ago: chrono::Duration) -> Browser {
+        let policy = SessionPolicy {
+            idle: chrono::Duration::minutes(60),
+            absolute: chrono::Duration::hours(12),
+        };
+        let session =
+            haven_store::sign_in::start(&self.test_db.db, scope, "test", policy, now() - ago)
+                .await
+                .unwrap();
+        Browser {
+            cookie: format!("haven_session={}", session.cookie),
+            csrf_token: session.csrf_token,
+        }
+    }
+
+    /// A request to the app, as `browser` when one is given.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        browser: Option<&Browser>,
+    ) -> reqwest::RequestBuilder {
+        let request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        match browser {
+            Some(browser) => request.header("cookie", &browser.cookie),
+            None => request,
         }
     }
 

@@ -57,9 +57,21 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
-    /// `sqlite://data/haven.db` (the embedded default) or `postgres://user@host/db`.
+    /// `sqlite://data/haven.db` (the embedded default) or `postgres://user@host/db`. On
+    /// PostgreSQL the services' role: a member of `haven_app` that owns no table, so row-level
+    /// security applies to it.
     pub url: SecretString,
+    /// The role that owns the schema and runs the migrations; unset, `url` does both.
+    #[serde(default)]
+    pub migration_url: Option<SecretString>,
     pub max_connections: u32,
+}
+
+impl DatabaseSettings {
+    /// The address migrations run over: `migration_url`, or `url` when it is not set.
+    pub fn migration_url(&self) -> &SecretString {
+        self.migration_url.as_ref().unwrap_or(&self.url)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +109,31 @@ pub struct LogSettings {
 pub struct AuthSettings {
     /// The development sign-in page that lists the demo people. Refused in production.
     pub dev_login: bool,
+    /// A session nobody has used for this long ends.
+    pub idle_timeout_minutes: u32,
+    /// Every session ends this long after sign-in, however active.
+    pub absolute_timeout_hours: u32,
+    /// Sign-in attempts allowed per client address per minute (sign-in and token endpoints).
+    pub sign_in_attempts_per_minute: u32,
+    pub providers: ProviderSettings,
+}
+
+/// Haven's own app registration at each identity provider. Each trust then names its Entra
+/// tenant, Google Workspace domain or issuer; the registration is shared.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSettings {
+    pub entra: Option<ProviderClient>,
+    pub google: Option<ProviderClient>,
+    /// Any other OpenID Connect provider, found by the issuer each trust names.
+    pub oidc: Option<ProviderClient>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderClient {
+    pub client_id: String,
+    pub client_secret: SecretString,
 }
 
 const DEFAULTS: &str = r#"
@@ -123,6 +160,11 @@ filter = "info"
 
 [auth]
 dev_login = false
+idle_timeout_minutes = 60
+absolute_timeout_hours = 12
+sign_in_attempts_per_minute = 20
+
+[auth.providers]
 "#;
 
 /// The variables read as configuration: `HAVEN_ENVIRONMENT` and every nested `HAVEN_A__B`.
@@ -176,6 +218,19 @@ impl Settings {
             key: "database.url",
             reason: "must start with sqlite:// or postgres://".into(),
         })?;
+        if let Some(migration_url) = &self.database.migration_url {
+            let kind =
+                database_kind(migration_url.expose_secret()).ok_or(ConfigError::Invalid {
+                    key: "database.migration_url",
+                    reason: "must start with sqlite:// or postgres://".into(),
+                })?;
+            if Some(kind) != database_kind(self.database.url.expose_secret()) {
+                return Err(ConfigError::Invalid {
+                    key: "database.migration_url",
+                    reason: "must name the same database engine as database.url".into(),
+                });
+            }
+        }
         database_kind(self.queue.url.expose_secret()).ok_or(ConfigError::Invalid {
             key: "queue.url",
             reason: "must start with sqlite:// or postgres://".into(),
@@ -200,6 +255,18 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 key: "server.public_url",
                 reason: "must be an http:// or https:// address".into(),
+            });
+        }
+        if self.auth.idle_timeout_minutes == 0 || self.auth.absolute_timeout_hours == 0 {
+            return Err(ConfigError::Invalid {
+                key: "auth.idle_timeout_minutes",
+                reason: "session timeouts must be at least 1".into(),
+            });
+        }
+        if self.auth.sign_in_attempts_per_minute == 0 {
+            return Err(ConfigError::Invalid {
+                key: "auth.sign_in_attempts_per_minute",
+                reason: "must be at least 1, or nobody could sign in".into(),
             });
         }
         if self.environment == Environment::Production && self.auth.dev_login {
@@ -321,9 +388,56 @@ mod tests {
     fn secrets_are_not_printed() {
         let s = Settings::load_from(
             None,
-            env(&[("HAVEN_DATABASE__URL", "postgres://haven:hunter2@db/haven")]),
+            env(&[
+                ("HAVEN_DATABASE__URL", "postgres://haven:hunter2@db/haven"),
+                (
+                    "HAVEN_DATABASE__MIGRATION_URL",
+                    "postgres://owner:swordfish@db/haven",
+                ),
+            ]),
         )
         .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{s:?}").contains("swordfish"));
+    }
+
+    #[test]
+    fn migrations_run_over_the_database_url_unless_an_owner_url_is_given() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(
+            s.database.migration_url().expose_secret(),
+            "sqlite://data/haven.db"
+        );
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("HAVEN_DATABASE__URL", "postgres://haven_api@db/haven"),
+                (
+                    "HAVEN_DATABASE__MIGRATION_URL",
+                    "postgres://haven_owner@db/haven",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.database.migration_url().expose_secret(),
+            "postgres://haven_owner@db/haven"
+        );
+    }
+
+    #[test]
+    fn a_migration_url_is_validated_like_the_database_url() {
+        for bad in ["mysql://db/haven", "sqlite://data/haven.db"] {
+            let err = Settings::load_from(
+                None,
+                env(&[
+                    ("HAVEN_DATABASE__URL", "postgres://haven_api@db/haven"),
+                    ("HAVEN_DATABASE__MIGRATION_URL", bad),
+                ]),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("database.migration_url"), "{err}");
+        }
     }
 }

@@ -155,10 +155,11 @@ pub async fn verify(db: &Db, trust_id: Uuid) -> Result<ChainReport, StoreError> 
         seq,
         reason: reason.to_owned(),
     };
+    let txn = db.in_trust(trust_id).await?;
     let rows = e::audit_log::Entity::find()
         .filter(e::audit_log::Column::TrustId.eq(trust_id))
         .order_by_asc(e::audit_log::Column::Seq)
-        .all(db.conn())
+        .all(&txn)
         .await?;
     let mut expected = ChainHead {
         seq: 0,
@@ -180,9 +181,10 @@ pub async fn verify(db: &Db, trust_id: Uuid) -> Result<ChainReport, StoreError> 
         };
     }
     let head = e::audit_chain_head::Entity::find_by_id(trust_id)
-        .one(db.conn())
+        .one(&txn)
         .await?
         .ok_or(StoreError::NotFound)?;
+    txn.commit().await?;
     if head.seq != expected.seq || head.hash != expected.hash {
         return Err(broken(head.seq, "the newest entries were removed"));
     }

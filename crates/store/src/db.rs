@@ -44,7 +44,8 @@ impl Db {
         self.conn.get_database_backend()
     }
 
-    /// The bare connection, for the schema migrator only: it owns every table and has no tenant.
+    /// The bare connection, for the schema migrator and its check only. It names no trust, so on
+    /// PostgreSQL row-level security (FORCEd, so even for the owner) shows it no tenant's rows.
     pub fn schema_connection(&self) -> &DatabaseConnection {
         &self.conn
     }

@@ -9,6 +9,7 @@ pub mod audit;
 mod db;
 mod error;
 pub mod scope;
+pub mod sign_in;
 mod tenant;
 pub mod trust;
 mod tx;

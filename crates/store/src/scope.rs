@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use haven_domain::role::{Role, ScopeKind};
 use haven_entity as e;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{Db, StoreError};
@@ -24,6 +24,8 @@ pub enum SystemActor {
     Cli,
     Scheduler,
     Notifier,
+    /// Sign-in itself, before a person is known: resuming sessions, refusing strangers.
+    SignIn,
 }
 
 /// Where a request came from, for the audit log.
@@ -81,17 +83,18 @@ impl Scope {
         origin: Origin,
         on: NaiveDate,
     ) -> Result<Self, StoreError> {
+        let txn = db.in_trust(trust_id).await?;
         let person = e::person::Entity::find_by_id(person_id)
             .filter(e::person::Column::TrustId.eq(trust_id))
             .filter(e::person::Column::Active.eq(true))
-            .one(db.conn())
+            .one(&txn)
             .await?
             .ok_or(StoreError::NotFound)?;
         let assignments = e::role_assignment::Entity::find()
             .filter(e::role_assignment::Column::TrustId.eq(trust_id))
             .filter(e::role_assignment::Column::PersonId.eq(person_id))
             .filter(e::role_assignment::Column::StartsOn.lte(on))
-            .all(db.conn())
+            .all(&txn)
             .await?;
         let mut roles = Vec::new();
         for a in assignments {
@@ -110,7 +113,8 @@ impl Scope {
                 academy_id: a.academy_id,
             });
         }
-        let academies = visible_academies(db, trust_id, &roles).await?;
+        let academies = visible_academies(&txn, trust_id, &roles).await?;
+        txn.commit().await?;
         Ok(Self {
             trust_id,
             actor: Actor::Person {
@@ -162,7 +166,7 @@ impl Scope {
 
 /// A trust-wide role sees every academy; a regional one the region's; an academy one its own.
 async fn visible_academies(
-    db: &Db,
+    txn: &DatabaseTransaction,
     trust_id: Uuid,
     roles: &[HeldRole],
 ) -> Result<AcademyVisibility, StoreError> {
@@ -179,7 +183,7 @@ async fn visible_academies(
         let in_regions = e::academy::Entity::find()
             .filter(e::academy::Column::TrustId.eq(trust_id))
             .filter(e::academy::Column::RegionId.is_in(regions))
-            .all(db.conn())
+            .all(txn)
             .await?;
         visible.extend(in_regions.into_iter().map(|a| a.id));
     }
@@ -193,6 +197,7 @@ impl SystemActor {
             SystemActor::Cli => "cli",
             SystemActor::Scheduler => "scheduler",
             SystemActor::Notifier => "notifier",
+            SystemActor::SignIn => "sign_in",
         }
     }
 }

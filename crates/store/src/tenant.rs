@@ -44,7 +44,8 @@ tenant_tables!(
         supervision_session, session_attendee, agenda, case_note, supervision_record,
         record_signature, record_amendment, supervision_action, escalation, qa_review;
     by_trust: region, person, role_assignment, policy_setting, training_record, access_grant,
-        access_grant_record, api_token, notification_outbox,
+        access_grant_record, api_token, notification_outbox, identity_provider, pending_sign_in,
+        sign_in_session,
 );
 
 /// An academy is its own academy: a person scoped to one sees only that one.

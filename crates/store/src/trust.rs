@@ -38,3 +38,11 @@ pub async fn all(db: &Db) -> Result<Vec<e::trust::Model>, StoreError> {
         .all(db.conn())
         .await?)
 }
+
+/// The trust with this id.
+pub async fn find(db: &Db, id: Uuid) -> Result<e::trust::Model, StoreError> {
+    e::trust::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or(StoreError::NotFound)
+}

@@ -49,9 +49,17 @@ pub struct WriteTx<'s> {
 impl Db {
     /// Starts reading what `scope` may see.
     pub async fn read<'s>(&self, scope: &'s Scope) -> Result<ReadTx<'s>, StoreError> {
-        let txn = self.conn().begin().await?;
-        set_trust(&txn, scope.trust_id()).await?;
+        let txn = self.in_trust(scope.trust_id()).await?;
         Ok(ReadTx { txn, scope })
+    }
+
+    /// A transaction in `trust_id`, for the store's own reads that come before a scope exists
+    /// (building one) or stand outside any (verifying a chain): on PostgreSQL row-level security
+    /// shows a transaction that named no trust nothing at all.
+    pub(crate) async fn in_trust(&self, trust_id: Uuid) -> Result<DatabaseTransaction, StoreError> {
+        let txn = self.conn().begin().await?;
+        set_trust(&txn, trust_id).await?;
+        Ok(txn)
     }
 
     /// Creates the trust `scope` names, its audit chain and the chain's first entry, and leaves
@@ -256,6 +264,11 @@ impl WriteTx<'_> {
         self.head = audit::append(&self.txn, self.scope, &self.head, entry, self.now).await?;
         self.appended = true;
         Ok(())
+    }
+
+    /// For the store's own modules: bookkeeping and guarded updates beyond the generic ones.
+    pub(crate) fn connection(&self) -> &DatabaseTransaction {
+        &self.txn
     }
 
     /// Commits the changes and their audit entries together.

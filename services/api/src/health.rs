@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
 use crate::problem::ApiError;
-use crate::startup::ApiState;
+use crate::state::ApiState;
 
 /// The process is up and answering.
 #[get("/health")]

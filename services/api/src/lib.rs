@@ -2,8 +2,13 @@
 //! the server-rendered web UI. Handlers are thin: they turn a request into a store call and map
 //! its error once, in [`problem`].
 
+pub mod auth;
 mod health;
+mod me;
+mod pages;
 pub mod problem;
 mod startup;
+mod state;
 
-pub use startup::{ApiState, Application};
+pub use startup::Application;
+pub use state::{ApiState, WebSettings};

@@ -21,6 +21,12 @@ pub enum ApiError {
     Validation(Vec<FieldProblem>),
     #[error("the record changed since it was read")]
     Conflict,
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many attempts; wait a minute and try again")]
+    TooManyRequests,
     #[error("not ready: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -33,6 +39,9 @@ impl ApiError {
             ApiError::NotFound => "not-found",
             ApiError::Validation(_) => "validation",
             ApiError::Conflict => "conflict",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::TooManyRequests => "too-many-requests",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -55,6 +64,9 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict => StatusCode::CONFLICT,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,5 +97,17 @@ impl ResponseError for ApiError {
                 status: status.as_u16(),
                 errors: fields,
             })
+    }
+}
+
+impl From<haven_store::StoreError> for ApiError {
+    fn from(error: haven_store::StoreError) -> Self {
+        use haven_store::StoreError;
+        match error {
+            // Out of scope is answered exactly as missing: the other tenant's ids stay unknown.
+            StoreError::NotFound | StoreError::OutOfScope { .. } => ApiError::NotFound,
+            StoreError::Conflict { .. } => ApiError::Conflict,
+            other => ApiError::Internal(other.into()),
+        }
     }
 }

@@ -6,16 +6,10 @@ use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
-use haven_store::Db;
 use tracing_actix_web::{RequestId, TracingLogger};
 
-use crate::health;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct ApiState {
-    pub db: Db,
-}
+use crate::state::ApiState;
+use crate::{auth, health, me, pages};
 
 /// A bound, not yet running, API server.
 pub struct Application {
@@ -50,6 +44,13 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(health::configure)
+                .configure(auth::configure)
+                .configure(pages::configure)
+                .service(
+                    web::scope("/api/v1")
+                        .configure(me::configure)
+                        .configure(auth::configure_api),
+                )
         })
         .disable_signals()
         .listen(listener)?

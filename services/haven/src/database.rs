@@ -38,9 +38,25 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
     Ok(Db::connect(url, settings.database.max_connections).await?)
 }
 
-/// Connects and brings the schema up to date.
+/// Brings the schema up to date over the migration address, then connects the services' way.
+///
+/// With one address (SQLite, or a single PostgreSQL role) that connection migrates. With an owner
+/// role of its own, migrations run over a short-lived owner connection, and the services'
+/// connection, which may not create the migrations table, checks instead that it sees exactly the
+/// schema this binary expects: that also catches two addresses naming different databases.
 pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
+    let owner_url = settings.database.migration_url().expose_secret();
+    if owner_url == settings.database.url.expose_secret() {
+        let db = connect(settings).await?;
+        haven_migrations::migrate(db.schema_connection()).await?;
+        return Ok(db);
+    }
+    ensure_sqlite_dir(owner_url)?;
+    let owner = Db::connect(owner_url, 1).await?;
+    let migrated = haven_migrations::migrate(owner.schema_connection()).await;
+    owner.close().await?;
+    migrated?;
     let db = connect(settings).await?;
-    haven_migrations::migrate(db.schema_connection()).await?;
+    haven_migrations::check(db.schema_connection()).await?;
     Ok(db)
 }

@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let clock = SystemClock;
     match cli.command {
         Command::Serve { demo } => serve::all(&settings, demo, clock).await,
-        Command::Api => serve::api(&settings).await,
+        Command::Api => serve::api(&settings, clock).await,
         Command::Scheduler { command: None } => serve::scheduler(&settings, clock).await,
         Command::Scheduler {
             command: Some(SchedulerCommand::RunOnce { as_of }),

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use anyhow::Context;
-use haven_api::{ApiState, Application};
+use haven_api::{ApiState, Application, WebSettings};
 use haven_config::Settings;
 use haven_jobs::{Clock, QueueStore};
 use haven_notifier::Notifier;
@@ -68,11 +68,13 @@ async fn queue(settings: &Settings) -> anyhow::Result<QueueStore> {
 }
 
 async fn run_api(
+    clock: impl Clock,
     settings: Settings,
     db: haven_store::Db,
     shutdown: Shutdown,
 ) -> anyhow::Result<()> {
-    let app = Application::build(&settings.server.host, settings.server.port, ApiState { db })?;
+    let state = ApiState::new(db, clock, WebSettings::from_settings(&settings));
+    let app = Application::build(&settings.server.host, settings.server.port, state)?;
     tracing::info!(
         address = %format!("{}:{}", settings.server.host, app.port()),
         "api listening"
@@ -133,7 +135,12 @@ pub async fn all(settings: &Settings, demo: bool, clock: impl Clock + Copy) -> a
     let services = vec![
         (
             "api",
-            tokio::spawn(run_api(settings.clone(), db.clone(), shutdown.clone())),
+            tokio::spawn(run_api(
+                clock,
+                settings.clone(),
+                db.clone(),
+                shutdown.clone(),
+            )),
         ),
         (
             "scheduler",
@@ -149,10 +156,10 @@ pub async fn all(settings: &Settings, demo: bool, clock: impl Clock + Copy) -> a
     outcome
 }
 
-pub async fn api(settings: &Settings) -> anyhow::Result<()> {
+pub async fn api(settings: &Settings, clock: impl Clock) -> anyhow::Result<()> {
     let db = database::connect_and_migrate(settings).await?;
     let (sender, shutdown) = Shutdown::new();
-    let api = tokio::spawn(run_api(settings.clone(), db, shutdown));
+    let api = tokio::spawn(run_api(clock, settings.clone(), db, shutdown));
     run_until_stopped(sender, vec![("api", api)]).await
 }
 

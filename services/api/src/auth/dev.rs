@@ -1,0 +1,161 @@
+//! The development sign-in: a page listing every person, for the embedded default's demo.
+//! Refused unless the configuration turns it on, which production never allows.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use haven_entity as e;
+use haven_store::{Origin, Scope, SystemActor};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::session::{origin_of, session_cookie};
+use crate::pages::{Message, render};
+use crate::problem::ApiError;
+use crate::state::ApiState;
+
+const LOGIN_CSRF_COOKIE: &str = "haven_login_csrf";
+
+struct DevPerson {
+    id: Uuid,
+    name: String,
+    roles: String,
+}
+
+struct DevTrust {
+    id: Uuid,
+    name: String,
+    people: Vec<DevPerson>,
+}
+
+#[derive(Template)]
+#[template(path = "dev_sign_in.html")]
+struct DevSignInPage {
+    trusts: Vec<DevTrust>,
+    login_csrf: String,
+}
+
+fn refused() -> HttpResponse {
+    render(
+        StatusCode::FORBIDDEN,
+        &Message {
+            title: "Development sign-in is turned off".into(),
+            paragraphs: vec![
+                "This Haven signs people in with their trust's own accounts.".into(),
+                "The development sign-in is available only on a development installation whose \
+                 configuration sets auth.dev_login = true."
+                    .into(),
+            ],
+        },
+    )
+}
+
+async fn people_of(state: &ApiState, trust: &e::trust::Model) -> Result<DevTrust, ApiError> {
+    let scope = Scope::system(trust.id, SystemActor::SignIn, Origin::Worker);
+    let read = state.db.read(&scope).await?;
+    let people = read.list::<e::person::Entity>().await?;
+    let roles = read.list::<e::role_assignment::Entity>().await?;
+    read.finish().await?;
+    let mut listed: Vec<DevPerson> = people
+        .into_iter()
+        .filter(|person| person.active)
+        .map(|person| {
+            let mut held: Vec<String> = roles
+                .iter()
+                .filter(|r| r.person_id == person.id)
+                .map(|r| r.role.replace('_', " "))
+                .collect();
+            held.sort();
+            held.dedup();
+            DevPerson {
+                id: person.id,
+                name: person.display_name,
+                roles: held.join(", "),
+            }
+        })
+        .collect();
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(DevTrust {
+        id: trust.id,
+        name: trust.name.clone(),
+        people: listed,
+    })
+}
+
+#[get("/dev/sign-in")]
+async fn page(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    if !state.web.dev_login {
+        return Ok(refused());
+    }
+    let mut trusts = Vec::new();
+    for trust in haven_store::trust::all(&state.db).await? {
+        trusts.push(people_of(&state, &trust).await?);
+    }
+    let login_csrf = super::random_token();
+    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, login_csrf.clone())
+        .path("/dev/sign-in")
+        .http_only(true)
+        .secure(state.web.production)
+        .same_site(SameSite::Strict)
+        .finish();
+    let mut response = render(StatusCode::OK, &DevSignInPage { trusts, login_csrf });
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct DevSignIn {
+    login_csrf: String,
+    trust_id: Uuid,
+    person_id: Uuid,
+}
+
+#[post("/dev/sign-in")]
+async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    form: web::Form<DevSignIn>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.web.dev_login {
+        return Ok(refused());
+    }
+    // The form's token must match the cookie set with the page: another site cannot sign a
+    // browser in as someone of its choosing.
+    let cookie = req.cookie(LOGIN_CSRF_COOKIE);
+    if !cookie.is_some_and(|c| haven_store::sign_in::constant_time_eq(c.value(), &form.login_csrf))
+    {
+        return Err(ApiError::Forbidden(
+            "the sign-in form has expired; reload the page".into(),
+        ));
+    }
+    let now = state.clock.now();
+    // A new sign-in in this browser replaces whatever session it had: the cookie is rotated.
+    if let Some(previous) = super::current(&req).await? {
+        haven_store::sign_in::end(&state.db, &previous.scope, previous.session.session_id, now)
+            .await?;
+    }
+    let scope = Scope::for_person(
+        &state.db,
+        form.trust_id,
+        form.person_id,
+        origin_of(&req),
+        state.clock.today_london(),
+    )
+    .await?;
+    let session =
+        haven_store::sign_in::start(&state.db, &scope, "dev", state.web.sessions, now).await?;
+    let mut response = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .finish();
+    response
+        .add_cookie(&session_cookie(&state.web, session.cookie))
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(response)
+}
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(page).service(sign_in);
+}

@@ -1,0 +1,179 @@
+//! The signed-in person of a request, from the session cookie, turned into a `Scope` once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpRequest, web};
+use haven_store::sign_in::{self, SignedIn, constant_time_eq};
+
+use haven_store::{Origin, Scope};
+
+use crate::problem::ApiError;
+use crate::state::{ApiState, WebSettings};
+
+/// The header a page's script or an API client sends the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The session cookie's name: `__Host-` in production, so the browser refuses it unless it is
+/// `Secure`, host-only and for every path.
+pub fn cookie_name(web: &WebSettings) -> &'static str {
+    if web.production {
+        "__Host-haven_session"
+    } else {
+        "haven_session"
+    }
+}
+
+/// A session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` outside development.
+pub fn session_cookie(web: &WebSettings, value: String) -> Cookie<'static> {
+    Cookie::build(cookie_name(web), value)
+        .path("/")
+        .http_only(true)
+        .secure(web.production)
+        .same_site(SameSite::Lax)
+        .finish()
+}
+
+/// The cookie that removes the session cookie.
+pub fn removal_cookie(web: &WebSettings) -> Cookie<'static> {
+    let mut cookie = session_cookie(web, String::new());
+    cookie.set_max_age(time::Duration::ZERO);
+    cookie
+}
+
+/// Where a request came from, for the audit log.
+pub fn origin_of(req: &HttpRequest) -> Origin {
+    Origin::Http {
+        ip: req
+            .peer_addr()
+            .map(|addr| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+    }
+}
+
+/// A signed-in person. As an extractor it answers 401 when there is no live session, and for
+/// a state-changing method it requires the session's CSRF token in [`CSRF_HEADER`] (forms use
+/// [`SignedIn::check_csrf`] on their own field instead, through [`SignedInForm`]).
+pub struct Authenticated {
+    pub scope: Scope,
+    pub session: SignedIn,
+}
+
+impl Authenticated {
+    /// Whether a token sent back by the page is this session's.
+    pub fn csrf_matches(&self, token: &str) -> bool {
+        constant_time_eq(token, &self.session.csrf_token)
+    }
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<ApiState>, ApiError> {
+    req.app_data::<web::Data<ApiState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the api state is not configured")))
+}
+
+/// The live session of the request and its scope, or `None` when nobody is signed in.
+pub async fn current(req: &HttpRequest) -> Result<Option<Authenticated>, ApiError> {
+    let state = state_of(req)?;
+    let Some(cookie) = req.cookie(cookie_name(&state.web)) else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    let Some(session) = sign_in::resume(&state.db, cookie.value(), state.web.sessions, now).await?
+    else {
+        return Ok(None);
+    };
+    let scope = match Scope::for_person(
+        &state.db,
+        session.trust_id,
+        session.person_id,
+        origin_of(req),
+        state.clock.today_london(),
+    )
+    .await
+    {
+        Ok(scope) => scope,
+        // A person deactivated since signing in is signed out.
+        Err(haven_store::StoreError::NotFound) => return Ok(None),
+        Err(other) => return Err(other.into()),
+    };
+    Ok(Some(Authenticated { scope, session }))
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let signed_in = current(&req).await?.ok_or(ApiError::Unauthorized)?;
+            if !is_safe(req.method()) {
+                let sent = req
+                    .headers()
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                if !signed_in.csrf_matches(sent) {
+                    return Err(ApiError::Forbidden(
+                        "the request did not carry this session's CSRF token".into(),
+                    ));
+                }
+            }
+            Ok(signed_in)
+        })
+    }
+}
+
+/// A form posted by a signed-in person, accepted only with the session's CSRF token in its
+/// `csrf_token` field.
+pub struct SignedInForm<T> {
+    pub signed_in: Authenticated,
+    pub form: T,
+}
+
+/// A form's CSRF field, read beside its other fields.
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    csrf_token: String,
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for SignedInForm<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading a form: {e}")))?;
+            let signed_in = current(&req).await?.ok_or(ApiError::Unauthorized)?;
+            let field: CsrfField = serde_urlencoded_from(&body)?;
+            if !signed_in.csrf_matches(&field.csrf_token) {
+                return Err(ApiError::Forbidden(
+                    "the form did not carry this session's CSRF token; reload the page".into(),
+                ));
+            }
+            let form = serde_urlencoded_from(&body)?;
+            Ok(Self { signed_in, form })
+        })
+    }
+}
+
+fn serde_urlencoded_from<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_urlencoded::from_bytes(body).map_err(|e| {
+        ApiError::Validation(vec![crate::problem::FieldProblem {
+            field: "form".into(),
+            reason: e.to_string(),
+        }])
+    })
+}
