@@ -11,11 +11,14 @@
 )]
 
 mod api;
+mod api_tokens;
 mod audit;
 mod cli;
 mod harness;
 mod migrations;
 mod oidc;
+mod provider_sign_in;
+mod record_access;
 mod row_level_security;
 mod sign_in;
 mod tenancy;

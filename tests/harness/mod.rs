@@ -191,20 +191,36 @@ impl TestApp {
     /// An app whose web settings `adjust` changes from the test defaults (development, the
     /// dev sign-in on).
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut WebSettings)) -> Self {
+        Self::spawn_with_clock(backend, FixedClock(now()), adjust).await
+    }
+
+    /// As [`TestApp::spawn_with`], living by `clock`.
+    pub async fn spawn_with_clock(
+        backend: Backend,
+        clock: impl haven_jobs::Clock,
+        adjust: impl FnOnce(&mut WebSettings),
+    ) -> Self {
         let test_db = TestDb::migrated(backend).await;
+        // The port is chosen first so the public URL (the providers' redirect target) names it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let mut web = WebSettings {
             production: false,
-            public_url: "http://127.0.0.1".into(),
+            public_url: format!("http://127.0.0.1:{port}"),
             dev_login: true,
             sessions: SessionPolicy {
                 idle: chrono::Duration::minutes(60),
                 absolute: chrono::Duration::hours(12),
             },
             sign_in_attempts_per_minute: 20,
+            providers: Default::default(),
         };
         adjust(&mut web);
-        let state = ApiState::new(test_db.db.clone(), FixedClock(now()), web);
-        let app = Application::build("127.0.0.1", 0, state).unwrap();
+        let state = ApiState::new(test_db.db.clone(), clock, web);
+        let app = Application::build("127.0.0.1", port, state).unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());

@@ -21,10 +21,16 @@ pub struct Tenants {
     pub dsl_a2: Uuid,
     pub session_a1: Uuid,
     pub session_a2: Uuid,
+    /// The record of `session_a1`, held (supervisor `rsl_a`, supervisee `dsl_a1`).
+    pub record_a1: Uuid,
+    /// A trust-wide auditor of trust A: no role reaches record content, only a grant.
+    pub auditor_a: Uuid,
     pub trust_b: Uuid,
     pub academy_b1: Uuid,
     pub dsl_b1: Uuid,
+    /// Held, with `record_b1`.
     pub session_b1: Uuid,
+    pub record_b1: Uuid,
 }
 
 pub fn today() -> NaiveDate {
@@ -89,12 +95,13 @@ async fn person(
     id
 }
 
-/// An active one-to-one agreement and one planned session under it.
+/// An active one-to-one agreement and one session under it: planned, or `held` in December.
 async fn supervision(
     tx: &mut WriteTx<'_>,
     academy_id: Uuid,
     supervisor: Uuid,
     supervisee: Uuid,
+    held: bool,
 ) -> Uuid {
     let trust_id = tx.scope().trust_id();
     let agreement_id = Uuid::now_v7();
@@ -144,16 +151,47 @@ async fn supervision(
         agreement_id: Set(agreement_id),
         kind: Set("formal".into()),
         mode: Set("in_person".into()),
-        status: Set("planned".into()),
-        starts_at: Set(at(2026, 2, 2)),
+        status: Set(if held { "held" } else { "planned" }.into()),
+        starts_at: Set(if held {
+            at(2025, 12, 1)
+        } else {
+            at(2026, 2, 2)
+        }),
         duration_minutes: Set(60),
         location: Set(None),
-        held_marked_at: Set(None),
+        held_marked_at: Set(held.then(|| at(2025, 12, 1))),
         cancelled_at: Set(None),
         cancelled_by: Set(None),
         cancel_reason: Set(None),
         rebooking_of_id: Set(None),
         ical_sequence: Set(0),
+        row_version: Set(1),
+        created_at: Set(tx.now()),
+        updated_at: Set(tx.now()),
+    })
+    .await
+    .unwrap()
+    .id
+}
+
+/// The written record of a held session, by its supervisor.
+async fn record(tx: &mut WriteTx<'_>, session: Uuid, author: Uuid) -> Uuid {
+    let session = tx
+        .find::<e::supervision_session::Entity>(session)
+        .await
+        .unwrap();
+    tx.insert(e::supervision_record::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(session.trust_id),
+        academy_id: Set(session.academy_id),
+        session_id: Set(session.id),
+        author_id: Set(author),
+        status: Set("signed".into()),
+        content: Set(serde_json::json!({ "reflection": "Case 4471: plan agreed" })),
+        content_hash: Set(None),
+        sent_at: Set(None),
+        frozen_at: Set(None),
+        next_session_on: Set(None),
         row_version: Set(1),
         created_at: Set(tx.now()),
         updated_at: Set(tx.now()),
@@ -225,8 +263,10 @@ impl Tenants {
             ("academy", None, Some(academy_a2)),
         )
         .await;
-        let session_a1 = supervision(&mut tx, academy_a1, rsl_a, dsl_a1).await;
-        let session_a2 = supervision(&mut tx, academy_a2, rsl_a, dsl_a2).await;
+        let session_a1 = supervision(&mut tx, academy_a1, rsl_a, dsl_a1, true).await;
+        let session_a2 = supervision(&mut tx, academy_a2, rsl_a, dsl_a2, false).await;
+        let record_a1 = record(&mut tx, session_a1, rsl_a).await;
+        let auditor_a = person(&mut tx, "Ali Auditor", "auditor", ("trust", None, None)).await;
         tx.commit().await.unwrap();
 
         let (trust_b, system_b) = haven_store::trust::create(
@@ -255,7 +295,8 @@ impl Tenants {
             ("academy", None, Some(academy_b1)),
         )
         .await;
-        let session_b1 = supervision(&mut tx, academy_b1, lead_b, dsl_b1).await;
+        let session_b1 = supervision(&mut tx, academy_b1, lead_b, dsl_b1, true).await;
+        let record_b1 = record(&mut tx, session_b1, lead_b).await;
         tx.commit().await.unwrap();
 
         Self {
@@ -270,10 +311,13 @@ impl Tenants {
             dsl_a2,
             session_a1,
             session_a2,
+            record_a1,
+            auditor_a,
             trust_b: trust_b.id,
             academy_b1,
             dsl_b1,
             session_b1,
+            record_b1,
         }
     }
 

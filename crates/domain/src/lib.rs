@@ -2,6 +2,7 @@
 
 pub mod cadence;
 pub mod calendar;
+pub mod capability;
 pub mod compliance;
 mod error;
 pub mod policy;
@@ -17,6 +18,7 @@ pub use calendar::{
     BankHoliday, HalfTerm, Season, Term, TermCalendar, bank_holidays, easter_sunday,
     is_bank_holiday,
 };
+pub use capability::Capability;
 pub use compliance::{
     ComplianceLevel, ComplianceStatus, Flag, Reason, SuperviseeFacts, compliance_status,
 };

@@ -94,6 +94,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
 ) -> Result<ChainHead, StoreError> {
     let (actor_kind, actor_id, actor_label) = match scope.actor() {
         Actor::Person { id, name } => ("person", Some(*id), name.clone()),
+        Actor::Token { id, name } => ("token", Some(*id), name.clone()),
         Actor::System(system) => ("system", None, system.as_str().to_owned()),
     };
     let mut row = e::audit_log::Model {
@@ -156,8 +157,15 @@ pub async fn verify(db: &Db, trust_id: Uuid) -> Result<ChainReport, StoreError> 
         reason: reason.to_owned(),
     };
     let txn = db.in_trust(trust_id).await?;
+    // The head first: every entry up to it committed with it, and entries appended while this
+    // runs lie beyond it, so a live trust's chain is checked without a false break.
+    let head = e::audit_chain_head::Entity::find_by_id(trust_id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let rows = e::audit_log::Entity::find()
         .filter(e::audit_log::Column::TrustId.eq(trust_id))
+        .filter(e::audit_log::Column::Seq.lte(head.seq))
         .order_by_asc(e::audit_log::Column::Seq)
         .all(&txn)
         .await?;
@@ -180,10 +188,6 @@ pub async fn verify(db: &Db, trust_id: Uuid) -> Result<ChainReport, StoreError> 
             hash: row.hash.clone(),
         };
     }
-    let head = e::audit_chain_head::Entity::find_by_id(trust_id)
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
     txn.commit().await?;
     if head.seq != expected.seq || head.hash != expected.hash {
         return Err(broken(head.seq, "the newest entries were removed"));

@@ -12,6 +12,13 @@ pub enum StoreError {
         entity: &'static str,
         id: uuid::Uuid,
     },
+    /// The caller is known and the row in reach, but their roles (or their token's
+    /// capabilities) do not allow this action.
+    #[error("not permitted to {action}")]
+    NotPermitted { action: &'static str },
+    /// A value the caller sent that the rule refuses; `field` names it for the form or client.
+    #[error("{field} is invalid: {reason}")]
+    Invalid { field: &'static str, reason: String },
     /// A write that would cross the caller's tenant or academy wall.
     #[error("{entity}: outside the caller's scope")]
     OutOfScope { entity: String },

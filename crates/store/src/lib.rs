@@ -5,10 +5,14 @@
 //! exactly like an id that does not exist. Every write, and every read of record content, appends
 //! to the trust's hash-chained audit log in the same transaction.
 
+pub mod api_token;
 pub mod audit;
 mod db;
 mod error;
+pub mod grant;
+pub mod record;
 pub mod scope;
+pub mod secret;
 pub mod sign_in;
 mod tenant;
 pub mod trust;

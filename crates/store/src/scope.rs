@@ -3,17 +3,21 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
+use haven_domain::capability::Capability;
 use haven_domain::role::{Role, ScopeKind};
 use haven_entity as e;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::api_token::TokenIdentity;
 use crate::{Db, StoreError};
 
-/// Who acts: a person, or one of Haven's own processes (never a bypass: it still has a trust).
+/// Who acts: a person, an integration's API token, or one of Haven's own processes (never a
+/// bypass: it still has a trust).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Person { id: Uuid, name: String },
+    Token { id: Uuid, name: String },
     System(SystemActor),
 }
 
@@ -60,6 +64,9 @@ pub struct Scope {
     origin: Origin,
     roles: Vec<HeldRole>,
     academies: AcademyVisibility,
+    /// A token's capabilities; `None` for a person or one of Haven's processes, whose roles
+    /// (or none, for a process) decide instead.
+    capabilities: Option<BTreeSet<Capability>>,
 }
 
 impl Scope {
@@ -71,6 +78,23 @@ impl Scope {
             origin,
             roles: Vec::new(),
             academies: AcademyVisibility::Trust,
+            capabilities: None,
+        }
+    }
+
+    /// An integration's API token: the whole trust's figures, as its capabilities allow, with
+    /// no roles, so nothing that asks for a role (managing tokens among it) lets it in.
+    pub fn for_token(token: &TokenIdentity, origin: Origin) -> Self {
+        Self {
+            trust_id: token.trust_id,
+            actor: Actor::Token {
+                id: token.token_id,
+                name: token.name.clone(),
+            },
+            origin,
+            roles: Vec::new(),
+            academies: AcademyVisibility::Trust,
+            capabilities: Some(token.capabilities.iter().copied().collect()),
         }
     }
 
@@ -124,6 +148,7 @@ impl Scope {
             origin,
             roles,
             academies,
+            capabilities: None,
         })
     }
 
@@ -147,6 +172,18 @@ impl Scope {
         &self.academies
     }
 
+    /// What a token scope may do; `None` when the scope is a person's or a process's.
+    pub fn capabilities(&self) -> Option<&BTreeSet<Capability>> {
+        self.capabilities.as_ref()
+    }
+
+    /// Whether this scope may ever read record content. A token never may, whatever its
+    /// capabilities: integrations get figures, and its academy visibility (the whole trust)
+    /// must not be mistaken for the trust lead's reach.
+    pub fn may_read_record_content(&self) -> bool {
+        self.capabilities.is_none()
+    }
+
     /// Whether rows of `academy_id` are inside this scope.
     pub fn sees_academy(&self, academy_id: Uuid) -> bool {
         match &self.academies {
@@ -159,7 +196,7 @@ impl Scope {
     pub fn person_id(&self) -> Option<Uuid> {
         match &self.actor {
             Actor::Person { id, .. } => Some(*id),
-            Actor::System(_) => None,
+            Actor::Token { .. } | Actor::System(_) => None,
         }
     }
 }

@@ -8,13 +8,15 @@
 use chrono::{DateTime, Duration, Utc};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::{Origin, Scope, SystemActor};
+pub use crate::secret::constant_time_eq;
+use crate::secret::{random_secret, sha256_hex};
 use crate::{Db, StoreError};
 
 /// How long a session lasts.
@@ -46,24 +48,6 @@ pub struct SignedIn {
 /// Bookkeeping writes (last seen) happen at most this often per session.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
-fn secret() -> String {
-    // Two version-4 UUIDs: 244 bits from the operating system's random source.
-    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-/// Compares two strings in time that depends only on their lengths.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Starts a session for a person of the trust, ending none of their others (they may use two
 /// devices), and audits the sign-in with how it was made (`method`: dev, entra, google, oidc).
 pub async fn start(
@@ -75,8 +59,8 @@ pub async fn start(
 ) -> Result<NewSession, StoreError> {
     let person_id = person.person_id().ok_or(StoreError::NotFound)?;
     let session_id = Uuid::now_v7();
-    let token = secret();
-    let csrf_token = secret();
+    let token = random_secret();
+    let csrf_token = random_secret();
     let expires_at = now + policy.absolute;
     let mut tx = db.write(person, now).await?;
     tx.insert(e::sign_in_session::ActiveModel {
@@ -210,21 +194,180 @@ pub async fn record_refusal(
     tx.commit().await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// How a trust's people sign in, if the trust has connected a provider.
+pub async fn identity_provider(
+    db: &Db,
+    trust_id: Uuid,
+) -> Result<Option<e::identity_provider::Model>, StoreError> {
+    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let read = db.read(&system).await?;
+    let found = read.list::<e::identity_provider::Entity>().await?;
+    read.finish().await?;
+    Ok(found.into_iter().next())
+}
 
-    #[test]
-    fn secrets_are_long_and_never_repeat() {
-        let (a, b) = (secret(), secret());
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, b);
-    }
+/// How long a browser may take at the provider before its sign-in must start again.
+const PENDING_FOR: Duration = Duration::minutes(10);
 
-    #[test]
-    fn constant_time_comparison_agrees_with_equality() {
-        assert!(constant_time_eq("abc", "abc"));
-        assert!(!constant_time_eq("abc", "abd"));
-        assert!(!constant_time_eq("abc", "abcd"));
+/// Keeps a provider sign-in's secrets until its callback; returns the browser's cookie value.
+pub async fn save_pending(
+    db: &Db,
+    trust_id: Uuid,
+    flow: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let id = Uuid::now_v7();
+    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let tx = db.write(&system, now).await?;
+    e::pending_sign_in::Entity::insert(e::pending_sign_in::ActiveModel {
+        id: Set(id),
+        trust_id: Set(trust_id),
+        flow: Set(flow),
+        created_at: Set(now),
+        expires_at: Set(now + PENDING_FOR),
+    })
+    .exec(tx.connection())
+    .await?;
+    tx.commit().await?;
+    Ok(format!("{trust_id}.{id}"))
+}
+
+/// Takes a pending sign-in back, once: the row is deleted whether or not it is still in time,
+/// so a callback can never be replayed. `None` for an unknown, used or expired one.
+pub async fn take_pending(
+    db: &Db,
+    cookie: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Uuid, serde_json::Value)>, StoreError> {
+    let Some((trust, id)) = cookie.split_once('.') else {
+        return Ok(None);
+    };
+    let (Ok(trust_id), Ok(id)) = (Uuid::parse_str(trust), Uuid::parse_str(id)) else {
+        return Ok(None);
+    };
+    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let tx = db.write(&system, now).await?;
+    let row = match tx.find::<e::pending_sign_in::Entity>(id).await {
+        Ok(row) => row,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    e::pending_sign_in::Entity::delete_many()
+        .filter(e::pending_sign_in::Column::TrustId.eq(trust_id))
+        .filter(e::pending_sign_in::Column::Id.eq(id))
+        .exec(tx.connection())
+        .await?;
+    tx.commit().await?;
+    Ok((now < row.expires_at).then_some((trust_id, row.flow)))
+}
+
+/// A verified identity at a provider, as the sign-in found it.
+#[derive(Debug, Clone)]
+pub struct ProviderIdentity<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub email: Option<&'a str>,
+    pub email_verified: bool,
+}
+
+/// The key a person's provider identity is stored under: subjects are unique per issuer only.
+fn subject_key(identity: &ProviderIdentity<'_>) -> String {
+    format!("{}#{}", identity.issuer, identity.subject)
+}
+
+/// The active person of the trust a provider identity belongs to: the one linked to it, or
+/// else the one invited with its verified email, who is then linked to it (audited). Nobody
+/// is matched by an unverified email, and a person already linked to another identity is not
+/// re-linked silently.
+pub async fn person_for_identity(
+    db: &Db,
+    trust_id: Uuid,
+    identity: &ProviderIdentity<'_>,
+    origin: Origin,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, StoreError> {
+    let key = subject_key(identity);
+    let system = Scope::system(trust_id, SystemActor::SignIn, origin);
+    let mut tx = db.write(&system, now).await?;
+    let linked = tx
+        .list_where::<e::person::Entity, _>(
+            e::person::Column::OidcSubject
+                .eq(key.clone())
+                .and(e::person::Column::Active.eq(true)),
+        )
+        .await?;
+    if let Some(person) = linked.into_iter().next() {
+        tx.commit().await?;
+        return Ok(Some(person.id));
     }
+    let Some(email) = identity.email.filter(|_| identity.email_verified) else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let invited = tx
+        .list_where::<e::person::Entity, _>(
+            e::person::Column::Active
+                .eq(true)
+                .and(e::person::Column::OidcSubject.is_null()),
+        )
+        .await?
+        .into_iter()
+        .find(|person| person.email.eq_ignore_ascii_case(email));
+    let Some(person) = invited else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    e::person::Entity::update_many()
+        .col_expr(
+            e::person::Column::OidcSubject,
+            sea_orm::sea_query::Expr::value(Some(key)),
+        )
+        .col_expr(
+            e::person::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(e::person::Column::TrustId.eq(trust_id))
+        .filter(e::person::Column::Id.eq(person.id))
+        .exec(tx.connection())
+        .await?;
+    tx.audit(
+        AuditEntry::new("link_identity", "person", Some(person.id))
+            .with_detail(json!({ "issuer": identity.issuer })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(person.id))
+}
+
+/// The trust's safeguarding leads, named on the page that refuses a stranger: whom to ask.
+pub async fn trust_leads(
+    db: &Db,
+    trust_id: Uuid,
+    on: chrono::NaiveDate,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let read = db.read(&system).await?;
+    let leads: Vec<Uuid> = read
+        .list_where::<e::role_assignment::Entity, _>(
+            e::role_assignment::Column::Role
+                .eq(haven_domain::Role::TrustSafeguardingLead.as_str())
+                .and(e::role_assignment::Column::StartsOn.lte(on)),
+        )
+        .await?
+        .into_iter()
+        .filter(|a| a.ends_on.is_none_or(|end| end >= on))
+        .map(|a| a.person_id)
+        .collect();
+    let people = read
+        .list_where::<e::person::Entity, _>(
+            e::person::Column::Id
+                .is_in(leads)
+                .and(e::person::Column::Active.eq(true)),
+        )
+        .await?;
+    read.finish().await?;
+    Ok(people
+        .into_iter()
+        .map(|p| (p.display_name, p.email))
+        .collect())
 }

@@ -182,6 +182,12 @@ scoped_reads!(ReadTx<'s>);
 scoped_reads!(WriteTx<'s>);
 
 impl ReadTx<'_> {
+    /// For the store's own modules: reads whose rule is more than academy visibility (a party
+    /// reaches their own record wherever it sits).
+    pub(crate) fn connection(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
     /// Ends the read.
     pub async fn finish(self) -> Result<(), StoreError> {
         Ok(self.txn.commit().await?)

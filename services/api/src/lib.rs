@@ -3,12 +3,16 @@
 //! its error once, in [`problem`].
 
 pub mod auth;
+mod grants;
 mod health;
 mod me;
 mod pages;
 pub mod problem;
+mod records;
+mod security;
 mod startup;
 mod state;
+mod tokens;
 
 pub use startup::Application;
 pub use state::{ApiState, WebSettings};

@@ -1,4 +1,5 @@
-//! `GET /api/v1/me`: who the caller is, in which trust, with which roles and academies.
+//! `GET /api/v1/me`: who the caller is, in which trust, with which roles and academies; for an
+//! API token, its trust and capabilities, and no person.
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -23,6 +24,9 @@ struct MeView {
     roles: Vec<RoleView>,
     /// `null` when every academy of the trust is visible.
     academies: Option<Vec<Uuid>>,
+    /// An API token's capabilities; absent for a person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capabilities: Option<Vec<&'static str>>,
 }
 
 #[get("/me")]
@@ -45,6 +49,9 @@ async fn me(signed_in: Authenticated) -> Result<HttpResponse, ApiError> {
             AcademyVisibility::Trust => None,
             AcademyVisibility::Academies(set) => Some(set.iter().copied().collect()),
         },
+        capabilities: scope
+            .capabilities()
+            .map(|held| held.iter().map(|c| c.as_str()).collect()),
     }))
 }
 

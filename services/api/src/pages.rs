@@ -46,24 +46,25 @@ struct Home {
 #[get("/")]
 async fn home(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
     let me = match auth::current(&req).await? {
-        None => None,
-        Some(signed_in) => {
-            let read = state.db.read(&signed_in.scope).await?;
-            let person = read
-                .find::<e::person::Entity>(signed_in.session.person_id)
-                .await?;
+        // A bearer token is an integration's, not a person's: the pages do not know it.
+        None | Some(auth::Authenticated { session: None, .. }) => None,
+        Some(auth::Authenticated {
+            scope,
+            session: Some(session),
+        }) => {
+            let read = state.db.read(&scope).await?;
+            let person = read.find::<e::person::Entity>(session.person_id).await?;
             read.finish().await?;
-            let trust = haven_store::trust::find(&state.db, signed_in.scope.trust_id()).await?;
+            let trust = haven_store::trust::find(&state.db, scope.trust_id()).await?;
             Some(Me {
                 name: person.display_name,
                 trust: trust.name,
-                roles: signed_in
-                    .scope
+                roles: scope
                     .roles()
                     .iter()
                     .map(|held| held.role.as_str().replace('_', " "))
                     .collect(),
-                csrf_token: signed_in.session.csrf_token,
+                csrf_token: session.csrf_token,
             })
         }
     };

@@ -107,6 +107,11 @@ impl From<haven_store::StoreError> for ApiError {
             // Out of scope is answered exactly as missing: the other tenant's ids stay unknown.
             StoreError::NotFound | StoreError::OutOfScope { .. } => ApiError::NotFound,
             StoreError::Conflict { .. } => ApiError::Conflict,
+            error @ StoreError::NotPermitted { .. } => ApiError::Forbidden(error.to_string()),
+            StoreError::Invalid { field, reason } => ApiError::Validation(vec![FieldProblem {
+                field: field.to_owned(),
+                reason,
+            }]),
             other => ApiError::Internal(other.into()),
         }
     }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::state::ApiState;
-use crate::{auth, health, me, pages};
+use crate::{auth, grants, health, me, pages, records, security, tokens};
 
 /// A bound, not yet running, API server.
 pub struct Application {
@@ -25,6 +25,7 @@ impl Application {
         let listener = TcpListener::bind((host, port))
             .with_context(|| format!("cannot listen on {host}:{port}"))?;
         let port = listener.local_addr()?.port();
+        let production = state.web.production;
         let state = web::Data::new(state);
         let server = HttpServer::new(move || {
             App::new()
@@ -41,6 +42,7 @@ impl Application {
                         Ok(response)
                     }
                 })
+                .wrap(security::headers(production))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(health::configure)
@@ -49,6 +51,9 @@ impl Application {
                 .service(
                     web::scope("/api/v1")
                         .configure(me::configure)
+                        .configure(records::configure)
+                        .configure(grants::configure)
+                        .configure(tokens::configure)
                         .configure(auth::configure_api),
                 )
         })

@@ -3,10 +3,13 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use haven_config::{Environment, Settings};
+use haven_config::{Environment, ProviderSettings, Settings};
 use haven_jobs::Clock;
 use haven_store::Db;
 use haven_store::sign_in::SessionPolicy;
+
+use crate::auth::ProviderCache;
+use crate::security::RateLimiter;
 
 /// The parts of the configuration the HTTP front uses, read once at start.
 #[derive(Debug, Clone)]
@@ -17,6 +20,8 @@ pub struct WebSettings {
     pub dev_login: bool,
     pub sessions: SessionPolicy,
     pub sign_in_attempts_per_minute: u32,
+    /// Haven's registrations at the identity providers.
+    pub providers: ProviderSettings,
 }
 
 impl WebSettings {
@@ -30,6 +35,7 @@ impl WebSettings {
                 absolute: Duration::hours(i64::from(settings.auth.absolute_timeout_hours)),
             },
             sign_in_attempts_per_minute: settings.auth.sign_in_attempts_per_minute,
+            providers: settings.auth.providers.clone(),
         }
     }
 }
@@ -40,6 +46,8 @@ pub struct ApiState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub web: Arc<WebSettings>,
+    pub providers: Arc<ProviderCache>,
+    pub sign_in_limit: Arc<RateLimiter>,
 }
 
 impl ApiState {
@@ -47,7 +55,9 @@ impl ApiState {
         Self {
             db,
             clock: Arc::new(clock),
+            sign_in_limit: Arc::new(RateLimiter::new(web.sign_in_attempts_per_minute)),
             web: Arc::new(web),
+            providers: Arc::new(ProviderCache::default()),
         }
     }
 }

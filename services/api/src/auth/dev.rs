@@ -92,7 +92,7 @@ async fn page(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
     for trust in haven_store::trust::all(&state.db).await? {
         trusts.push(people_of(&state, &trust).await?);
     }
-    let login_csrf = super::random_token();
+    let login_csrf = haven_store::secret::random_secret();
     let cookie = Cookie::build(LOGIN_CSRF_COOKIE, login_csrf.clone())
         .path("/dev/sign-in")
         .http_only(true)
@@ -122,6 +122,7 @@ async fn sign_in(
     if !state.web.dev_login {
         return Ok(refused());
     }
+    state.sign_in_limit.check(&req, state.clock.now())?;
     // The form's token must match the cookie set with the page: another site cannot sign a
     // browser in as someone of its choosing.
     let cookie = req.cookie(LOGIN_CSRF_COOKIE);
@@ -133,9 +134,10 @@ async fn sign_in(
     }
     let now = state.clock.now();
     // A new sign-in in this browser replaces whatever session it had: the cookie is rotated.
-    if let Some(previous) = super::current(&req).await? {
-        haven_store::sign_in::end(&state.db, &previous.scope, previous.session.session_id, now)
-            .await?;
+    if let Some(previous) = super::current(&req).await?
+        && let Some(session) = &previous.session
+    {
+        haven_store::sign_in::end(&state.db, &previous.scope, session.session_id, now).await?;
     }
     let scope = Scope::for_person(
         &state.db,

@@ -1,12 +1,14 @@
-//! The signed-in person of a request, from the session cookie, turned into a `Scope` once.
+//! Who a request is, turned into a `Scope` once: an integration's bearer token, or else the
+//! signed-in person of the session cookie.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::dev::Payload;
-use actix_web::http::Method;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
+use haven_store::api_token;
 use haven_store::sign_in::{self, SignedIn, constant_time_eq};
 
 use haven_store::{Origin, Scope};
@@ -54,19 +56,38 @@ pub fn origin_of(req: &HttpRequest) -> Origin {
     }
 }
 
-/// A signed-in person. As an extractor it answers 401 when there is no live session, and for
-/// a state-changing method it requires the session's CSRF token in [`CSRF_HEADER`] (forms use
-/// [`SignedIn::check_csrf`] on their own field instead, through [`SignedInForm`]).
+/// A signed-in person, or an integration's API token. As an extractor it answers 401 when
+/// there is neither, and for a state-changing method with the cookie it requires the session's
+/// CSRF token in [`CSRF_HEADER`] (forms use their own field instead, through [`SignedInForm`]).
 pub struct Authenticated {
     pub scope: Scope,
-    pub session: SignedIn,
+    /// The cookie's session; `None` for a bearer token.
+    pub session: Option<SignedIn>,
 }
 
 impl Authenticated {
-    /// Whether a token sent back by the page is this session's.
+    /// Whether a token sent back by the page is this session's. Never for a bearer token,
+    /// which has no page.
     pub fn csrf_matches(&self, token: &str) -> bool {
-        constant_time_eq(token, &self.session.csrf_token)
+        self.session
+            .as_ref()
+            .is_some_and(|session| constant_time_eq(token, &session.csrf_token))
     }
+
+    /// The cookie's session, for what only a signed-in person does (ending their session).
+    pub fn person_session(&self) -> Result<&SignedIn, ApiError> {
+        self.session.as_ref().ok_or_else(|| {
+            ApiError::Forbidden("an API token has no session; revoke the token instead".into())
+        })
+    }
+}
+
+/// The token of an `Authorization: Bearer` header (the scheme is case-insensitive). Other
+/// schemes are not Haven's (a proxy's basic auth, say) and leave the cookie in charge.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 fn state_of(req: &HttpRequest) -> Result<web::Data<ApiState>, ApiError> {
@@ -75,9 +96,20 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<ApiState>, ApiError> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the api state is not configured")))
 }
 
-/// The live session of the request and its scope, or `None` when nobody is signed in.
+/// The request's live token or session and its scope, or `None` when it has neither. A bearer
+/// token is the only credential looked at when one is sent: a bad one is not rescued by a
+/// cookie.
 pub async fn current(req: &HttpRequest) -> Result<Option<Authenticated>, ApiError> {
     let state = state_of(req)?;
+    if let Some(presented) = bearer(req) {
+        let token =
+            api_token::authenticate(&state.db, presented, origin_of(req), state.clock.now())
+                .await?;
+        return Ok(token.map(|token| Authenticated {
+            scope: Scope::for_token(&token, origin_of(req)),
+            session: None,
+        }));
+    }
     let Some(cookie) = req.cookie(cookie_name(&state.web)) else {
         return Ok(None);
     };
@@ -100,7 +132,10 @@ pub async fn current(req: &HttpRequest) -> Result<Option<Authenticated>, ApiErro
         Err(haven_store::StoreError::NotFound) => return Ok(None),
         Err(other) => return Err(other.into()),
     };
-    Ok(Some(Authenticated { scope, session }))
+    Ok(Some(Authenticated {
+        scope,
+        session: Some(session),
+    }))
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -115,7 +150,9 @@ impl FromRequest for Authenticated {
         let req = req.clone();
         Box::pin(async move {
             let signed_in = current(&req).await?.ok_or(ApiError::Unauthorized)?;
-            if !is_safe(req.method()) {
+            // A browser sends the cookie to Haven on its own, whoever's page asked; it never
+            // sends a bearer token by itself, so a bearer request needs no CSRF token.
+            if signed_in.session.is_some() && !is_safe(req.method()) {
                 let sent = req
                     .headers()
                     .get(CSRF_HEADER)

@@ -20,7 +20,7 @@ async fn sign_out(
     haven_store::sign_in::end(
         &state.db,
         &signed_in.scope,
-        signed_in.session.session_id,
+        signed_in.person_session()?.session_id,
         state.clock.now(),
     )
     .await?;
@@ -43,7 +43,7 @@ async fn end_session(
     haven_store::sign_in::end(
         &state.db,
         &signed_in.scope,
-        signed_in.session.session_id,
+        signed_in.person_session()?.session_id,
         state.clock.now(),
     )
     .await?;

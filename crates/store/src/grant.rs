@@ -1,0 +1,237 @@
+//! Exceptional access to record content: who, which records (or every record where a person is
+//! a party), why, from when until when, approved by a trust safeguarding lead (DESIGN §3).
+//!
+//! A grant expires by itself: nothing ends it, the read check compares its window with the
+//! moment of reading ([`crate::record::read_record`]).
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use haven_domain::role::Role;
+use haven_entity as e;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::audit::AuditEntry;
+use crate::scope::Scope;
+use crate::{Db, StoreError};
+
+/// What a grant opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantTarget {
+    /// These records only.
+    Records(Vec<Uuid>),
+    /// Every record where this person is the supervisor or a supervisee.
+    SubjectPerson(Uuid),
+}
+
+/// A grant as the trust lead asks for it.
+#[derive(Debug, Clone)]
+pub struct NewGrant<'a> {
+    pub grantee_id: Uuid,
+    pub reason: &'a str,
+    pub target: GrantTarget,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// A grant and where it stands at the moment it was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    pub id: Uuid,
+    pub grantee_id: Uuid,
+    pub granted_by: Uuid,
+    pub reason: String,
+    pub subject_person_id: Option<Uuid>,
+    pub record_ids: Vec<Uuid>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    /// pending | live | expired | revoked
+    pub state: &'static str,
+}
+
+impl GrantView {
+    fn new(grant: e::access_grant::Model, record_ids: Vec<Uuid>, now: DateTime<Utc>) -> Self {
+        let state = if grant.revoked_at.is_some() {
+            "revoked"
+        } else if now < grant.starts_at {
+            "pending"
+        } else if now < grant.ends_at {
+            "live"
+        } else {
+            "expired"
+        };
+        Self {
+            id: grant.id,
+            grantee_id: grant.grantee_id,
+            granted_by: grant.granted_by,
+            reason: grant.reason,
+            subject_person_id: grant.subject_person_id,
+            record_ids,
+            starts_at: grant.starts_at,
+            ends_at: grant.ends_at,
+            revoked_at: grant.revoked_at,
+            revoked_by: grant.revoked_by,
+            created_at: grant.created_at,
+            state,
+        }
+    }
+}
+
+/// The trust safeguarding lead acting, or why not.
+fn trust_lead(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
+    let is_lead = scope
+        .roles()
+        .iter()
+        .any(|held| held.role == Role::TrustSafeguardingLead);
+    match scope.person_id() {
+        Some(person) if is_lead => Ok(person),
+        _ => Err(StoreError::NotPermitted { action }),
+    }
+}
+
+fn invalid(field: &'static str, reason: &str) -> StoreError {
+    StoreError::Invalid {
+        field,
+        reason: reason.to_owned(),
+    }
+}
+
+/// Grants `grant.grantee_id` the content of the target's records for the window, approved by
+/// the trust lead of `scope`. The grantee, the subject and every record must be the trust's
+/// ([`StoreError::NotFound`] otherwise, as for any id of another trust).
+pub async fn create(
+    db: &Db,
+    scope: &Scope,
+    grant: NewGrant<'_>,
+    now: DateTime<Utc>,
+) -> Result<GrantView, StoreError> {
+    let lead = trust_lead(scope, "grant access to records")?;
+    let reason = grant.reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "say why the access is needed"));
+    }
+    if grant.ends_at <= now {
+        return Err(invalid("ends_at", "is in the past"));
+    }
+    if grant.ends_at <= grant.starts_at {
+        return Err(invalid("ends_at", "is not after starts_at"));
+    }
+    let mut tx = db.write(scope, now).await?;
+    let grantee = tx.find::<e::person::Entity>(grant.grantee_id).await?;
+    if !grantee.active {
+        return Err(StoreError::NotFound);
+    }
+    let (subject, record_ids) = match grant.target {
+        GrantTarget::SubjectPerson(person) => {
+            tx.find::<e::person::Entity>(person).await?;
+            (Some(person), Vec::new())
+        }
+        GrantTarget::Records(ids) => {
+            let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+            if ids.is_empty() {
+                return Err(invalid("record_ids", "name at least one record"));
+            }
+            for id in &ids {
+                tx.find::<e::supervision_record::Entity>(*id).await?;
+            }
+            (None, ids.into_iter().collect::<Vec<_>>())
+        }
+    };
+    let row = tx
+        .insert(e::access_grant::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(scope.trust_id()),
+            grantee_id: Set(grantee.id),
+            granted_by: Set(lead),
+            reason: Set(reason.to_owned()),
+            subject_person_id: Set(subject),
+            starts_at: Set(grant.starts_at),
+            ends_at: Set(grant.ends_at),
+            revoked_at: Set(None),
+            revoked_by: Set(None),
+            created_at: Set(now),
+        })
+        .await?;
+    for record_id in &record_ids {
+        tx.insert(e::access_grant_record::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(scope.trust_id()),
+            grant_id: Set(row.id),
+            record_id: Set(*record_id),
+        })
+        .await?;
+    }
+    // The log says in words who was let in, to what, until when and why.
+    tx.audit(
+        AuditEntry::new("grant_access", "access_grant", Some(row.id))
+            .with_reason(reason)
+            .with_detail(serde_json::json!({
+                "grantee_id": row.grantee_id,
+                "subject_person_id": row.subject_person_id,
+                "record_ids": record_ids,
+                "ends_at": row.ends_at,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(GrantView::new(row, record_ids, now))
+}
+
+/// Ends a grant now, by a trust lead. Revoking a grant already revoked changes nothing, so a
+/// repeated request is harmless.
+pub async fn revoke(
+    db: &Db,
+    scope: &Scope,
+    grant_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let lead = trust_lead(scope, "revoke access grants")?;
+    let mut tx = db.write(scope, now).await?;
+    let grant = tx.find::<e::access_grant::Entity>(grant_id).await?;
+    if grant.revoked_at.is_some() {
+        return Ok(());
+    }
+    e::access_grant::Entity::update_many()
+        .col_expr(e::access_grant::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(e::access_grant::Column::RevokedBy, Expr::value(Some(lead)))
+        .filter(e::access_grant::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::access_grant::Column::Id.eq(grant.id))
+        .exec(tx.connection())
+        .await?;
+    tx.audit(AuditEntry::new("revoke", "access_grant", Some(grant.id)))
+        .await?;
+    tx.commit().await
+}
+
+/// Every grant of the trust, newest first, for a trust lead.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> Result<Vec<GrantView>, StoreError> {
+    trust_lead(scope, "list access grants")?;
+    let read = db.read(scope).await?;
+    let grants = read.list::<e::access_grant::Entity>().await?;
+    let records = read.list::<e::access_grant_record::Entity>().await?;
+    read.finish().await?;
+    let mut views: Vec<GrantView> = grants
+        .into_iter()
+        .map(|grant| {
+            let ids = records
+                .iter()
+                .filter(|r| r.grant_id == grant.id)
+                .map(|r| r.record_id)
+                .collect();
+            GrantView::new(grant, ids, now)
+        })
+        .collect();
+    views.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    Ok(views)
+}

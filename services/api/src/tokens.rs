@@ -1,0 +1,211 @@
+//! `/api/v1/tokens`: the API tokens a trust safeguarding lead issues to integrations (a trust's
+//! own reporting). A token's value is in the answer that creates it and nowhere else, ever.
+
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use haven_domain::Capability;
+use haven_store::api_token::{self, ApiToken};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::problem::{ApiError, FieldProblem};
+use crate::state::ApiState;
+
+/// Long enough for "Power BI: attendance and supervision dashboard", short enough for a list.
+const NAME_MAX_CHARS: usize = 100;
+const FIELDS: [&str; 3] = ["name", "capabilities", "expires_at"];
+
+#[derive(Serialize)]
+struct TokenView {
+    id: Uuid,
+    name: String,
+    /// The first characters of the token's secret part, to tell tokens apart.
+    prefix: String,
+    capabilities: Vec<&'static str>,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiToken> for TokenView {
+    fn from(token: ApiToken) -> Self {
+        Self {
+            id: token.id,
+            name: token.name,
+            prefix: token.prefix,
+            capabilities: token.capabilities.iter().map(|c| c.as_str()).collect(),
+            created_by: token.created_by,
+            created_at: token.created_at,
+            expires_at: token.expires_at,
+            last_used_at: token.last_used_at,
+            revoked_at: token.revoked_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Created {
+    #[serde(flatten)]
+    view: TokenView,
+    token: String,
+}
+
+/// A token to create, read field by field so each mistake is named by its field.
+struct NewToken {
+    name: String,
+    capabilities: Vec<Capability>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+fn problem(field: &str, reason: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        field: field.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+fn known_capabilities() -> String {
+    Capability::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_new_token(body: &[u8], now: DateTime<Utc>) -> Result<NewToken, ApiError> {
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        return Err(ApiError::Validation(vec![problem(
+            "body",
+            "send a JSON object with name, capabilities and (optionally) expires_at",
+        )]));
+    };
+    let mut problems = Vec::new();
+    // A misspelt `expires_at` ignored would issue a token that never expires.
+    for key in fields.keys().filter(|key| !FIELDS.contains(&key.as_str())) {
+        problems.push(problem(key, "is not a field of a token"));
+    }
+    let name = match fields.get("name").and_then(Value::as_str).map(str::trim) {
+        Some("") => {
+            problems.push(problem("name", "must not be empty"));
+            String::new()
+        }
+        Some(name) if name.chars().count() > NAME_MAX_CHARS => {
+            problems.push(problem(
+                "name",
+                format!("must be at most {NAME_MAX_CHARS} characters"),
+            ));
+            String::new()
+        }
+        Some(name) => name.to_owned(),
+        None => {
+            problems.push(problem("name", "is required: what the token is for"));
+            String::new()
+        }
+    };
+    let mut capabilities = Vec::new();
+    match fields.get("capabilities") {
+        Some(Value::Array(items)) if !items.is_empty() => {
+            for item in items {
+                match item.as_str().map(Capability::parse) {
+                    Some(Ok(capability)) => capabilities.push(capability),
+                    _ => problems.push(problem(
+                        "capabilities",
+                        format!(
+                            "{item} is not a capability; known: {}",
+                            known_capabilities()
+                        ),
+                    )),
+                }
+            }
+        }
+        _ => problems.push(problem(
+            "capabilities",
+            format!("is required: a non-empty list of {}", known_capabilities()),
+        )),
+    }
+    let expires_at = match fields.get("expires_at") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => match DateTime::parse_from_rfc3339(text) {
+            Ok(at) if at > now => Some(at.with_timezone(&Utc)),
+            Ok(_) => {
+                problems.push(problem("expires_at", "must be in the future"));
+                None
+            }
+            Err(_) => {
+                problems.push(problem(
+                    "expires_at",
+                    "must be a date and time with its offset (RFC 3339)",
+                ));
+                None
+            }
+        },
+        Some(_) => {
+            problems.push(problem(
+                "expires_at",
+                "must be a date and time with its offset (RFC 3339), or null",
+            ));
+            None
+        }
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    Ok(NewToken {
+        name,
+        capabilities,
+        expires_at,
+    })
+}
+
+#[post("/tokens")]
+async fn create(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let new = read_new_token(&body, now)?;
+    let (token, value) = api_token::create(
+        &state.db,
+        &caller.scope,
+        &new.name,
+        &new.capabilities,
+        new.expires_at,
+        now,
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        // The one answer that holds the token: no cache may keep a copy of it.
+        .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .json(Created {
+            view: token.into(),
+            token: value,
+        }))
+}
+
+#[get("/tokens")]
+async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let tokens = api_token::list(&state.db, &caller.scope).await?;
+    Ok(HttpResponse::Ok().json(tokens.into_iter().map(TokenView::from).collect::<Vec<_>>()))
+}
+
+#[delete("/tokens/{id}")]
+async fn revoke(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    // A malformed id is answered as a missing one.
+    let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
+    api_token::revoke(&state.db, &caller.scope, id, state.clock.now()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create).service(list).service(revoke);
+}

@@ -1,0 +1,323 @@
+//! Signing in to Haven through a real OpenID provider: the whole browser redirect flow, the
+//! mapping of accounts to invited people, and every refusal.
+
+use haven_config::ProviderClient;
+use haven_entity as e;
+use haven_jobs::SystemClock;
+use haven_store::{Origin, Scope, SystemActor};
+use reqwest::{Method, Url};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::harness::oidc::TestOidcProvider;
+use crate::harness::{Backend, Tenants, TestApp, backends};
+
+fn app_now() -> chrono::DateTime<chrono::Utc> {
+    haven_jobs::Clock::now(&SystemClock)
+}
+
+const SECRET: &str = "haven-test-secret";
+
+struct World {
+    app: TestApp,
+    tenants: Tenants,
+    provider: TestOidcProvider,
+}
+
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// An app with Haven's registration at the provider, and trust A connected to the provider.
+async fn world(backend: Backend, attempts_per_minute: u32) -> Option<World> {
+    if !TestOidcProvider::node_installed() {
+        eprintln!("skipped: node is not installed");
+        return None;
+    }
+    // The provider signs its tokens at the real time, so this app lives by the real clock.
+    let app = TestApp::spawn_with_clock(backend, SystemClock, |web| {
+        web.providers.oidc = Some(ProviderClient {
+            client_id: "haven".into(),
+            client_secret: SECRET.to_string().into(),
+        });
+        web.sign_in_attempts_per_minute = attempts_per_minute;
+    })
+    .await;
+    let tenants = Tenants::create(&app.test_db.db).await;
+    let provider = TestOidcProvider::start(
+        json!([{
+            "client_id": "haven",
+            "client_secret": SECRET,
+            "redirect_uris": [format!("{}/auth/callback", app.address)],
+        }]),
+        json!({
+            "dev": { "email": "Dev.Brook@example.org", "email_verified": true },
+            "stranger": { "email": "stranger@example.org", "email_verified": true },
+            "unverified": { "email": "lena.lead@example.org", "email_verified": false },
+            "moor": { "email": "dee.moor@example.org", "email_verified": true },
+        }),
+    )
+    .await;
+    let system = Scope::system(tenants.trust_a, SystemActor::Cli, Origin::Cli);
+    let mut tx = app.test_db.db.write(&system, app_now()).await.unwrap();
+    tx.insert(e::identity_provider::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(tenants.trust_a),
+        kind: Set("oidc".into()),
+        tenant_id: Set(None),
+        hosted_domain: Set(None),
+        issuer: Set(Some(provider.issuer.clone())),
+        created_at: Set(app_now()),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    Some(World {
+        app,
+        tenants,
+        provider,
+    })
+}
+
+async fn slug(world: &World) -> String {
+    haven_store::trust::find(&world.app.test_db.db, world.tenants.trust_a)
+        .await
+        .unwrap()
+        .slug
+}
+
+/// Starts a sign-in at Haven: the provider URL and the pending cookie.
+async fn begin(world: &World) -> (Url, String) {
+    let started = world
+        .app
+        .request(
+            Method::GET,
+            &format!("/sign-in/{}", slug(world).await),
+            None,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 303);
+    let pending = set_cookie(&started, "haven_pending_sign_in").unwrap();
+    let location = started.headers()["location"].to_str().unwrap();
+    (Url::parse(location).unwrap(), pending)
+}
+
+async fn callback(world: &World, pending: &str, code: &str, state: &str) -> reqwest::Response {
+    world
+        .app
+        .request(Method::GET, "/auth/callback", None)
+        .query(&[("code", code), ("state", state)])
+        .header("cookie", pending)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sign_in_as(world: &World, login: &str) -> reqwest::Response {
+    let (url, pending) = begin(world).await;
+    let (code, state) = world.provider.sign_in_as(login, &url).await;
+    callback(world, &pending, &code, &state).await
+}
+
+async fn me(world: &World, session: &str) -> serde_json::Value {
+    world
+        .app
+        .request(Method::GET, "/api/v1/me", None)
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_invited_person_signs_in_with_the_trusts_provider_and_is_linked_by_subject() {
+    for backend in backends() {
+        let Some(world) = world(backend, 20).await else {
+            return;
+        };
+        let response = sign_in_as(&world, "dev").await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        let session = set_cookie(&response, "haven_session").unwrap();
+        assert_eq!(
+            me(&world, &session).await["person_id"],
+            world.tenants.dsl_a1.to_string()
+        );
+
+        let person = e::person::Entity::find_by_id(world.tenants.dsl_a1)
+            .one(&world.app.test_db.owner)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            person.oidc_subject,
+            Some(format!("{}#dev", world.provider.issuer)),
+            "linked by issuer and subject, not by email alone"
+        );
+        let actions: Vec<String> = e::audit_log::Entity::find()
+            .filter(e::audit_log::Column::TrustId.eq(world.tenants.trust_a))
+            .all(&world.app.test_db.owner)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.action)
+            .collect();
+        assert!(actions.contains(&"link_identity".into()) && actions.contains(&"sign_in".into()));
+
+        // The second time the subject finds the person.
+        let again = sign_in_as(&world, "dev").await;
+        assert_eq!(again.status(), 303);
+        world.app.stop().await;
+    }
+}
+
+async fn assert_refused(world: &World, response: reqwest::Response, says: &str) {
+    assert_eq!(response.status(), 403);
+    assert!(set_cookie(&response, "haven_session").is_none());
+    let html = response.text().await.unwrap();
+    assert!(html.contains(says), "{html}");
+    assert!(
+        html.contains("Lena Lead"),
+        "the page names whom to ask: {html}"
+    );
+    let refusals = e::audit_log::Entity::find()
+        .filter(e::audit_log::Column::TrustId.eq(world.tenants.trust_a))
+        .filter(e::audit_log::Column::Action.eq("sign_in_refused"))
+        .all(&world.app.test_db.owner)
+        .await
+        .unwrap();
+    assert!(!refusals.is_empty());
+}
+
+#[tokio::test]
+async fn a_person_nobody_invited_is_refused_with_a_page_saying_whom_to_ask() {
+    for backend in backends() {
+        let Some(world) = world(backend, 20).await else {
+            return;
+        };
+        let response = sign_in_as(&world, "stranger").await;
+        assert_refused(&world, response, "not been invited").await;
+        world.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unverified_email_never_matches_an_invited_person() {
+    let Some(world) = world(Backend::Sqlite, 20).await else {
+        return;
+    };
+    let response = sign_in_as(&world, "unverified").await;
+    assert_refused(&world, response, "not been invited").await;
+    world.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_of_another_trust_cannot_sign_in_to_this_one() {
+    let Some(world) = world(Backend::Sqlite, 20).await else {
+        return;
+    };
+    let response = sign_in_as(&world, "moor").await;
+    assert_refused(&world, response, "not been invited").await;
+    world.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tampered_state_is_refused_and_a_callback_cannot_be_replayed() {
+    let Some(world) = world(Backend::Sqlite, 20).await else {
+        return;
+    };
+    let (url, pending) = begin(&world).await;
+    let (code, _) = world.provider.sign_in_as("dev", &url).await;
+    let tampered = callback(&world, &pending, &code, "forged-state").await;
+    assert_refused(&world, tampered, "could not be verified").await;
+    // The pending sign-in was used up by the attempt: replaying it starts nothing.
+    let replay = callback(&world, &pending, &code, "forged-state").await;
+    assert_eq!(replay.status(), 400);
+    world.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_callback_without_a_pending_sign_in_starts_again() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let response = app
+        .request(Method::GET, "/auth/callback?code=x&state=y", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_trust_without_a_connected_provider_says_so() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let response = app.get("/sign-in/no-such-trust").await;
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("not set up"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_address() {
+    let Some(world) = world(Backend::Sqlite, 3).await else {
+        return;
+    };
+    let path = format!("/sign-in/{}", slug(&world).await);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(
+            world
+                .app
+                .request(Method::GET, &path, None)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, vec![303, 303, 303, 429]);
+    world.app.stop().await;
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let response = app.get("/").await;
+    let headers = response.headers();
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS in development"
+    );
+    app.stop().await;
+    let production = TestApp::spawn_with(Backend::Sqlite, |web| web.production = true).await;
+    let response = production.get("/health").await;
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_some()
+    );
+    production.stop().await;
+}
