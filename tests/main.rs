@@ -15,6 +15,7 @@ mod api_tokens;
 mod audit;
 mod cli;
 mod harness;
+mod isolation_matrix;
 mod migrations;
 mod oidc;
 mod provider_sign_in;

@@ -7,6 +7,8 @@ use haven_store::grant::{GrantTarget, NewGrant};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use utoipa_actix_web::service_config::ServiceConfig;
+
 use crate::auth::Authenticated;
 use crate::problem::{ApiError, FieldProblem};
 use crate::records::path_id;
@@ -32,6 +34,12 @@ fn problem(field: &str, reason: &str) -> FieldProblem {
     }
 }
 
+#[utoipa::path(
+    tag = "grants",
+    summary = "Grant exceptional access to records",
+    request_body(content = Object, content_type = "application/json", description = "A JSON object; unknown fields are refused"),
+    responses((status = 201, description = "The grant"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
+)]
 #[post("/grants")]
 async fn create_grant(
     signed_in: Authenticated,
@@ -81,6 +89,11 @@ async fn create_grant(
         .json(grant))
 }
 
+#[utoipa::path(
+    tag = "grants",
+    summary = "List access grants",
+    responses((status = 200, description = "The trust's grants"), (status = 403, description = "Not a trust safeguarding lead"))
+)]
 #[get("/grants")]
 async fn list_grants(
     signed_in: Authenticated,
@@ -90,6 +103,12 @@ async fn list_grants(
     Ok(HttpResponse::Ok().json(grants))
 }
 
+#[utoipa::path(
+    tag = "grants",
+    summary = "Revoke an access grant",
+    params(("id" = String, Path, description = "The grant's id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "No such grant in the caller's trust"))
+)]
 #[delete("/grants/{id}")]
 async fn revoke_grant(
     signed_in: Authenticated,
@@ -106,7 +125,7 @@ async fn revoke_grant(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_grant)
         .service(list_grants)
         .service(revoke_grant);

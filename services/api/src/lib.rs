@@ -2,6 +2,7 @@
 //! the server-rendered web UI. Handlers are thin: they turn a request into a store call and map
 //! its error once, in [`problem`].
 
+mod api;
 pub mod auth;
 mod grants;
 mod health;
@@ -14,5 +15,6 @@ mod startup;
 mod state;
 mod tokens;
 
+pub use api::document as openapi_document;
 pub use startup::Application;
 pub use state::{ApiState, WebSettings};

@@ -1,9 +1,11 @@
 //! `GET /api/v1/me`: who the caller is, in which trust, with which roles and academies; for an
 //! API token, its trust and capabilities, and no person.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use serde::Serialize;
 use uuid::Uuid;
+
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::problem::ApiError;
@@ -29,6 +31,11 @@ struct MeView {
     capabilities: Option<Vec<&'static str>>,
 }
 
+#[utoipa::path(
+    tag = "me",
+    summary = "Who the caller is",
+    responses((status = 200, description = "The caller: trust, person, roles, visible academies"), (status = 401, description = "Not signed in"))
+)]
 #[get("/me")]
 async fn me(signed_in: Authenticated) -> Result<HttpResponse, ApiError> {
     let scope = &signed_in.scope;
@@ -55,6 +62,6 @@ async fn me(signed_in: Authenticated) -> Result<HttpResponse, ApiError> {
     }))
 }
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(me);
 }

@@ -5,6 +5,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use utoipa_actix_web::service_config::ServiceConfig;
+
 use crate::auth::Authenticated;
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -20,6 +22,12 @@ struct ReadQuery {
     reason: Option<String>,
 }
 
+#[utoipa::path(
+    tag = "records",
+    summary = "Read a supervision record",
+    params(("id" = String, Path, description = "The supervision record's id")),
+    responses((status = 200, description = "The record's content; the read is audited"), (status = 403, description = "Figures only for this caller"), (status = 404, description = "No such record in the caller's scope"))
+)]
 #[get("/records/{id}")]
 async fn read_record(
     signed_in: Authenticated,
@@ -38,6 +46,12 @@ async fn read_record(
     Ok(HttpResponse::Ok().json(record))
 }
 
+#[utoipa::path(
+    tag = "records",
+    summary = "A session's figures",
+    params(("id" = String, Path, description = "The session's id")),
+    responses((status = 200, description = "The session's figures, never content"), (status = 404, description = "No such session in the caller's scope"))
+)]
 #[get("/sessions/{id}")]
 async fn session_figures(
     signed_in: Authenticated,
@@ -49,6 +63,6 @@ async fn session_figures(
     Ok(HttpResponse::Ok().json(figures))
 }
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(read_record).service(session_figures);
 }

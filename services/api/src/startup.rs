@@ -8,8 +8,9 @@ use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::{RequestId, TracingLogger};
 
+use crate::api::{self, OpenApiJson};
 use crate::state::ApiState;
-use crate::{auth, grants, health, me, pages, records, security, tokens};
+use crate::{auth, health, pages, security};
 
 /// A bound, not yet running, API server.
 pub struct Application {
@@ -27,6 +28,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let production = state.web.production;
         let state = web::Data::new(state);
+        let document = web::Data::new(OpenApiJson(
+            api::document()
+                .to_json()
+                .context("cannot render the OpenAPI document")?,
+        ));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(|req, srv| {
@@ -48,14 +54,8 @@ impl Application {
                 .configure(health::configure)
                 .configure(auth::configure)
                 .configure(pages::configure)
-                .service(
-                    web::scope("/api/v1")
-                        .configure(me::configure)
-                        .configure(records::configure)
-                        .configure(grants::configure)
-                        .configure(tokens::configure)
-                        .configure(auth::configure_api),
-                )
+                .app_data(document.clone())
+                .service(web::scope("/api/v1").configure(api::configure))
         })
         .disable_signals()
         .listen(listener)?

@@ -10,6 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use utoipa_actix_web::service_config::ServiceConfig;
+
 use crate::auth::Authenticated;
 use crate::problem::{ApiError, FieldProblem};
 use crate::state::ApiState;
@@ -162,6 +164,12 @@ fn read_new_token(body: &[u8], now: DateTime<Utc>) -> Result<NewToken, ApiError>
     })
 }
 
+#[utoipa::path(
+    tag = "tokens",
+    summary = "Create an API token",
+    request_body(content = Object, content_type = "application/json", description = "A JSON object; unknown fields are refused"),
+    responses((status = 201, description = "The token, shown this once"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
+)]
 #[post("/tokens")]
 async fn create(
     state: web::Data<ApiState>,
@@ -188,12 +196,23 @@ async fn create(
         }))
 }
 
+#[utoipa::path(
+    tag = "tokens",
+    summary = "List API tokens",
+    responses((status = 200, description = "The trust's tokens, without secrets"), (status = 403, description = "Not a trust safeguarding lead"))
+)]
 #[get("/tokens")]
 async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
     let tokens = api_token::list(&state.db, &caller.scope).await?;
     Ok(HttpResponse::Ok().json(tokens.into_iter().map(TokenView::from).collect::<Vec<_>>()))
 }
 
+#[utoipa::path(
+    tag = "tokens",
+    summary = "Revoke an API token",
+    params(("id" = String, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "No such token in the caller's trust"))
+)]
 #[delete("/tokens/{id}")]
 async fn revoke(
     state: web::Data<ApiState>,
@@ -206,6 +225,6 @@ async fn revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create).service(list).service(revoke);
 }

@@ -19,6 +19,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The session endpoints under `/api/v1`.
-pub(crate) fn configure_api(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     sign_out::configure_api(cfg);
 }

@@ -35,6 +35,11 @@ async fn sign_out(
 
 /// Ends the caller's session from a script or an API client that signed in with the cookie;
 /// the CSRF token travels in its header.
+#[utoipa::path(
+    tag = "sessions",
+    summary = "End the caller's session",
+    responses((status = 204, description = "Signed out"), (status = 403, description = "Missing CSRF token"))
+)]
 #[delete("/session")]
 async fn end_session(
     state: web::Data<ApiState>,
@@ -56,6 +61,6 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(sign_out);
 }
 
-pub(super) fn configure_api(cfg: &mut web::ServiceConfig) {
+pub(super) fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(end_session);
 }
