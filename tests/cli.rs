@@ -173,3 +173,98 @@ async fn the_demo_trust_seeds_on_every_engine_with_an_intact_audit_chain() {
         t.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn a_trusts_it_sets_it_up_from_the_command_line() {
+    for backend in crate::harness::backends() {
+        let t = crate::harness::TestDb::migrated(backend).await;
+        let dir = workdir();
+        let run = |args: &[&str]| {
+            haven(&dir)
+                .env("HAVEN_DATABASE__URL", &t.url)
+                .env("HAVEN_DATABASE__MIGRATION_URL", &t.owner_url)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let created = run(&["trust", "create", "--name", "Oak Trust", "--slug", "oak"]);
+        assert!(
+            created.status.success(),
+            "{backend:?}: {}",
+            stderr_line(&created)
+        );
+        let again = run(&["trust", "create", "--name", "Oak Trust", "--slug", "oak"]);
+        assert!(!again.status.success());
+        assert!(stderr_line(&again).contains("already exists"));
+
+        let invite = [
+            "trust",
+            "invite-lead",
+            "--trust",
+            "oak",
+            "--name",
+            "Lee Lead",
+        ];
+        let lead = run(&[&invite[..], &["--email", "lee@oak.example"]].concat());
+        assert!(lead.status.success(), "{}", stderr_line(&lead));
+        let twice = run(&[&invite[..], &["--email", "LEE@oak.example"]].concat());
+        assert!(!twice.status.success());
+        assert!(
+            stderr_line(&twice).contains("email"),
+            "{}",
+            stderr_line(&twice)
+        );
+
+        let both = run(&[
+            "trust",
+            "connect",
+            "--trust",
+            "oak",
+            "--entra-tenant",
+            "t",
+            "--google-domain",
+            "oak.example",
+        ]);
+        assert!(
+            !both.status.success(),
+            "two providers at once must be refused"
+        );
+        let entra = run(&[
+            "trust",
+            "connect",
+            "--trust",
+            "oak",
+            "--entra-tenant",
+            "2f1c0e7a-9d1b-4a53-8d0e-6b1f2b3c4d5e",
+        ]);
+        assert!(entra.status.success(), "{}", stderr_line(&entra));
+        assert!(String::from_utf8_lossy(&entra.stdout).contains("/sign-in/oak"));
+        let google = run(&[
+            "trust",
+            "connect",
+            "--trust",
+            "oak",
+            "--google-domain",
+            "oak.example",
+        ]);
+        assert!(google.status.success(), "{}", stderr_line(&google));
+
+        let missing = run(&[
+            "trust",
+            "connect",
+            "--trust",
+            "elm",
+            "--google-domain",
+            "elm.example",
+        ]);
+        assert!(
+            stderr_line(&missing).contains("no trust"),
+            "{}",
+            stderr_line(&missing)
+        );
+        let verify = run(&["audit", "verify"]);
+        assert!(verify.status.success(), "{}", stderr_line(&verify));
+        std::fs::remove_dir_all(dir).unwrap();
+        t.drop_database().await;
+    }
+}

@@ -53,6 +53,11 @@ enum Command {
         #[arg(long, required = true)]
         demo: bool,
     },
+    /// Setting up a trust: create it, invite its first lead, connect its sign-in.
+    Trust {
+        #[command(subcommand)]
+        command: TrustCommand,
+    },
     /// The tamper-evident audit log.
     Audit {
         #[command(subcommand)]
@@ -67,6 +72,42 @@ enum SchedulerCommand {
         /// The day to scan, as YYYY-MM-DD; today in London if left out.
         #[arg(long)]
         as_of: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TrustCommand {
+    /// Create a trust (a tenant).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The short name in its sign-in address: /sign-in/<slug>.
+        #[arg(long)]
+        slug: String,
+    },
+    /// Invite the trust's first safeguarding lead, who then invites everyone else.
+    InviteLead {
+        #[arg(long)]
+        trust: String,
+        #[arg(long)]
+        name: String,
+        /// The address their Microsoft 365 or Google account verifies.
+        #[arg(long)]
+        email: String,
+    },
+    /// Connect the trust's sign-in: exactly one of the three.
+    Connect {
+        #[arg(long)]
+        trust: String,
+        /// Microsoft Entra ID: the trust's tenant id.
+        #[arg(long, group = "provider")]
+        entra_tenant: Option<String>,
+        /// Google Workspace: the trust's domain.
+        #[arg(long, group = "provider")]
+        google_domain: Option<String>,
+        /// Any other OpenID Connect provider: its issuer URL.
+        #[arg(long, group = "provider")]
+        issuer: Option<String>,
     },
 }
 
@@ -123,6 +164,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Trust { command } => {
+            let db = database::connect_and_migrate(&settings).await?;
+            trust_admin(&db, command, clock.now()).await
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -136,4 +181,70 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The trust a slug names, as the CLI acts on it.
+async fn cli_scope(db: &haven_store::Db, slug: &str) -> anyhow::Result<haven_store::Scope> {
+    let trust = haven_store::trust::find_by_slug(db, slug)
+        .await?
+        .with_context(|| format!("no trust has the slug {slug:?}"))?;
+    Ok(haven_store::Scope::system(
+        trust.id,
+        haven_store::SystemActor::Cli,
+        haven_store::Origin::Cli,
+    ))
+}
+
+#[allow(clippy::print_stdout, reason = "the CLI's answers are its output")]
+async fn trust_admin(
+    db: &haven_store::Db,
+    command: TrustCommand,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    use haven_store::trust::{self, SignInProvider};
+    match command {
+        TrustCommand::Create { name, slug } => {
+            if trust::find_by_slug(db, &slug).await?.is_some() {
+                anyhow::bail!("a trust with the slug {slug:?} already exists");
+            }
+            let (created, _) = trust::create(
+                db,
+                &name,
+                &slug,
+                haven_store::SystemActor::Cli,
+                haven_store::Origin::Cli,
+                now,
+            )
+            .await?;
+            println!("trust {} created: {}", created.slug, created.id);
+        }
+        TrustCommand::InviteLead {
+            trust: slug,
+            name,
+            email,
+        } => {
+            let scope = cli_scope(db, &slug).await?;
+            let person = trust::invite_lead(db, &scope, &name, &email, now).await?;
+            println!("{name} invited as trust safeguarding lead of {slug}: {person}");
+        }
+        TrustCommand::Connect {
+            trust: slug,
+            entra_tenant,
+            google_domain,
+            issuer,
+        } => {
+            let provider = match (entra_tenant, google_domain, issuer) {
+                (Some(tenant_id), None, None) => SignInProvider::Entra { tenant_id },
+                (None, Some(hosted_domain), None) => SignInProvider::Google { hosted_domain },
+                (None, None, Some(issuer)) => SignInProvider::Oidc { issuer },
+                _ => {
+                    anyhow::bail!("name exactly one of --entra-tenant, --google-domain or --issuer")
+                }
+            };
+            let scope = cli_scope(db, &slug).await?;
+            trust::connect_provider(db, &scope, provider, now).await?;
+            println!("{slug} signs in at /sign-in/{slug}");
+        }
+    }
+    Ok(())
 }
