@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+mod admin;
 mod api;
 mod api_tokens;
 mod audit;

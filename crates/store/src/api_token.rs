@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 use haven_domain::capability::Capability;
-use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -104,19 +103,6 @@ fn view(row: e::api_token::Model) -> ApiToken {
     }
 }
 
-/// Tokens reach the whole trust's figures, so only a trust safeguarding lead manages them;
-/// returns the lead's person id. A token scope holds no role, so a token never manages tokens.
-fn trust_lead(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
-    let lead = scope
-        .roles()
-        .iter()
-        .any(|held| held.role == Role::TrustSafeguardingLead);
-    match scope.person_id() {
-        Some(person_id) if lead => Ok(person_id),
-        _ => Err(StoreError::NotPermitted { action }),
-    }
-}
-
 /// Creates a token of the scope's trust and returns it with its plaintext, which is never
 /// stored and so can never be shown again.
 pub async fn create(
@@ -127,7 +113,7 @@ pub async fn create(
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(ApiToken, String), StoreError> {
-    let created_by = trust_lead(scope, "create API tokens")?;
+    let created_by = scope.require_trust_lead("create API tokens")?;
     let secret = random_secret();
     let token = format!("{TOKEN_START}{}_{secret}", scope.trust_id().simple());
     let capabilities: BTreeSet<Capability> = capabilities.iter().copied().collect();
@@ -159,7 +145,7 @@ pub async fn create(
 /// The trust's tokens, newest first, revoked and expired ones included: the lead sees what
 /// was ever issued.
 pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<ApiToken>, StoreError> {
-    trust_lead(scope, "see API tokens")?;
+    scope.require_trust_lead("see API tokens")?;
     let read = db.read(scope).await?;
     let mut rows = read.list::<e::api_token::Entity>().await?;
     read.finish().await?;
@@ -174,7 +160,7 @@ pub async fn revoke(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    trust_lead(scope, "revoke API tokens")?;
+    scope.require_trust_lead("revoke API tokens")?;
     let mut tx = db.write(scope, now).await?;
     let row = tx.find::<e::api_token::Entity>(id).await?;
     if row.revoked_at.is_some() {

@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -84,18 +83,6 @@ impl GrantView {
     }
 }
 
-/// The trust safeguarding lead acting, or why not.
-fn trust_lead(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
-    let is_lead = scope
-        .roles()
-        .iter()
-        .any(|held| held.role == Role::TrustSafeguardingLead);
-    match scope.person_id() {
-        Some(person) if is_lead => Ok(person),
-        _ => Err(StoreError::NotPermitted { action }),
-    }
-}
-
 fn invalid(field: &'static str, reason: &str) -> StoreError {
     StoreError::Invalid {
         field,
@@ -112,7 +99,7 @@ pub async fn create(
     grant: NewGrant<'_>,
     now: DateTime<Utc>,
 ) -> Result<GrantView, StoreError> {
-    let lead = trust_lead(scope, "grant access to records")?;
+    let lead = scope.require_trust_lead("grant access to records")?;
     let reason = grant.reason.trim();
     if reason.is_empty() {
         return Err(invalid("reason", "say why the access is needed"));
@@ -192,7 +179,7 @@ pub async fn revoke(
     grant_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let lead = trust_lead(scope, "revoke access grants")?;
+    let lead = scope.require_trust_lead("revoke access grants")?;
     let mut tx = db.write(scope, now).await?;
     let grant = tx.find::<e::access_grant::Entity>(grant_id).await?;
     if grant.revoked_at.is_some() {
@@ -216,7 +203,7 @@ pub async fn list(
     scope: &Scope,
     now: DateTime<Utc>,
 ) -> Result<Vec<GrantView>, StoreError> {
-    trust_lead(scope, "list access grants")?;
+    scope.require_trust_lead("list access grants")?;
     let read = db.read(scope).await?;
     let grants = read.list::<e::access_grant::Entity>().await?;
     let records = read.list::<e::access_grant_record::Entity>().await?;

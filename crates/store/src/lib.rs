@@ -5,6 +5,7 @@
 //! exactly like an id that does not exist. Every write, and every read of record content, appends
 //! to the trust's hash-chained audit log in the same transaction.
 
+pub mod admin;
 pub mod api_token;
 pub mod audit;
 mod db;

@@ -192,6 +192,19 @@ impl Scope {
         }
     }
 
+    /// The acting person when they are a trust safeguarding lead of this trust; anyone or
+    /// anything else is refused `action`.
+    pub(crate) fn require_trust_lead(&self, action: &'static str) -> Result<Uuid, StoreError> {
+        let is_lead = self
+            .roles
+            .iter()
+            .any(|held| held.role == Role::TrustSafeguardingLead);
+        match self.person_id() {
+            Some(person) if is_lead => Ok(person),
+            _ => Err(StoreError::NotPermitted { action }),
+        }
+    }
+
     /// The person acting, if a person is.
     pub fn person_id(&self) -> Option<Uuid> {
         match &self.actor {

@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{auth, grants, me, records, tokens};
+use crate::{admin, auth, grants, me, records, tokens};
 
 #[derive(OpenApi)]
 #[openapi(info(
@@ -23,6 +23,7 @@ fn routes(cfg: &mut ServiceConfig) {
     records::configure(cfg);
     grants::configure(cfg);
     tokens::configure(cfg);
+    admin::configure(cfg);
     auth::configure_api(cfg);
 }
 

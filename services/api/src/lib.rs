@@ -2,6 +2,7 @@
 //! the server-rendered web UI. Handlers are thin: they turn a request into a store call and map
 //! its error once, in [`problem`].
 
+mod admin;
 mod api;
 pub mod auth;
 mod grants;

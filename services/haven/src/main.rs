@@ -224,7 +224,9 @@ async fn trust_admin(
             email,
         } => {
             let scope = cli_scope(db, &slug).await?;
-            let person = trust::invite_lead(db, &scope, &name, &email, now).await?;
+            let person = haven_store::admin::invite_first_lead(db, &scope, &name, &email, now)
+                .await?
+                .id;
             println!("{name} invited as trust safeguarding lead of {slug}: {person}");
         }
         TrustCommand::Connect {

@@ -1,0 +1,493 @@
+//! A trust's own administration, by its trust safeguarding lead: regions, academies, people and
+//! the roles they hold (DESIGN §1, §3). Every change is audited in the transaction that makes it.
+//!
+//! The academies list is the one read open to anyone in the trust, limited to the academies
+//! their scope sees; everything else here is the trust lead's alone.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use haven_domain::role::{Role, ScopeKind};
+use haven_entity as e;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::WriteTx;
+use crate::audit::AuditEntry;
+use crate::scope::{Actor, Scope, SystemActor};
+use crate::{Db, StoreError};
+
+/// The phases of education the DfE records for an establishment, as stored.
+pub const PHASES: [&str; 6] = [
+    "primary",
+    "secondary",
+    "all_through",
+    "special",
+    "alternative_provision",
+    "nursery",
+];
+
+/// Long enough for any school or person's name, short enough for a list.
+const NAME_MAX_CHARS: usize = 200;
+/// The longest address RFC 5321 allows, and the column's width.
+const EMAIL_MAX_CHARS: usize = 320;
+
+/// An academy as the trust lead registers it.
+#[derive(Debug, Clone)]
+pub struct NewAcademy<'a> {
+    pub name: &'a str,
+    /// The DfE unique reference number: six digits.
+    pub urn: &'a str,
+    pub phase: &'a str,
+    pub local_authority: &'a str,
+    pub region_id: Option<Uuid>,
+}
+
+/// A role to give a person, over the scope `scope_kind` names.
+#[derive(Debug, Clone)]
+pub struct NewRole {
+    pub person_id: Uuid,
+    pub role: Role,
+    pub scope_kind: ScopeKind,
+    pub region_id: Option<Uuid>,
+    pub academy_id: Option<Uuid>,
+    pub starts_on: NaiveDate,
+    /// The last day the role is held; `None` while open-ended.
+    pub ends_on: Option<NaiveDate>,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// `value` trimmed, refused when empty or longer than `max` characters.
+fn required_text<'v>(
+    field: &'static str,
+    value: &'v str,
+    max: usize,
+) -> Result<&'v str, StoreError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(invalid(field, format!("must be at most {max} characters")));
+    }
+    Ok(value)
+}
+
+/// A plausible address: one `@` with something either side and no spaces. Whether it is real
+/// is settled by the person signing in with it.
+fn email_of(value: &str) -> Result<&str, StoreError> {
+    let email = required_text("email", value, EMAIL_MAX_CHARS)?;
+    let well_formed = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && email.matches('@').count() == 1
+        && !email.chars().any(char::is_whitespace);
+    if well_formed {
+        Ok(email)
+    } else {
+        Err(invalid("email", "is not an email address"))
+    }
+}
+
+/// Creates a region of the trust.
+pub async fn create_region(
+    db: &Db,
+    scope: &Scope,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<e::region::Model, StoreError> {
+    scope.require_trust_lead("create regions")?;
+    let name = required_text("name", name, NAME_MAX_CHARS)?;
+    let mut tx = db.write(scope, now).await?;
+    let region = tx
+        .insert(e::region::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(scope.trust_id()),
+            name: Set(name.to_owned()),
+            created_at: Set(now),
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(region)
+}
+
+/// The trust's regions, by name.
+pub async fn list_regions(db: &Db, scope: &Scope) -> Result<Vec<e::region::Model>, StoreError> {
+    scope.require_trust_lead("see regions")?;
+    let read = db.read(scope).await?;
+    let mut regions = read.list::<e::region::Entity>().await?;
+    read.finish().await?;
+    regions.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    Ok(regions)
+}
+
+/// Registers an academy of the trust, in one of its regions or none.
+pub async fn create_academy(
+    db: &Db,
+    scope: &Scope,
+    academy: NewAcademy<'_>,
+    now: DateTime<Utc>,
+) -> Result<e::academy::Model, StoreError> {
+    scope.require_trust_lead("register academies")?;
+    let name = required_text("name", academy.name, NAME_MAX_CHARS)?;
+    let urn = academy.urn.trim();
+    if urn.len() != 6 || !urn.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("urn", "must be the DfE URN: six digits"));
+    }
+    if !PHASES.contains(&academy.phase) {
+        return Err(invalid(
+            "phase",
+            format!("must be one of {}", PHASES.join(", ")),
+        ));
+    }
+    let local_authority =
+        required_text("local_authority", academy.local_authority, NAME_MAX_CHARS)?;
+    let mut tx = db.write(scope, now).await?;
+    if let Some(region) = academy.region_id {
+        tx.find::<e::region::Entity>(region).await?;
+    }
+    // Checked under the chain's lock, which every writer of the trust takes first, so two
+    // registrations of one URN cannot both pass; the unique index stays the last word.
+    let taken = tx
+        .list_where::<e::academy::Entity, _>(e::academy::Column::Urn.eq(urn))
+        .await?;
+    if !taken.is_empty() {
+        return Err(invalid("urn", "is already an academy of this trust"));
+    }
+    let row = tx
+        .insert(e::academy::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(scope.trust_id()),
+            region_id: Set(academy.region_id),
+            name: Set(name.to_owned()),
+            urn: Set(urn.to_owned()),
+            phase: Set(academy.phase.to_owned()),
+            local_authority: Set(local_authority.to_owned()),
+            created_at: Set(now),
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Moves an academy into a region of the trust, or out of every region (`None`). Its regional
+/// lead's reach follows at their next request, since a scope is built per request.
+pub async fn set_academy_region(
+    db: &Db,
+    scope: &Scope,
+    academy_id: Uuid,
+    region_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<e::academy::Model, StoreError> {
+    scope.require_trust_lead("change academies")?;
+    let mut tx = db.write(scope, now).await?;
+    let mut academy = tx.find::<e::academy::Entity>(academy_id).await?;
+    if let Some(region) = region_id {
+        tx.find::<e::region::Entity>(region).await?;
+    }
+    if academy.region_id == region_id {
+        tx.commit().await?;
+        return Ok(academy);
+    }
+    e::academy::Entity::update_many()
+        .col_expr(e::academy::Column::RegionId, Expr::value(region_id))
+        .filter(e::academy::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::academy::Column::Id.eq(academy.id))
+        .exec(tx.connection())
+        .await?;
+    tx.audit(
+        AuditEntry::new("update", "academy", Some(academy.id)).with_detail(json!({
+            "region_id": { "from": academy.region_id, "to": region_id },
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    academy.region_id = region_id;
+    Ok(academy)
+}
+
+/// The academies the scope sees, by name: the whole trust's for a trust-wide role, a region's
+/// for its lead, one's own for academy staff.
+pub async fn list_academies(db: &Db, scope: &Scope) -> Result<Vec<e::academy::Model>, StoreError> {
+    let read = db.read(scope).await?;
+    let mut academies = read.list::<e::academy::Entity>().await?;
+    read.finish().await?;
+    academies.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    Ok(academies)
+}
+
+/// Adds a person to the trust, to be linked to their account the first time they sign in with
+/// this (verified) email. An email already in the trust, in any case, is refused: sign-in
+/// matches emails case-insensitively and must find one person.
+pub async fn invite_person(
+    db: &Db,
+    scope: &Scope,
+    display_name: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<e::person::Model, StoreError> {
+    scope.require_trust_lead("invite people")?;
+    let mut tx = db.write(scope, now).await?;
+    let person = add_person(&mut tx, display_name, email).await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// Adds a person to the trust in `tx`, refusing a bad name or email and an email the trust
+/// already has. The check runs under the chain's lock, so no second invitation slips in.
+async fn add_person(
+    tx: &mut WriteTx<'_>,
+    display_name: &str,
+    email: &str,
+) -> Result<e::person::Model, StoreError> {
+    let display_name = required_text("display_name", display_name, NAME_MAX_CHARS)?;
+    let email = email_of(email)?;
+    let people = tx.list::<e::person::Entity>().await?;
+    if people.iter().any(|p| p.email.eq_ignore_ascii_case(email)) {
+        return Err(invalid("email", "belongs to someone already in this trust"));
+    }
+    let now = tx.now();
+    tx.insert(e::person::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(tx.scope().trust_id()),
+        display_name: Set(display_name.to_owned()),
+        email: Set(email.to_owned()),
+        job_title: Set(None),
+        notification_preference: Set("immediate".to_owned()),
+        oidc_subject: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .await
+}
+
+/// Invites a trust's first safeguarding lead, who then invites everyone else. Only the trust's
+/// IT does this, from the command line: no person of the trust can make themself a lead.
+pub async fn invite_first_lead(
+    db: &Db,
+    scope: &Scope,
+    display_name: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<e::person::Model, StoreError> {
+    if scope.actor() != &Actor::System(SystemActor::Cli) {
+        return Err(StoreError::NotPermitted {
+            action: "invite a trust's first lead",
+        });
+    }
+    let mut tx = db.write(scope, now).await?;
+    let person = add_person(&mut tx, display_name, email).await?;
+    tx.insert(e::role_assignment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(scope.trust_id()),
+        person_id: Set(person.id),
+        role: Set(Role::TrustSafeguardingLead.as_str().to_owned()),
+        scope_kind: Set(ScopeKind::Trust.as_str().to_owned()),
+        region_id: Set(None),
+        academy_id: Set(None),
+        starts_on: Set(now.date_naive()),
+        ends_on: Set(None),
+        created_at: Set(now),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// The trust's people, active or not, by name.
+pub async fn list_people(db: &Db, scope: &Scope) -> Result<Vec<e::person::Model>, StoreError> {
+    scope.require_trust_lead("see people")?;
+    let read = db.read(scope).await?;
+    let mut people = read.list::<e::person::Entity>().await?;
+    read.finish().await?;
+    people.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+    Ok(people)
+}
+
+/// Deactivates a person: they can no longer sign in, and every session they have open ends
+/// now, on every instance. Deactivating someone already inactive changes nothing.
+pub async fn deactivate_person(
+    db: &Db,
+    scope: &Scope,
+    person_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let lead = scope.require_trust_lead("deactivate people")?;
+    // A lead who shut themselves out could leave the trust with no one to administer it.
+    if person_id == lead {
+        return Err(invalid("id", "you cannot deactivate yourself"));
+    }
+    let mut tx = db.write(scope, now).await?;
+    let person = tx.find::<e::person::Entity>(person_id).await?;
+    if !person.active {
+        return tx.commit().await;
+    }
+    e::person::Entity::update_many()
+        .col_expr(e::person::Column::Active, Expr::value(false))
+        .col_expr(e::person::Column::UpdatedAt, Expr::value(now))
+        .filter(e::person::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::person::Column::Id.eq(person.id))
+        .exec(tx.connection())
+        .await?;
+    let ended = e::sign_in_session::Entity::update_many()
+        .col_expr(e::sign_in_session::Column::EndedAt, Expr::value(Some(now)))
+        .filter(e::sign_in_session::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::sign_in_session::Column::PersonId.eq(person.id))
+        .filter(e::sign_in_session::Column::EndedAt.is_null())
+        .exec(tx.connection())
+        .await?;
+    tx.audit(
+        AuditEntry::new("deactivate", "person", Some(person.id))
+            .with_detail(json!({ "sessions_ended": ended.rows_affected })),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Every role a person of the trust holds, has held or will hold, earliest first.
+pub async fn list_roles(
+    db: &Db,
+    scope: &Scope,
+    person_id: Uuid,
+) -> Result<Vec<e::role_assignment::Model>, StoreError> {
+    scope.require_trust_lead("see people's roles")?;
+    let read = db.read(scope).await?;
+    read.find::<e::person::Entity>(person_id).await?;
+    let mut roles = read
+        .list_where::<e::role_assignment::Entity, _>(
+            e::role_assignment::Column::PersonId.eq(person_id),
+        )
+        .await?;
+    read.finish().await?;
+    roles.sort_by(|a, b| a.starts_on.cmp(&b.starts_on).then(a.id.cmp(&b.id)));
+    Ok(roles)
+}
+
+/// The region and academy columns a role's scope needs: exactly the one its kind names.
+fn placement_of(role: &NewRole) -> Result<(Option<Uuid>, Option<Uuid>), StoreError> {
+    match role.scope_kind {
+        ScopeKind::Trust if role.region_id.is_some() => {
+            Err(invalid("region_id", "a trust-wide role has no region"))
+        }
+        ScopeKind::Trust if role.academy_id.is_some() => {
+            Err(invalid("academy_id", "a trust-wide role has no academy"))
+        }
+        ScopeKind::Trust => Ok((None, None)),
+        ScopeKind::Region if role.academy_id.is_some() => {
+            Err(invalid("academy_id", "a regional role has no academy"))
+        }
+        ScopeKind::Region => role
+            .region_id
+            .map(|region| (Some(region), None))
+            .ok_or_else(|| invalid("region_id", "is required for a regional role")),
+        ScopeKind::Academy if role.region_id.is_some() => {
+            Err(invalid("region_id", "an academy role has no region"))
+        }
+        ScopeKind::Academy => role
+            .academy_id
+            .map(|academy| (None, Some(academy)))
+            .ok_or_else(|| invalid("academy_id", "is required for an academy role")),
+    }
+}
+
+/// Gives an active person of the trust a role over a scope the role allows (a DSL is never
+/// trust-wide), in a region or academy of the trust.
+pub async fn assign_role(
+    db: &Db,
+    scope: &Scope,
+    role: NewRole,
+    now: DateTime<Utc>,
+) -> Result<e::role_assignment::Model, StoreError> {
+    scope.require_trust_lead("assign roles")?;
+    if !role.role.allowed_scopes().contains(&role.scope_kind) {
+        let allowed: Vec<&str> = role
+            .role
+            .allowed_scopes()
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        return Err(invalid(
+            "scope_kind",
+            format!(
+                "a {} may only be held at {} scope",
+                role.role.as_str(),
+                allowed.join(" or ")
+            ),
+        ));
+    }
+    let (region_id, academy_id) = placement_of(&role)?;
+    if role.ends_on.is_some_and(|end| end < role.starts_on) {
+        return Err(invalid("ends_on", "is before starts_on"));
+    }
+    let mut tx = db.write(scope, now).await?;
+    let person = tx.find::<e::person::Entity>(role.person_id).await?;
+    if !person.active {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(region) = region_id {
+        tx.find::<e::region::Entity>(region).await?;
+    }
+    if let Some(academy) = academy_id {
+        tx.find::<e::academy::Entity>(academy).await?;
+    }
+    let row = tx
+        .insert(e::role_assignment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(scope.trust_id()),
+            person_id: Set(person.id),
+            role: Set(role.role.as_str().to_owned()),
+            scope_kind: Set(role.scope_kind.as_str().to_owned()),
+            region_id: Set(region_id),
+            academy_id: Set(academy_id),
+            starts_on: Set(role.starts_on),
+            ends_on: Set(role.ends_on),
+            created_at: Set(now),
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Ends a role assignment: `on` is the last day it is held. A role already ending by then is
+/// left as it is, so a repeated request is harmless and never extends a role.
+pub async fn end_role(
+    db: &Db,
+    scope: &Scope,
+    assignment_id: Uuid,
+    on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<e::role_assignment::Model, StoreError> {
+    scope.require_trust_lead("end roles")?;
+    let mut tx = db.write(scope, now).await?;
+    let mut assignment = tx.find::<e::role_assignment::Entity>(assignment_id).await?;
+    if on < assignment.starts_on {
+        return Err(invalid("ends_on", "is before the role starts"));
+    }
+    if assignment.ends_on.is_some_and(|end| end <= on) {
+        tx.commit().await?;
+        return Ok(assignment);
+    }
+    e::role_assignment::Entity::update_many()
+        .col_expr(e::role_assignment::Column::EndsOn, Expr::value(Some(on)))
+        .filter(e::role_assignment::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::role_assignment::Column::Id.eq(assignment.id))
+        .exec(tx.connection())
+        .await?;
+    tx.audit(
+        AuditEntry::new("end", "role_assignment", Some(assignment.id)).with_detail(json!({
+            "ends_on": { "from": assignment.ends_on, "to": on },
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    assignment.ends_on = Some(on);
+    Ok(assignment)
+}
