@@ -22,6 +22,7 @@ struct Targets {
     academy: Uuid,
     person: Uuid,
     role: Uuid,
+    agreement: Uuid,
 }
 
 impl Targets {
@@ -34,6 +35,7 @@ impl Targets {
             "academies" => self.academy,
             "people" => self.person,
             "roles" => self.role,
+            "agreements" => self.agreement,
             other => panic!(
                 "the isolation matrix does not know what an id after `{other}` names: \
                  add it to Targets"
@@ -47,7 +49,10 @@ impl Targets {
         template
             .split('/')
             .map(|segment| {
-                let part = if segment.starts_with('{') {
+                // A year, not an id: any academic year of academy A1 will do.
+                let part = if segment == "{academic_year}" {
+                    "2025".to_owned()
+                } else if segment.starts_with('{') {
                     self.id_after(previous).to_string()
                 } else {
                     segment.to_owned()
@@ -134,6 +139,31 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
             .unwrap()
             .unwrap()
             .id;
+        let agreement = haven_store::agreement::draft(
+            db,
+            &lead,
+            haven_store::agreement::NewAgreement {
+                academy_id: tenants.academy_a1,
+                kind: haven_store::agreement::Kind::OneToOne,
+                supervisor_id: tenants.rsl_a,
+                supervisee_ids: vec![tenants.dsl_a1],
+                terms: haven_store::agreement::TermsInput {
+                    plan_cadence: "half_termly".into(),
+                    plan_weeks: None,
+                    extended_each_half_term: false,
+                    session_minutes: 60,
+                    max_cases_per_session: Some(3),
+                    agenda_required: true,
+                    standard_agenda: "Cases, actions, wellbeing".into(),
+                    records_location: "Haven".into(),
+                    confidentiality_terms: "As the trust policy".into(),
+                    diversity_terms: "As the trust policy".into(),
+                },
+            },
+            now(),
+        )
+        .await
+        .unwrap();
         let targets = Targets {
             record: tenants.record_a1,
             session: tenants.session_a1,
@@ -142,6 +172,7 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
             academy: tenants.academy_a1,
             person: tenants.dsl_a1,
             role,
+            agreement: agreement.id,
         };
         // Ids that name trust A's academy A1: nobody outside it may be told of them.
         let a1_ids: Vec<String> = [
@@ -149,6 +180,7 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
             tenants.session_a1,
             tenants.academy_a1,
             tenants.dsl_a1,
+            agreement.id,
         ]
         .iter()
         .map(Uuid::to_string)

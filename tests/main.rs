@@ -11,16 +11,21 @@
 )]
 
 mod admin;
+mod agreements;
 mod api;
 mod api_tokens;
 mod audit;
+mod calendar;
 mod cli;
 mod harness;
 mod isolation_matrix;
 mod migrations;
 mod oidc;
+mod policy;
 mod provider_sign_in;
 mod record_access;
+mod records;
 mod row_level_security;
 mod sign_in;
 mod tenancy;
+mod training;

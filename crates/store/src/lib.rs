@@ -6,16 +6,20 @@
 //! to the trust's hash-chained audit log in the same transaction.
 
 pub mod admin;
+pub mod agreement;
 pub mod api_token;
 pub mod audit;
+pub mod calendar;
 mod db;
 mod error;
 pub mod grant;
+pub mod policy;
 pub mod record;
 pub mod scope;
 pub mod secret;
 pub mod sign_in;
 mod tenant;
+pub mod training;
 pub mod trust;
 mod tx;
 

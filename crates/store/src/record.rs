@@ -5,17 +5,24 @@
 //! director see the session's figures. Every content read is audited in the transaction that
 //! reads it, so a read that could not be logged returns nothing.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use haven_domain::record_content::{ActionReview, Change, RecordContent, changes};
 use haven_domain::role::Role;
+use haven_domain::{ContentHash, DomainError};
 use haven_entity as e;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
-use crate::{Db, StoreError};
+use crate::{Db, StoreError, WriteTx};
 
 /// A record with its content, for someone entitled to it.
 #[derive(Debug, Clone, Serialize)]
@@ -268,5 +275,643 @@ pub async fn session_figures(
             id: r.id,
             status: r.status,
         }),
+    })
+}
+
+/// A domain refusal as the store's, naming the field.
+fn refused(error: DomainError) -> StoreError {
+    match error {
+        DomainError::Invalid { field, reason } => StoreError::Invalid { field, reason },
+        source => StoreError::Digest {
+            entity: "supervision_record".to_owned(),
+            source,
+        },
+    }
+}
+
+fn invalid(field: &'static str, reason: &str) -> StoreError {
+    StoreError::Invalid {
+        field,
+        reason: reason.to_owned(),
+    }
+}
+
+/// Someone who may not do this: refused when they see the academy, unknown otherwise.
+fn not_theirs(scope: &Scope, academy_id: Uuid, action: &'static str) -> StoreError {
+    if scope.sees_academy(academy_id) {
+        StoreError::NotPermitted { action }
+    } else {
+        StoreError::NotFound
+    }
+}
+
+fn view(record: e::supervision_record::Model) -> RecordView {
+    RecordView {
+        id: record.id,
+        session_id: record.session_id,
+        academy_id: record.academy_id,
+        author_id: record.author_id,
+        status: record.status,
+        content: record.content,
+        content_hash: record.content_hash,
+        sent_at: record.sent_at,
+        frozen_at: record.frozen_at,
+        next_session_on: record.next_session_on,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    }
+}
+
+/// Writes `changed` over the record read at `read_version`, bumping the version; anyone else's
+/// write in between is a [`StoreError::Conflict`].
+async fn update_record(
+    tx: &WriteTx<'_>,
+    read_version: i32,
+    mut changed: e::supervision_record::ActiveModel,
+) -> Result<e::supervision_record::Model, StoreError> {
+    let id = match &changed.id {
+        sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
+        sea_orm::ActiveValue::NotSet => return Err(StoreError::NotFound),
+    };
+    changed.row_version = Set(read_version + 1);
+    changed.updated_at = Set(tx.now());
+    let done = e::supervision_record::Entity::update_many()
+        .set(changed)
+        .filter(e::supervision_record::Column::TrustId.eq(tx.scope().trust_id()))
+        .filter(e::supervision_record::Column::Id.eq(id))
+        .filter(e::supervision_record::Column::RowVersion.eq(read_version))
+        .exec(tx.connection())
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(StoreError::Conflict {
+            entity: "supervision_record",
+            id,
+        });
+    }
+    in_trust::<e::supervision_record::Entity>(tx.connection(), tx.scope(), id).await
+}
+
+/// The open actions of the sessions before `session` under its agreement (any version of it),
+/// as the new record's review of previous actions.
+async fn open_actions(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    session: &e::supervision_session::Model,
+) -> Result<Vec<ActionReview>, StoreError> {
+    let agreement = in_trust::<e::agreement::Entity>(conn, scope, session.agreement_id).await?;
+    let versions: Vec<Uuid> = e::agreement::Entity::find()
+        .filter(e::agreement::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agreement::Column::LineageId.eq(agreement.lineage_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let earlier: Vec<Uuid> = e::supervision_session::Entity::find()
+        .filter(e::supervision_session::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::supervision_session::Column::AgreementId.is_in(versions))
+        .all(conn)
+        .await?
+        .into_iter()
+        // Compared here, not in SQL, so both engines agree whatever their time representation.
+        .filter(|s| s.starts_at < session.starts_at && s.id != session.id)
+        .map(|s| s.id)
+        .collect();
+    let actions = e::supervision_action::Entity::find()
+        .filter(e::supervision_action::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::supervision_action::Column::SessionId.is_in(earlier))
+        .filter(e::supervision_action::Column::Status.eq("open"))
+        .order_by_asc(e::supervision_action::Column::DueOn)
+        .all(conn)
+        .await?;
+    Ok(actions
+        .into_iter()
+        .map(|action| ActionReview {
+            action_id: Some(action.id),
+            description: action.description,
+            due_on: Some(action.due_on),
+            progress: String::new(),
+        })
+        .collect())
+}
+
+fn stored(content: &RecordContent) -> Result<Value, StoreError> {
+    content.to_json().map_err(refused)
+}
+
+/// The supervisor's draft record of a held session. A review of previous actions left empty is
+/// filled with the open actions of the agreement's earlier sessions.
+pub async fn create_draft(
+    db: &Db,
+    scope: &Scope,
+    session_id: Uuid,
+    mut content: RecordContent,
+    now: DateTime<Utc>,
+) -> Result<RecordView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let conn = tx.connection();
+    let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
+    let (supervisor, _) = parties(conn, scope, &session).await?;
+    let Some(author) = scope.person_id().filter(|p| *p == supervisor) else {
+        return Err(not_theirs(
+            scope,
+            session.academy_id,
+            "write this session's record",
+        ));
+    };
+    if session.status != "held" {
+        return Err(invalid(
+            "session",
+            "is not held: a record follows a held session",
+        ));
+    }
+    let existing = e::supervision_record::Entity::find()
+        .filter(e::supervision_record::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::supervision_record::Column::SessionId.eq(session.id))
+        .one(conn)
+        .await?;
+    if existing.is_some() {
+        return Err(invalid("session", "has a record already: edit that one"));
+    }
+    if content.review_of_previous_actions.is_empty() {
+        content.review_of_previous_actions = open_actions(conn, scope, &session).await?;
+    }
+    let row = tx
+        .insert(e::supervision_record::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(scope.trust_id()),
+            academy_id: Set(session.academy_id),
+            session_id: Set(session.id),
+            author_id: Set(author),
+            status: Set("draft".into()),
+            content: Set(stored(&content)?),
+            content_hash: Set(None),
+            sent_at: Set(None),
+            frozen_at: Set(None),
+            next_session_on: Set(content.next_session_on),
+            row_version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(view(row))
+}
+
+/// Why a record that is not a draft cannot be edited.
+fn not_a_draft(record: &e::supervision_record::Model) -> StoreError {
+    if record.frozen_at.is_some() || record.status == "signed" {
+        invalid("status", "frozen: amend it")
+    } else {
+        invalid("status", "sent for signature: it can no longer be edited")
+    }
+}
+
+/// The record and its session, for its supervisor only.
+async fn authored(
+    tx: &WriteTx<'_>,
+    record_id: Uuid,
+    action: &'static str,
+) -> Result<e::supervision_record::Model, StoreError> {
+    let scope = tx.scope();
+    let record =
+        in_trust::<e::supervision_record::Entity>(tx.connection(), scope, record_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(tx.connection(), scope, record.session_id)
+            .await?;
+    let (supervisor, _) = parties(tx.connection(), scope, &session).await?;
+    if scope.person_id() != Some(supervisor) {
+        return Err(not_theirs(scope, record.academy_id, action));
+    }
+    Ok(record)
+}
+
+/// The supervisor's edit of their draft, over the version they read.
+pub async fn edit_draft(
+    db: &Db,
+    scope: &Scope,
+    record_id: Uuid,
+    content: RecordContent,
+    row_version: i32,
+    now: DateTime<Utc>,
+) -> Result<RecordView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let record = authored(&tx, record_id, "edit this record").await?;
+    if record.status != "draft" {
+        return Err(not_a_draft(&record));
+    }
+    let mut changed = record.clone().into_active_model();
+    changed.content = Set(stored(&content)?);
+    changed.next_session_on = Set(content.next_session_on);
+    let row = update_record(&tx, row_version, changed).await?;
+    tx.audit(AuditEntry::new(
+        "update",
+        "supervision_record",
+        Some(row.id),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(view(row))
+}
+
+/// Freezes the record once every party has signed or recorded a disagreement.
+async fn freeze_when_complete(
+    tx: &mut WriteTx<'_>,
+    record: e::supervision_record::Model,
+) -> Result<e::supervision_record::Model, StoreError> {
+    let session =
+        in_trust::<e::supervision_session::Entity>(tx.connection(), tx.scope(), record.session_id)
+            .await?;
+    let (supervisor, supervisees) = parties(tx.connection(), tx.scope(), &session).await?;
+    let signed: Vec<Uuid> = e::record_signature::Entity::find()
+        .filter(e::record_signature::Column::TrustId.eq(tx.scope().trust_id()))
+        .filter(e::record_signature::Column::RecordId.eq(record.id))
+        .all(tx.connection())
+        .await?
+        .into_iter()
+        .map(|s| s.person_id)
+        .collect();
+    let complete = std::iter::once(supervisor)
+        .chain(supervisees)
+        .all(|party| signed.contains(&party));
+    if !complete {
+        return Ok(record);
+    }
+    let version = record.row_version;
+    let mut changed = record.into_active_model();
+    changed.status = Set("signed".into());
+    changed.frozen_at = Set(Some(tx.now()));
+    let row = update_record(tx, version, changed).await?;
+    tx.audit(AuditEntry::new(
+        "freeze",
+        "supervision_record",
+        Some(row.id),
+    ))
+    .await?;
+    Ok(row)
+}
+
+async fn add_signature(
+    tx: &mut WriteTx<'_>,
+    record: &e::supervision_record::Model,
+    person: Uuid,
+    outcome: &str,
+    disagreement: Option<String>,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let now = tx.now();
+    e::record_signature::Entity::insert(e::record_signature::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(record.trust_id),
+        academy_id: Set(record.academy_id),
+        record_id: Set(record.id),
+        person_id: Set(person),
+        outcome: Set(outcome.to_owned()),
+        disagreement: Set(disagreement),
+        signed_at: Set(now),
+        content_hash: Set(hash.to_owned()),
+    })
+    .exec(tx.connection())
+    .await?;
+    // A party signs wherever they sit, so the row is written here rather than through the
+    // academy-visibility check of `insert`; the entry names what was signed, never the text.
+    tx.audit(
+        AuditEntry::new("sign", "supervision_record", Some(record.id)).with_detail(json!({
+            "person_id": person,
+            "outcome": outcome,
+            "content_hash": hash,
+        })),
+    )
+    .await
+}
+
+/// The supervisor sends the draft for signature: its hash is fixed and their own signature
+/// recorded with it.
+pub async fn send(
+    db: &Db,
+    scope: &Scope,
+    record_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<RecordView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let record = authored(&tx, record_id, "send this record").await?;
+    if record.status != "draft" {
+        return Err(not_a_draft(&record));
+    }
+    let content = RecordContent::from_json(record.content.clone()).map_err(refused)?;
+    content.validate_for_sending().map_err(refused)?;
+    let hash = content.hash().map_err(refused)?.to_string();
+    let version = record.row_version;
+    let mut changed = record.into_active_model();
+    changed.status = Set("sent".into());
+    changed.sent_at = Set(Some(now));
+    changed.content_hash = Set(Some(hash.clone()));
+    let row = update_record(&tx, version, changed).await?;
+    tx.audit(AuditEntry::new("send", "supervision_record", Some(row.id)))
+        .await?;
+    let author = row.author_id;
+    add_signature(&mut tx, &row, author, "signed", None, &hash).await?;
+    let row = freeze_when_complete(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(view(row))
+}
+
+/// A supervisee's answer to a record sent for signature.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    /// The hash of the content the supervisee read.
+    pub content_hash: String,
+    /// signed | disagreed
+    pub outcome: String,
+    pub disagreement: Option<String>,
+}
+
+/// A supervisee signs the content they read, or records their disagreement with it. When every
+/// party has answered the record is frozen.
+pub async fn sign(
+    db: &Db,
+    scope: &Scope,
+    record_id: Uuid,
+    signing: Signing,
+    now: DateTime<Utc>,
+) -> Result<RecordView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let conn = tx.connection();
+    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
+    let (supervisor, supervisees) = parties(conn, scope, &session).await?;
+    let Some(person) = scope
+        .person_id()
+        .filter(|p| *p == supervisor || supervisees.contains(p))
+    else {
+        return Err(not_theirs(scope, record.academy_id, "sign this record"));
+    };
+    let already = e::record_signature::Entity::find()
+        .filter(e::record_signature::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::record_signature::Column::RecordId.eq(record.id))
+        .filter(e::record_signature::Column::PersonId.eq(person))
+        .one(conn)
+        .await?;
+    if already.is_some() {
+        return Err(invalid("signature", "you have already signed this record"));
+    }
+    if record.status != "sent" {
+        return Err(invalid("status", "is not awaiting signatures"));
+    }
+    let disagreement = signing
+        .disagreement
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    match (signing.outcome.as_str(), &disagreement) {
+        ("signed", None) | ("disagreed", Some(_)) => {}
+        ("signed", Some(_)) => {
+            return Err(invalid(
+                "disagreement",
+                "a signature carries no disagreement: record one with outcome disagreed",
+            ));
+        }
+        ("disagreed", None) => {
+            return Err(invalid("disagreement", "say what you disagree with"));
+        }
+        _ => return Err(invalid("outcome", "must be signed or disagreed")),
+    }
+    let current = record.content_hash.clone().unwrap_or_default();
+    let read = ContentHash::parse(&signing.content_hash)
+        .map_err(|_| invalid("content_hash", "must be 64 hexadecimal digits"))?;
+    if read.as_str() != current {
+        return Err(invalid(
+            "content_hash",
+            "the record changed since you read it: read it again",
+        ));
+    }
+    add_signature(
+        &mut tx,
+        &record,
+        person,
+        &signing.outcome,
+        disagreement,
+        &current,
+    )
+    .await?;
+    let row = freeze_when_complete(&mut tx, record).await?;
+    tx.commit().await?;
+    Ok(view(row))
+}
+
+/// A change to a frozen record: who (the supervisor or a trust safeguarding lead), why, and
+/// the content as amended, over the version read.
+pub async fn amend(
+    db: &Db,
+    scope: &Scope,
+    record_id: Uuid,
+    reason: &str,
+    content: RecordContent,
+    row_version: i32,
+    now: DateTime<Utc>,
+) -> Result<RecordView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let conn = tx.connection();
+    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
+    let (supervisor, _) = parties(conn, scope, &session).await?;
+    let is_lead = scope
+        .roles()
+        .iter()
+        .any(|held| held.role == Role::TrustSafeguardingLead);
+    let Some(author) = scope.person_id().filter(|p| *p == supervisor || is_lead) else {
+        return Err(not_theirs(scope, record.academy_id, "amend this record"));
+    };
+    let (Some(previous_hash), Some(_)) = (record.content_hash.clone(), record.frozen_at) else {
+        return Err(invalid(
+            "status",
+            "is not frozen: a draft is edited, a sent record awaits its signatures",
+        ));
+    };
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "say why the record is amended"));
+    }
+    content.validate_for_sending().map_err(refused)?;
+    let after = stored(&content)?;
+    let diff = changes(&record.content, &after);
+    if diff.is_empty() {
+        return Err(invalid("content", "changes nothing"));
+    }
+    let hash = content.hash().map_err(refused)?.to_string();
+    let mut changed = record.clone().into_active_model();
+    changed.content = Set(after);
+    changed.content_hash = Set(Some(hash.clone()));
+    changed.next_session_on = Set(content.next_session_on);
+    let row = update_record(&tx, row_version, changed).await?;
+    let changes_json =
+        serde_json::to_value(&diff).map_err(|e| refused(DomainError::Hash(e.to_string())))?;
+    let amendment = e::record_amendment::Entity::insert(e::record_amendment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(record.trust_id),
+        academy_id: Set(record.academy_id),
+        record_id: Set(record.id),
+        author_id: Set(author),
+        reason: Set(reason.to_owned()),
+        changes: Set(changes_json),
+        previous_hash: Set(previous_hash.clone()),
+        content_hash: Set(hash.clone()),
+        created_at: Set(now),
+    })
+    .exec(tx.connection())
+    .await?;
+    tx.audit(
+        AuditEntry::new("amend", "supervision_record", Some(row.id))
+            .with_reason(reason)
+            .with_detail(json!({
+                "amendment_id": amendment.last_insert_id,
+                "fields": diff.keys().collect::<Vec<_>>(),
+                "previous_hash": previous_hash,
+                "content_hash": hash,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view(row))
+}
+
+/// A signature as the history shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureView {
+    pub person_id: Uuid,
+    pub outcome: String,
+    pub disagreement: Option<String>,
+    pub signed_at: DateTime<Utc>,
+    pub content_hash: String,
+}
+
+/// An amendment as the history shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AmendmentView {
+    pub id: Uuid,
+    pub author_id: Uuid,
+    pub reason: String,
+    pub changes: Value,
+    pub previous_hash: String,
+    pub content_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Who signed what and every amendment since, and whether the hashes chain from the content
+/// signed to the content as it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordHistory {
+    pub record_id: Uuid,
+    pub status: String,
+    pub content_hash: Option<String>,
+    pub signatures: Vec<SignatureView>,
+    pub amendments: Vec<AmendmentView>,
+    pub verified: bool,
+}
+
+/// The record's signatures and amendments, for those who may read its content (the read is
+/// audited as one, since amendments carry content).
+pub async fn history(
+    db: &Db,
+    scope: &Scope,
+    record_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<RecordHistory, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let conn = tx.connection();
+    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
+    let Some(entitled) = entitlement(conn, scope, &session, record.id, now).await? else {
+        return Err(not_theirs(
+            scope,
+            record.academy_id,
+            "read this record's history",
+        ));
+    };
+    let signatures = e::record_signature::Entity::find()
+        .filter(e::record_signature::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::record_signature::Column::RecordId.eq(record.id))
+        .order_by_asc(e::record_signature::Column::SignedAt)
+        .order_by_asc(e::record_signature::Column::Id)
+        .all(conn)
+        .await?;
+    let amendments = e::record_amendment::Entity::find()
+        .filter(e::record_amendment::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::record_amendment::Column::RecordId.eq(record.id))
+        .order_by_asc(e::record_amendment::Column::CreatedAt)
+        .order_by_asc(e::record_amendment::Column::Id)
+        .all(conn)
+        .await?;
+    let verified = verify_chain(&record, &signatures, &amendments);
+    let grant_id = match &entitled {
+        Entitlement::Grant(grant) => Some(grant.id),
+        _ => None,
+    };
+    tx.audit(
+        AuditEntry::new("read_content", "supervision_record", Some(record.id)).with_detail(
+            json!({ "basis": entitled.basis(), "grant_id": grant_id, "view": "history" }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RecordHistory {
+        record_id: record.id,
+        status: record.status,
+        content_hash: record.content_hash,
+        signatures: signatures
+            .into_iter()
+            .map(|s| SignatureView {
+                person_id: s.person_id,
+                outcome: s.outcome,
+                disagreement: s.disagreement,
+                signed_at: s.signed_at,
+                content_hash: s.content_hash,
+            })
+            .collect(),
+        amendments: amendments
+            .into_iter()
+            .map(|a| AmendmentView {
+                id: a.id,
+                author_id: a.author_id,
+                reason: a.reason,
+                changes: a.changes,
+                previous_hash: a.previous_hash,
+                content_hash: a.content_hash,
+                created_at: a.created_at,
+            })
+            .collect(),
+        verified,
+    })
+}
+
+/// Every signature names the content as sent; undoing the amendments from the current content
+/// must pass through each recorded hash back to it. A draft, never sent, has nothing to check
+/// but that nothing claims to have signed or amended it.
+fn verify_chain(
+    record: &e::supervision_record::Model,
+    signatures: &[e::record_signature::Model],
+    amendments: &[e::record_amendment::Model],
+) -> bool {
+    let Some(current) = record.content_hash.as_deref() else {
+        return signatures.is_empty() && amendments.is_empty();
+    };
+    let Some(original) = signatures.first().map(|s| s.content_hash.as_str()) else {
+        return false;
+    };
+    if signatures.iter().any(|s| s.content_hash != original) {
+        return false;
+    }
+    let chain: Option<Vec<_>> = amendments
+        .iter()
+        .map(|a| {
+            serde_json::from_value::<BTreeMap<String, Change>>(a.changes.clone())
+                .ok()
+                .map(|diff| (diff, a.previous_hash.clone(), a.content_hash.clone()))
+        })
+        .collect();
+    chain.is_some_and(|chain| {
+        haven_domain::record_content::history_holds(original, &chain, &record.content, current)
     })
 }

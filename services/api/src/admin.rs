@@ -8,13 +8,13 @@ use haven_domain::role::{Role, ScopeKind};
 use haven_entity as e;
 use haven_store::admin::{self, NewAcademy, NewRole};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
-use crate::problem::{ApiError, FieldProblem};
+use crate::body::{Body, problem};
+use crate::problem::ApiError;
 use crate::records::path_id;
 use crate::state::ApiState;
 
@@ -109,109 +109,6 @@ impl From<e::role_assignment::Model> for RoleView {
             starts_on: row.starts_on,
             ends_on: row.ends_on,
             created_at: row.created_at,
-        }
-    }
-}
-
-fn problem(field: &str, reason: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        field: field.to_owned(),
-        reason: reason.into(),
-    }
-}
-
-/// A JSON object body, read field by field: every mistake is collected under its field's name,
-/// and fields the endpoint does not know are refused rather than silently ignored (a misspelt
-/// `ends_on` dropped would give a role that never ends).
-struct Body {
-    fields: Map<String, Value>,
-    problems: Vec<FieldProblem>,
-}
-
-impl Body {
-    fn read(body: &[u8], known: &[&str]) -> Result<Self, ApiError> {
-        let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
-            return Err(ApiError::Validation(vec![problem(
-                "body",
-                format!("send a JSON object with {}", known.join(", ")),
-            )]));
-        };
-        let problems = fields
-            .keys()
-            .filter(|key| !known.contains(&key.as_str()))
-            .map(|key| problem(key, "is not a field here"))
-            .collect();
-        Ok(Self { fields, problems })
-    }
-
-    /// A required string; empty strings are the store's to judge, with its reason.
-    fn string(&mut self, field: &str) -> String {
-        match self.fields.get(field) {
-            Some(Value::String(text)) => text.clone(),
-            _ => {
-                self.problems.push(problem(field, "is required: a string"));
-                String::new()
-            }
-        }
-    }
-
-    /// An optional id: absent or null is `None`.
-    fn optional_id(&mut self, field: &str) -> Option<Uuid> {
-        match self.fields.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Uuid::try_parse(text).ok().or_else(|| {
-                self.problems.push(problem(field, "is not an id"));
-                None
-            }),
-            Some(_) => {
-                self.problems.push(problem(field, "must be an id or null"));
-                None
-            }
-        }
-    }
-
-    /// An optional calendar date (`2026-01-12`): absent or null is `None`.
-    fn optional_date(&mut self, field: &str) -> Option<NaiveDate> {
-        match self.fields.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) => text.parse().ok().or_else(|| {
-                self.problems
-                    .push(problem(field, "must be a date, YYYY-MM-DD"));
-                None
-            }),
-            Some(_) => {
-                self.problems
-                    .push(problem(field, "must be a date, YYYY-MM-DD, or null"));
-                None
-            }
-        }
-    }
-
-    /// A required value parsed by `parse`, whose error says which values exist.
-    fn parsed<T, E: std::fmt::Display>(
-        &mut self,
-        field: &str,
-        parse: impl Fn(&str) -> Result<T, E>,
-    ) -> Option<T> {
-        match self.fields.get(field).and_then(Value::as_str).map(&parse) {
-            Some(Ok(value)) => Some(value),
-            Some(Err(error)) => {
-                self.problems.push(problem(field, error.to_string()));
-                None
-            }
-            None => {
-                self.problems.push(problem(field, "is required: a string"));
-                None
-            }
-        }
-    }
-
-    /// The problems found, as the 422 answer, or nothing.
-    fn finish(self) -> Result<(), ApiError> {
-        if self.problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.problems))
         }
     }
 }

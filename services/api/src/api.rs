@@ -24,6 +24,10 @@ fn routes(cfg: &mut ServiceConfig) {
     grants::configure(cfg);
     tokens::configure(cfg);
     admin::configure(cfg);
+    crate::agreements::configure(cfg);
+    crate::policy::configure(cfg);
+    crate::calendar::configure(cfg);
+    crate::training::configure(cfg);
     auth::configure_api(cfg);
 }
 

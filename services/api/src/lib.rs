@@ -3,18 +3,23 @@
 //! its error once, in [`problem`].
 
 mod admin;
+mod agreements;
 mod api;
 pub mod auth;
+mod body;
+mod calendar;
 mod grants;
 mod health;
 mod me;
 mod pages;
+mod policy;
 pub mod problem;
 mod records;
 mod security;
 mod startup;
 mod state;
 mod tokens;
+mod training;
 
 pub use api::document as openapi_document;
 pub use startup::Application;

@@ -1,0 +1,928 @@
+//! Supervision agreements (DESIGN §4): drafted by the supervisor or a trust lead, signed by every
+//! party against the content they read, active from the last signature and renewed as a new
+//! version of the same lineage, the old version staying (with its sessions) as `superseded`.
+//!
+//! Parties reach their agreements wherever the academy sits (an external supervisor may see no
+//! academy at all); everyone else reaches those of the academies their scope sees.
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use haven_domain::{Cadence, ContentHash, MaxCases, PolicySettings, SessionLength, Weeks};
+use haven_entity as e;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::AuditEntry;
+use crate::scope::Scope;
+use crate::{Db, StoreError, TenantTable, WriteTx};
+
+const DRAFT: &str = "draft";
+const ACTIVE: &str = "active";
+const SUPERSEDED: &str = "superseded";
+
+/// What kind of supervision an agreement sets up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    OneToOne,
+    Group,
+    External,
+}
+
+impl Kind {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        match input.trim() {
+            "one_to_one" => Ok(Self::OneToOne),
+            "group" => Ok(Self::Group),
+            "external" => Ok(Self::External),
+            other => Err(format!("{other:?} is not one_to_one, group or external")),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::OneToOne => "one_to_one",
+            Self::Group => "group",
+            Self::External => "external",
+        }
+    }
+}
+
+/// The terms as the caller sends them, checked by [`Terms::check`].
+#[derive(Debug, Clone)]
+pub struct TermsInput {
+    /// weekly | every_n_weeks | half_termly | termly
+    pub plan_cadence: String,
+    /// N for `every_n_weeks`, and only for it.
+    pub plan_weeks: Option<u32>,
+    pub extended_each_half_term: bool,
+    pub session_minutes: u32,
+    pub max_cases_per_session: Option<u32>,
+    pub agenda_required: bool,
+    pub standard_agenda: String,
+    pub records_location: String,
+    pub confidentiality_terms: String,
+    pub diversity_terms: String,
+}
+
+/// A change to a draft's terms: `None` leaves a term as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TermsPatch {
+    pub plan_cadence: Option<String>,
+    pub plan_weeks: Option<u32>,
+    pub extended_each_half_term: Option<bool>,
+    pub session_minutes: Option<u32>,
+    pub max_cases_per_session: Option<u32>,
+    pub agenda_required: Option<bool>,
+    pub standard_agenda: Option<String>,
+    pub records_location: Option<String>,
+    pub confidentiality_terms: Option<String>,
+    pub diversity_terms: Option<String>,
+}
+
+/// A new agreement as its drafter asks for it.
+#[derive(Debug, Clone)]
+pub struct NewAgreement {
+    pub academy_id: Uuid,
+    pub kind: Kind,
+    pub supervisor_id: Uuid,
+    pub supervisee_ids: Vec<Uuid>,
+    pub terms: TermsInput,
+}
+
+/// The terms every party signs: exactly this object, serialised canonically, is what
+/// `content_hash` digests, so a client can check the hash against what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Terms {
+    pub plan_cadence: String,
+    pub plan_weeks: Option<u32>,
+    pub extended_each_half_term: bool,
+    pub session_minutes: u32,
+    pub max_cases_per_session: Option<u32>,
+    pub agenda_required: bool,
+    pub standard_agenda: String,
+    pub records_location: String,
+    pub confidentiality_terms: String,
+    pub diversity_terms: String,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn domain(field: &'static str, error: haven_domain::DomainError) -> StoreError {
+    invalid(field, error.to_string())
+}
+
+fn required_text(field: &'static str, text: String) -> Result<String, StoreError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(invalid(field, "is required"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+impl Terms {
+    /// Checks the terms through the domain's types, naming the field at fault.
+    pub fn check(input: TermsInput) -> Result<Self, StoreError> {
+        let code = input.plan_cadence.trim();
+        let cadence = match (code, input.plan_weeks) {
+            ("every_n_weeks", Some(weeks)) => {
+                let weeks = u8::try_from(weeks)
+                    .map_err(|_| invalid("plan_weeks", format!("{weeks} weeks is too many")))
+                    .and_then(|w| Weeks::parse(w).map_err(|e| domain("plan_weeks", e)))?;
+                Cadence::EveryNWeeks(weeks)
+            }
+            ("every_n_weeks", None) => {
+                return Err(invalid("plan_weeks", "is required for every_n_weeks"));
+            }
+            ("weekly" | "half_termly" | "termly", Some(_)) => {
+                return Err(invalid("plan_weeks", "is only for every_n_weeks"));
+            }
+            ("weekly" | "half_termly" | "termly", None) => {
+                Cadence::parse(code).map_err(|e| domain("plan_cadence", e))?
+            }
+            _ => {
+                return Err(invalid(
+                    "plan_cadence",
+                    format!("{code:?} is not weekly, every_n_weeks, half_termly or termly"),
+                ));
+            }
+        };
+        let (plan_cadence, plan_weeks) = match cadence {
+            Cadence::Weekly => ("weekly", None),
+            Cadence::EveryNWeeks(weeks) => ("every_n_weeks", Some(u32::from(weeks.get()))),
+            Cadence::HalfTermly => ("half_termly", None),
+            Cadence::Termly => ("termly", None),
+        };
+        let session = SessionLength::parse(input.session_minutes)
+            .map_err(|e| domain("session_minutes", e))?;
+        let max_cases = input
+            .max_cases_per_session
+            .map(MaxCases::parse)
+            .transpose()
+            .map_err(|e| domain("max_cases_per_session", e))?;
+        Ok(Self {
+            plan_cadence: plan_cadence.to_owned(),
+            plan_weeks,
+            extended_each_half_term: input.extended_each_half_term,
+            session_minutes: session.minutes(),
+            max_cases_per_session: max_cases.map(MaxCases::get),
+            agenda_required: input.agenda_required,
+            standard_agenda: required_text("standard_agenda", input.standard_agenda)?,
+            records_location: required_text("records_location", input.records_location)?,
+            confidentiality_terms: required_text(
+                "confidentiality_terms",
+                input.confidentiality_terms,
+            )?,
+            diversity_terms: required_text("diversity_terms", input.diversity_terms)?,
+        })
+    }
+
+    fn of(row: &e::agreement::Model) -> Self {
+        Self {
+            plan_cadence: row.plan_cadence.clone(),
+            plan_weeks: row.plan_weeks.and_then(|w| u32::try_from(w).ok()),
+            extended_each_half_term: row.extended_each_half_term,
+            session_minutes: u32::try_from(row.session_minutes).unwrap_or_default(),
+            max_cases_per_session: row
+                .max_cases_per_session
+                .and_then(|n| u32::try_from(n).ok()),
+            agenda_required: row.agenda_required,
+            standard_agenda: row.standard_agenda.clone(),
+            records_location: row.records_location.clone(),
+            confidentiality_terms: row.confidentiality_terms.clone(),
+            diversity_terms: row.diversity_terms.clone(),
+        }
+    }
+
+    /// The patch laid over these terms, as input to check again. Naming `plan_weeks` alone keeps
+    /// the cadence; naming `plan_cadence` replaces the whole plan.
+    fn patched(self, patch: TermsPatch) -> TermsInput {
+        let plan_weeks = if patch.plan_cadence.is_some() || patch.plan_weeks.is_some() {
+            patch.plan_weeks
+        } else {
+            self.plan_weeks
+        };
+        TermsInput {
+            plan_cadence: patch.plan_cadence.unwrap_or(self.plan_cadence),
+            plan_weeks,
+            extended_each_half_term: patch
+                .extended_each_half_term
+                .unwrap_or(self.extended_each_half_term),
+            session_minutes: patch.session_minutes.unwrap_or(self.session_minutes),
+            max_cases_per_session: patch.max_cases_per_session.or(self.max_cases_per_session),
+            agenda_required: patch.agenda_required.unwrap_or(self.agenda_required),
+            standard_agenda: patch.standard_agenda.unwrap_or(self.standard_agenda),
+            records_location: patch.records_location.unwrap_or(self.records_location),
+            confidentiality_terms: patch
+                .confidentiality_terms
+                .unwrap_or(self.confidentiality_terms),
+            diversity_terms: patch.diversity_terms.unwrap_or(self.diversity_terms),
+        }
+    }
+
+    fn hash(&self) -> Result<String, StoreError> {
+        haven_domain::content_hash(self)
+            .map(|hash| hash.to_string())
+            .map_err(|source| StoreError::Digest {
+                entity: "agreement".to_owned(),
+                source,
+            })
+    }
+
+    fn numbers(&self) -> (Option<i32>, i32, Option<i32>) {
+        let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        (
+            self.plan_weeks.map(int),
+            int(self.session_minutes),
+            self.max_cases_per_session.map(int),
+        )
+    }
+}
+
+/// A party's signature.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureView {
+    pub person_id: Uuid,
+    pub signed_at: DateTime<Utc>,
+    pub content_hash: String,
+}
+
+/// One version of the agreement's lineage.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    pub id: Uuid,
+    pub version: i32,
+    pub status: String,
+    pub activated_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+}
+
+/// An agreement as its parties and its academy's viewers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementView {
+    pub id: Uuid,
+    pub academy_id: Uuid,
+    pub lineage_id: Uuid,
+    pub version: i32,
+    pub previous_version_id: Option<Uuid>,
+    pub kind: String,
+    pub status: String,
+    pub supervisor_id: Uuid,
+    pub supervisee_ids: Vec<Uuid>,
+    pub terms: Terms,
+    /// What a signer sends back: the hash of `terms`.
+    pub content_hash: Option<String>,
+    pub activated_on: Option<NaiveDate>,
+    pub review_due_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub row_version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub signatures: Vec<SignatureView>,
+    /// Every version of the lineage, oldest first (this one among them).
+    pub versions: Vec<VersionView>,
+}
+
+/// An agreement in a list: who, where, and how far it has got.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementSummary {
+    pub id: Uuid,
+    pub academy_id: Uuid,
+    pub lineage_id: Uuid,
+    pub version: i32,
+    pub kind: String,
+    pub status: String,
+    pub supervisor_id: Uuid,
+    pub supervisee_ids: Vec<Uuid>,
+    pub activated_on: Option<NaiveDate>,
+    pub review_due_on: Option<NaiveDate>,
+}
+
+/// The acting person; tokens and processes carry figures, not agreements.
+fn person(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
+    scope.person_id().ok_or(StoreError::NotPermitted { action })
+}
+
+fn is_trust_lead(scope: &Scope) -> bool {
+    scope
+        .roles()
+        .iter()
+        .any(|held| held.role == haven_domain::Role::TrustSafeguardingLead)
+}
+
+async fn supervisees_of(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    agreement_id: Uuid,
+) -> Result<Vec<Uuid>, StoreError> {
+    let mut ids: Vec<Uuid> = e::agreement_supervisee::Entity::find()
+        .filter(e::agreement_supervisee::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agreement_supervisee::Column::AgreementId.eq(agreement_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.person_id)
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// The agreement with its supervisees, if the scope's person is a party or sees its academy.
+async fn reachable(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<(e::agreement::Model, Vec<Uuid>), StoreError> {
+    let row = e::agreement::Entity::find_by_id(id)
+        .filter(e::agreement::Column::TrustId.eq(scope.trust_id()))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let supervisees = supervisees_of(conn, scope, row.id).await?;
+    let party = scope
+        .person_id()
+        .is_some_and(|p| p == row.supervisor_id || supervisees.contains(&p));
+    if party || scope.sees_academy(row.academy_id) {
+        Ok((row, supervisees))
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// Inserts a row of the agreement's academy for one of its parties. A party who does not see
+/// the academy (an external supervisor) still writes there: the row is placed in the scope's
+/// trust by the caller and audited here as [`WriteTx::insert`] would.
+async fn insert_for_party<A>(
+    tx: &mut WriteTx<'_>,
+    academy_id: Uuid,
+    table: &str,
+    id: Uuid,
+    model: A,
+) -> Result<<A::Entity as EntityTrait>::Model, StoreError>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    A::Entity: TenantTable,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Serialize,
+{
+    if tx.scope().sees_academy(academy_id) {
+        return tx.insert(model).await;
+    }
+    let row = model.insert(tx.connection()).await?;
+    tx.audit(AuditEntry::new("create", table, Some(id)).with_detail(json!({ "basis": "party" })))
+        .await?;
+    Ok(row)
+}
+
+/// Drafts an agreement, by its supervisor or a trust lead, in an academy the caller sees.
+pub async fn draft(
+    db: &Db,
+    scope: &Scope,
+    new: NewAgreement,
+    now: DateTime<Utc>,
+) -> Result<AgreementView, StoreError> {
+    let me = person(scope, "draft agreements")?;
+    let mut tx = db.write(scope, now).await?;
+    tx.find::<e::academy::Entity>(new.academy_id).await?;
+    if me != new.supervisor_id && !is_trust_lead(scope) {
+        return Err(StoreError::NotPermitted {
+            action: "draft an agreement another person supervises",
+        });
+    }
+    let supervisor = tx.find::<e::person::Entity>(new.supervisor_id).await;
+    if !supervisor.is_ok_and(|p| p.active) {
+        return Err(invalid(
+            "supervisor_id",
+            "is not an active person of the trust",
+        ));
+    }
+    let mut supervisees = new.supervisee_ids.clone();
+    supervisees.sort();
+    supervisees.dedup();
+    if supervisees.len() != new.supervisee_ids.len() {
+        return Err(invalid("supervisee_ids", "names a person twice"));
+    }
+    match (new.kind, supervisees.len()) {
+        (_, 0) => return Err(invalid("supervisee_ids", "name at least one supervisee")),
+        (Kind::OneToOne | Kind::External, n) if n != 1 => {
+            return Err(invalid(
+                "supervisee_ids",
+                format!("a {} agreement has exactly one supervisee", new.kind.code()),
+            ));
+        }
+        _ => {}
+    }
+    if supervisees.contains(&new.supervisor_id) {
+        return Err(invalid(
+            "supervisee_ids",
+            "the supervisor cannot supervise themself",
+        ));
+    }
+    for id in &supervisees {
+        let supervisee = tx.find::<e::person::Entity>(*id).await;
+        if !supervisee.is_ok_and(|p| p.active) {
+            return Err(invalid(
+                "supervisee_ids",
+                format!("{id} is not an active person of the trust"),
+            ));
+        }
+    }
+    let terms = Terms::check(new.terms)?;
+    let id = Uuid::now_v7();
+    insert_version(
+        &mut tx,
+        Version {
+            id,
+            academy_id: new.academy_id,
+            lineage_id: id,
+            version: 1,
+            previous_version_id: None,
+            kind: new.kind.code(),
+            supervisor_id: new.supervisor_id,
+        },
+        &terms,
+        &supervisees,
+    )
+    .await?;
+    let view = view_of(tx.connection(), scope, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Where a new version sits in its lineage.
+struct Version<'a> {
+    id: Uuid,
+    academy_id: Uuid,
+    lineage_id: Uuid,
+    version: i32,
+    previous_version_id: Option<Uuid>,
+    kind: &'a str,
+    supervisor_id: Uuid,
+}
+
+async fn insert_version(
+    tx: &mut WriteTx<'_>,
+    version: Version<'_>,
+    terms: &Terms,
+    supervisees: &[Uuid],
+) -> Result<(), StoreError> {
+    let trust_id = tx.scope().trust_id();
+    let now = tx.now();
+    let (plan_weeks, session_minutes, max_cases) = terms.numbers();
+    let row = e::agreement::ActiveModel {
+        id: Set(version.id),
+        trust_id: Set(trust_id),
+        academy_id: Set(version.academy_id),
+        lineage_id: Set(version.lineage_id),
+        version: Set(version.version),
+        previous_version_id: Set(version.previous_version_id),
+        kind: Set(version.kind.to_owned()),
+        supervisor_id: Set(version.supervisor_id),
+        status: Set(DRAFT.to_owned()),
+        plan_cadence: Set(terms.plan_cadence.clone()),
+        plan_weeks: Set(plan_weeks),
+        extended_each_half_term: Set(terms.extended_each_half_term),
+        session_minutes: Set(session_minutes),
+        max_cases_per_session: Set(max_cases),
+        agenda_required: Set(terms.agenda_required),
+        standard_agenda: Set(terms.standard_agenda.clone()),
+        records_location: Set(terms.records_location.clone()),
+        confidentiality_terms: Set(terms.confidentiality_terms.clone()),
+        diversity_terms: Set(terms.diversity_terms.clone()),
+        activated_on: Set(None),
+        review_due_on: Set(None),
+        ended_on: Set(None),
+        content_hash: Set(Some(terms.hash()?)),
+        row_version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    insert_for_party(tx, version.academy_id, "agreement", version.id, row).await?;
+    for person_id in supervisees {
+        let id = Uuid::now_v7();
+        insert_for_party(
+            tx,
+            version.academy_id,
+            "agreement_supervisee",
+            id,
+            e::agreement_supervisee::ActiveModel {
+                id: Set(id),
+                trust_id: Set(trust_id),
+                academy_id: Set(version.academy_id),
+                agreement_id: Set(version.id),
+                person_id: Set(*person_id),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Changes a draft's terms, by its supervisor or a trust lead, against the `row_version` the
+/// caller read. Signatures already given were of the old terms, so they are withdrawn.
+pub async fn edit(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    row_version: i32,
+    patch: TermsPatch,
+    now: DateTime<Utc>,
+) -> Result<AgreementView, StoreError> {
+    let me = person(scope, "edit agreements")?;
+    let mut tx = db.write(scope, now).await?;
+    let (row, _) = reachable(tx.connection(), scope, id).await?;
+    if me != row.supervisor_id && !is_trust_lead(scope) {
+        return Err(StoreError::NotPermitted {
+            action: "edit an agreement another person supervises",
+        });
+    }
+    if row.row_version != row_version {
+        return Err(StoreError::Conflict {
+            entity: "agreement",
+            id,
+        });
+    }
+    if row.status != DRAFT {
+        return Err(invalid(
+            "status",
+            format!("a {} agreement is not edited; renew it instead", row.status),
+        ));
+    }
+    let terms = Terms::check(Terms::of(&row).patched(patch))?;
+    let hash = terms.hash()?;
+    let (plan_weeks, session_minutes, max_cases) = terms.numbers();
+    use e::agreement::Column as C;
+    let updated = e::agreement::Entity::update_many()
+        .col_expr(C::PlanCadence, Expr::value(terms.plan_cadence.clone()))
+        .col_expr(C::PlanWeeks, Expr::value(plan_weeks))
+        .col_expr(
+            C::ExtendedEachHalfTerm,
+            Expr::value(terms.extended_each_half_term),
+        )
+        .col_expr(C::SessionMinutes, Expr::value(session_minutes))
+        .col_expr(C::MaxCasesPerSession, Expr::value(max_cases))
+        .col_expr(C::AgendaRequired, Expr::value(terms.agenda_required))
+        .col_expr(
+            C::StandardAgenda,
+            Expr::value(terms.standard_agenda.clone()),
+        )
+        .col_expr(
+            C::RecordsLocation,
+            Expr::value(terms.records_location.clone()),
+        )
+        .col_expr(
+            C::ConfidentialityTerms,
+            Expr::value(terms.confidentiality_terms.clone()),
+        )
+        .col_expr(
+            C::DiversityTerms,
+            Expr::value(terms.diversity_terms.clone()),
+        )
+        .col_expr(C::ContentHash, Expr::value(Some(hash.clone())))
+        .col_expr(C::RowVersion, Expr::value(row_version + 1))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TrustId.eq(scope.trust_id()))
+        .filter(C::Id.eq(id))
+        .filter(C::RowVersion.eq(row_version))
+        .exec(tx.connection())
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::Conflict {
+            entity: "agreement",
+            id,
+        });
+    }
+    let withdrawn = e::agreement_signature::Entity::delete_many()
+        .filter(e::agreement_signature::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agreement_signature::Column::AgreementId.eq(id))
+        .exec(tx.connection())
+        .await?;
+    tx.audit(
+        AuditEntry::new("update", "agreement", Some(id)).with_detail(json!({
+            "content_hash": hash,
+            "signatures_withdrawn": withdrawn.rows_affected,
+        })),
+    )
+    .await?;
+    let view = view_of(tx.connection(), scope, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Signs a draft as one of its parties, against the hash of the terms the signer read. The last
+/// party's signature makes it active on `today` (London), due for review twelve months on, and
+/// supersedes the version it renews.
+pub async fn sign(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    content_hash: &str,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<AgreementView, StoreError> {
+    let me = person(scope, "sign agreements")?;
+    let signed_hash = ContentHash::parse(content_hash).map_err(|e| domain("content_hash", e))?;
+    // The trust's writers queue on the audit chain's head, so two parties signing at once are
+    // taken one after the other: the second sees the first's signature and activation is once.
+    let mut tx = db.write(scope, now).await?;
+    let (row, supervisees) = reachable(tx.connection(), scope, id).await?;
+    if me != row.supervisor_id && !supervisees.contains(&me) {
+        return Err(StoreError::NotPermitted {
+            action: "sign an agreement one is not a party to",
+        });
+    }
+    if row.status != DRAFT {
+        return Err(invalid(
+            "status",
+            format!("a {} agreement is not signed", row.status),
+        ));
+    }
+    let current = Terms::of(&row).hash()?;
+    if signed_hash.as_str() != current {
+        return Err(StoreError::Conflict {
+            entity: "agreement",
+            id,
+        });
+    }
+    let signatures = e::agreement_signature::Entity::find()
+        .filter(e::agreement_signature::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agreement_signature::Column::AgreementId.eq(id))
+        .all(tx.connection())
+        .await?;
+    if signatures.iter().any(|s| s.person_id == me) {
+        return Err(invalid("signature", "this party has already signed"));
+    }
+    let signature_id = Uuid::now_v7();
+    insert_for_party(
+        &mut tx,
+        row.academy_id,
+        "agreement_signature",
+        signature_id,
+        e::agreement_signature::ActiveModel {
+            id: Set(signature_id),
+            trust_id: Set(scope.trust_id()),
+            academy_id: Set(row.academy_id),
+            agreement_id: Set(id),
+            person_id: Set(me),
+            signed_at: Set(now),
+            content_hash: Set(current.clone()),
+        },
+    )
+    .await?;
+    tx.audit(
+        AuditEntry::new("sign", "agreement", Some(id))
+            .with_detail(json!({ "content_hash": current })),
+    )
+    .await?;
+    let signed = signatures.len() + 1;
+    if signed == supervisees.len() + 1 {
+        activate(&mut tx, &row, today).await?;
+    }
+    let view = view_of(tx.connection(), scope, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+async fn activate(
+    tx: &mut WriteTx<'_>,
+    row: &e::agreement::Model,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    use e::agreement::Column as C;
+    // Per-academy policy is not read yet: the trust-wide default sets the review interval.
+    let months = PolicySettings::default().agreement_review_months;
+    let review_due_on = today
+        .checked_add_months(Months::new(months))
+        .ok_or_else(|| invalid("review_due_on", "falls outside the calendar"))?;
+    let trust_id = tx.scope().trust_id();
+    let now = tx.now();
+    let updated = e::agreement::Entity::update_many()
+        .col_expr(C::Status, Expr::value(ACTIVE))
+        .col_expr(C::ActivatedOn, Expr::value(Some(today)))
+        .col_expr(C::ReviewDueOn, Expr::value(Some(review_due_on)))
+        .col_expr(C::RowVersion, Expr::value(row.row_version + 1))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TrustId.eq(trust_id))
+        .filter(C::Id.eq(row.id))
+        .filter(C::Status.eq(DRAFT))
+        .exec(tx.connection())
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::Conflict {
+            entity: "agreement",
+            id: row.id,
+        });
+    }
+    tx.audit(
+        AuditEntry::new("activate", "agreement", Some(row.id)).with_detail(json!({
+            "activated_on": today,
+            "review_due_on": review_due_on,
+        })),
+    )
+    .await?;
+    if let Some(previous) = row.previous_version_id {
+        let superseded = e::agreement::Entity::update_many()
+            .col_expr(C::Status, Expr::value(SUPERSEDED))
+            .col_expr(C::EndedOn, Expr::value(Some(today)))
+            .col_expr(C::RowVersion, Expr::col(C::RowVersion).add(1))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::TrustId.eq(trust_id))
+            .filter(C::Id.eq(previous))
+            .filter(C::Status.eq(ACTIVE))
+            .exec(tx.connection())
+            .await?;
+        if superseded.rows_affected == 1 {
+            tx.audit(
+                AuditEntry::new("supersede", "agreement", Some(previous))
+                    .with_detail(json!({ "by": row.id, "ended_on": today })),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Drafts the next version of an active agreement, with the same parties and terms, by a party
+/// or a trust lead. The active version stays in force until the new one is signed.
+pub async fn renew(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<AgreementView, StoreError> {
+    let me = person(scope, "renew agreements")?;
+    let mut tx = db.write(scope, now).await?;
+    let (row, supervisees) = reachable(tx.connection(), scope, id).await?;
+    let party = me == row.supervisor_id || supervisees.contains(&me);
+    if !party && !is_trust_lead(scope) {
+        return Err(StoreError::NotPermitted {
+            action: "renew an agreement one is not a party to",
+        });
+    }
+    if row.status != ACTIVE {
+        return Err(invalid(
+            "status",
+            format!(
+                "only an active agreement is renewed; this one is {}",
+                row.status
+            ),
+        ));
+    }
+    let later = e::agreement::Entity::find()
+        .filter(e::agreement::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agreement::Column::LineageId.eq(row.lineage_id))
+        .filter(e::agreement::Column::Version.gt(row.version))
+        .one(tx.connection())
+        .await?;
+    if let Some(later) = later {
+        return Err(invalid(
+            "status",
+            format!("version {} is already drafted", later.version),
+        ));
+    }
+    let new_id = Uuid::now_v7();
+    insert_version(
+        &mut tx,
+        Version {
+            id: new_id,
+            academy_id: row.academy_id,
+            lineage_id: row.lineage_id,
+            version: row.version + 1,
+            previous_version_id: Some(row.id),
+            kind: &row.kind,
+            supervisor_id: row.supervisor_id,
+        },
+        &Terms::of(&row),
+        &supervisees,
+    )
+    .await?;
+    tx.audit(
+        AuditEntry::new("renew", "agreement", Some(row.id))
+            .with_detail(json!({ "new_version_id": new_id })),
+    )
+    .await?;
+    let view = view_of(tx.connection(), scope, new_id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+async fn view_of(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<AgreementView, StoreError> {
+    let (row, supervisee_ids) = reachable(conn, scope, id).await?;
+    let mut signatures: Vec<SignatureView> = e::agreement_signature::Entity::find()
+        .filter(e::agreement_signature::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agreement_signature::Column::AgreementId.eq(id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| SignatureView {
+            person_id: s.person_id,
+            signed_at: s.signed_at,
+            content_hash: s.content_hash,
+        })
+        .collect();
+    signatures.sort_by(|a, b| {
+        a.signed_at
+            .cmp(&b.signed_at)
+            .then(a.person_id.cmp(&b.person_id))
+    });
+    let mut versions: Vec<VersionView> = e::agreement::Entity::find()
+        .filter(e::agreement::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agreement::Column::LineageId.eq(row.lineage_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| VersionView {
+            id: v.id,
+            version: v.version,
+            status: v.status,
+            activated_on: v.activated_on,
+            ended_on: v.ended_on,
+        })
+        .collect();
+    versions.sort_by_key(|v| v.version);
+    Ok(AgreementView {
+        terms: Terms::of(&row),
+        id: row.id,
+        academy_id: row.academy_id,
+        lineage_id: row.lineage_id,
+        version: row.version,
+        previous_version_id: row.previous_version_id,
+        kind: row.kind,
+        status: row.status,
+        supervisor_id: row.supervisor_id,
+        supervisee_ids,
+        content_hash: row.content_hash,
+        activated_on: row.activated_on,
+        review_due_on: row.review_due_on,
+        ended_on: row.ended_on,
+        row_version: row.row_version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        signatures,
+        versions,
+    })
+}
+
+/// One agreement: terms, parties, signatures and the versions of its lineage.
+pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<AgreementView, StoreError> {
+    person(scope, "read agreements")?;
+    let read = db.read(scope).await?;
+    let view = view_of(read.connection(), scope, id).await?;
+    read.finish().await?;
+    Ok(view)
+}
+
+/// The agreements the caller is a party to, and those of the academies they see, newest first.
+pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<AgreementSummary>, StoreError> {
+    let me = person(scope, "read agreements")?;
+    let read = db.read(scope).await?;
+    let conn = read.connection();
+    let supervisees = e::agreement_supervisee::Entity::find()
+        .filter(e::agreement_supervisee::Column::TrustId.eq(scope.trust_id()))
+        .all(conn)
+        .await?;
+    let rows = e::agreement::Entity::find()
+        .filter(e::agreement::Column::TrustId.eq(scope.trust_id()))
+        .all(conn)
+        .await?;
+    read.finish().await?;
+    let mut summaries: Vec<AgreementSummary> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let mut supervisee_ids: Vec<Uuid> = supervisees
+                .iter()
+                .filter(|s| s.agreement_id == row.id)
+                .map(|s| s.person_id)
+                .collect();
+            supervisee_ids.sort();
+            let party = me == row.supervisor_id || supervisee_ids.contains(&me);
+            (party || scope.sees_academy(row.academy_id)).then_some(AgreementSummary {
+                id: row.id,
+                academy_id: row.academy_id,
+                lineage_id: row.lineage_id,
+                version: row.version,
+                kind: row.kind,
+                status: row.status,
+                supervisor_id: row.supervisor_id,
+                supervisee_ids,
+                activated_on: row.activated_on,
+                review_due_on: row.review_due_on,
+            })
+        })
+        .collect();
+    summaries.sort_by_key(|s| std::cmp::Reverse(s.id));
+    Ok(summaries)
+}

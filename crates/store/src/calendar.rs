@@ -1,0 +1,157 @@
+//! An academy's term dates: six half terms a year, kept as rows and read as a
+//! [`TermCalendar`], which refuses anything that cannot be read as that (DESIGN §4). A year is
+//! replaced whole, checked together with the academy's other years, so the stored calendar is
+//! always one the domain accepts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use haven_domain::role::Role;
+use haven_domain::{DomainError, HalfTerm, TermCalendar};
+use haven_entity as e;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::AuditEntry;
+use crate::scope::Scope;
+use crate::{Db, StoreError};
+
+/// One half term as the caller gives it for a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewHalfTerm {
+    /// 1 to 6; autumn 1 is 1.
+    pub number: u8,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+fn half_term(row: &e::term_date::Model) -> Result<HalfTerm, StoreError> {
+    Ok(HalfTerm {
+        academic_year: row.academic_year,
+        number: u8::try_from(row.half_term).map_err(|_| StoreError::Invalid {
+            field: "half_terms",
+            reason: format!("stored half term {} is not 1 to 6", row.half_term),
+        })?,
+        starts_on: row.starts_on,
+        ends_on: row.ends_on,
+    })
+}
+
+fn refused(error: DomainError) -> StoreError {
+    let reason = match error {
+        DomainError::TermCalendar(reason) => reason,
+        other => other.to_string(),
+    };
+    StoreError::Invalid {
+        field: "half_terms",
+        reason,
+    }
+}
+
+/// The academy's half terms in date order, for anyone who sees the academy.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    academy_id: Uuid,
+) -> Result<Vec<e::term_date::Model>, StoreError> {
+    let read = db.read(scope).await?;
+    read.find::<e::academy::Entity>(academy_id).await?;
+    let mut rows = read
+        .list_where::<e::term_date::Entity, _>(e::term_date::Column::AcademyId.eq(academy_id))
+        .await?;
+    read.finish().await?;
+    rows.sort_by_key(|row| (row.academic_year, row.half_term));
+    Ok(rows)
+}
+
+/// The academy's calendar, for the rules that count working days and half terms. An academy
+/// with no term dates is refused rather than given a guessed calendar.
+pub async fn term_calendar(
+    db: &Db,
+    scope: &Scope,
+    academy_id: Uuid,
+) -> Result<TermCalendar, StoreError> {
+    let rows = list(db, scope, academy_id).await?;
+    if rows.is_empty() {
+        return Err(StoreError::Invalid {
+            field: "term_dates",
+            reason: "the academy has no term dates".to_owned(),
+        });
+    }
+    TermCalendar::new(rows.iter().map(half_term).collect::<Result<_, _>>()?).map_err(refused)
+}
+
+/// Replaces the academy's half terms of `academic_year` with `half_terms`, by a trust lead or
+/// the academy's headteacher. The whole calendar must still read as six half terms a year
+/// (refused naming `half_terms`, with the reason); the old rows go and the new ones come in
+/// one transaction, so nothing is ever half-written.
+pub async fn replace_year(
+    db: &Db,
+    scope: &Scope,
+    academy_id: Uuid,
+    academic_year: i32,
+    half_terms: &[NewHalfTerm],
+    now: DateTime<Utc>,
+) -> Result<Vec<e::term_date::Model>, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    tx.find::<e::academy::Entity>(academy_id).await?;
+    let permitted = scope.person_id().is_some()
+        && scope.roles().iter().any(|held| {
+            held.role == Role::TrustSafeguardingLead
+                || (held.role == Role::Headteacher && held.academy_id == Some(academy_id))
+        });
+    if !permitted {
+        return Err(StoreError::NotPermitted {
+            action: "set this academy's term dates",
+        });
+    }
+    let existing = tx
+        .list_where::<e::term_date::Entity, _>(e::term_date::Column::AcademyId.eq(academy_id))
+        .await?;
+    let mut calendar = existing
+        .iter()
+        .filter(|row| row.academic_year != academic_year)
+        .map(half_term)
+        .collect::<Result<Vec<_>, _>>()?;
+    calendar.extend(half_terms.iter().map(|ht| HalfTerm {
+        academic_year,
+        number: ht.number,
+        starts_on: ht.starts_on,
+        ends_on: ht.ends_on,
+    }));
+    TermCalendar::new(calendar).map_err(refused)?;
+
+    e::term_date::Entity::delete_many()
+        .filter(e::term_date::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::term_date::Column::AcademyId.eq(academy_id))
+        .filter(e::term_date::Column::AcademicYear.eq(academic_year))
+        .exec(tx.connection())
+        .await?;
+    let mut ordered = half_terms.to_vec();
+    ordered.sort_by_key(|ht| ht.number);
+    let mut rows = Vec::with_capacity(ordered.len());
+    for ht in ordered {
+        rows.push(
+            tx.insert(e::term_date::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                trust_id: Set(scope.trust_id()),
+                academy_id: Set(academy_id),
+                academic_year: Set(academic_year),
+                half_term: Set(i16::from(ht.number)),
+                starts_on: Set(ht.starts_on),
+                ends_on: Set(ht.ends_on),
+            })
+            .await?,
+        );
+    }
+    // The log says the year was replaced, and how many rows it replaced, not just six creates.
+    tx.audit(
+        AuditEntry::new("replace_term_dates", "academy", Some(academy_id)).with_detail(json!({
+            "academic_year": academic_year,
+            "replaced": existing.iter().filter(|r| r.academic_year == academic_year).count(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}

@@ -1,0 +1,297 @@
+//! Supervision agreements: drafted, edited while a draft, signed by every party, renewed as a new
+//! version. Who may do what, and which values are refused, is the store's rule
+//! (`haven_store::agreement`); this module reads bodies field by field so each mistake is named.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use haven_store::agreement::{self, Kind, NewAgreement, TermsInput, TermsPatch};
+use serde_json::Value;
+use uuid::Uuid;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Authenticated;
+use crate::body::{Body, problem};
+use crate::problem::{ApiError, FieldProblem};
+use crate::records::path_id;
+use crate::state::ApiState;
+
+const TERMS: [&str; 10] = [
+    "plan_cadence",
+    "plan_weeks",
+    "extended_each_half_term",
+    "session_minutes",
+    "max_cases_per_session",
+    "agenda_required",
+    "standard_agenda",
+    "records_location",
+    "confidentiality_terms",
+    "diversity_terms",
+];
+
+/// Mistakes in the fields [`Body`] has no reader for (ids, lists, numbers, flags), kept apart
+/// and answered together with the body's own.
+#[derive(Default)]
+struct Extra(Vec<FieldProblem>);
+
+impl Extra {
+    fn id(&mut self, value: Option<Value>, field: &str) -> Option<Uuid> {
+        let id = value
+            .as_ref()
+            .and_then(Value::as_str)
+            .and_then(|text| Uuid::try_parse(text).ok());
+        if id.is_none() {
+            self.0.push(problem(field, "is required: an id"));
+        }
+        id
+    }
+
+    fn ids(&mut self, value: Option<Value>, field: &str) -> Vec<Uuid> {
+        let ids: Option<Vec<Uuid>> = value.as_ref().and_then(Value::as_array).and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.as_str().and_then(|text| Uuid::try_parse(text).ok()))
+                .collect()
+        });
+        ids.unwrap_or_else(|| {
+            self.0.push(problem(field, "is required: a list of ids"));
+            Vec::new()
+        })
+    }
+
+    fn count(&mut self, value: Option<Value>, field: &str) -> Option<u32> {
+        let value = value?;
+        let count = value.as_u64().and_then(|n| u32::try_from(n).ok());
+        if count.is_none() {
+            self.0.push(problem(field, "must be a whole number"));
+        }
+        count
+    }
+
+    fn flag(&mut self, value: Option<Value>, field: &str) -> Option<bool> {
+        let value = value?;
+        let flag = value.as_bool();
+        if flag.is_none() {
+            self.0.push(problem(field, "must be true or false"));
+        }
+        flag
+    }
+
+    /// The body's problems and these, as one 422 answer, or nothing.
+    fn finish(self, body: Body) -> Result<(), ApiError> {
+        match body.finish() {
+            Ok(()) if self.0.is_empty() => Ok(()),
+            Ok(()) => Err(ApiError::Validation(self.0)),
+            Err(ApiError::Validation(mut problems)) => {
+                problems.extend(self.0);
+                Err(ApiError::Validation(problems))
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
+#[utoipa::path(
+    tag = "agreements",
+    summary = "List the agreements the caller sees",
+    responses((status = 200, description = "The agreements the caller is a party to, and those of the academies they see"), (status = 401, description = "Not signed in"))
+)]
+#[get("/agreements")]
+async fn list_agreements(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let agreements = agreement::list(&state.db, &caller.scope).await?;
+    Ok(HttpResponse::Ok().json(agreements))
+}
+
+#[utoipa::path(
+    tag = "agreements",
+    summary = "Draft an agreement",
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `academy_id`, `kind` (one_to_one, group, external), `supervisor_id`, `supervisee_ids`, `plan_cadence` (weekly, every_n_weeks with `plan_weeks`, half_termly, termly), `extended_each_half_term`, `session_minutes`, `max_cases_per_session` (optional), `agenda_required`, `standard_agenda`, `records_location`, `confidentiality_terms`, `diversity_terms`; unknown fields are refused"),
+    responses((status = 201, description = "The draft"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
+)]
+#[post("/agreements")]
+async fn draft_agreement(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut known = vec!["academy_id", "kind", "supervisor_id", "supervisee_ids"];
+    known.extend(TERMS);
+    let mut body = Body::read(&body, &known)?;
+    let mut extra = Extra::default();
+    let academy_id = extra.id(body.take("academy_id"), "academy_id");
+    let kind = body.parsed("kind", Kind::parse);
+    let supervisor_id = extra.id(body.take("supervisor_id"), "supervisor_id");
+    let supervisee_ids = extra.ids(body.take("supervisee_ids"), "supervisee_ids");
+    let terms = TermsInput {
+        plan_cadence: body.string("plan_cadence"),
+        plan_weeks: extra.count(body.take("plan_weeks"), "plan_weeks"),
+        extended_each_half_term: extra
+            .flag(
+                body.take("extended_each_half_term"),
+                "extended_each_half_term",
+            )
+            .unwrap_or(false),
+        session_minutes: extra
+            .count(body.take("session_minutes"), "session_minutes")
+            .unwrap_or_default(),
+        max_cases_per_session: extra
+            .count(body.take("max_cases_per_session"), "max_cases_per_session"),
+        agenda_required: extra
+            .flag(body.take("agenda_required"), "agenda_required")
+            .unwrap_or(false),
+        standard_agenda: body.string("standard_agenda"),
+        records_location: body.string("records_location"),
+        confidentiality_terms: body.string("confidentiality_terms"),
+        diversity_terms: body.string("diversity_terms"),
+    };
+    extra.finish(body)?;
+    let (Some(academy_id), Some(kind), Some(supervisor_id)) = (academy_id, kind, supervisor_id)
+    else {
+        return Err(ApiError::Validation(vec![problem(
+            "body",
+            "academy_id, kind and supervisor_id are required",
+        )]));
+    };
+    let draft = agreement::draft(
+        &state.db,
+        &caller.scope,
+        NewAgreement {
+            academy_id,
+            kind,
+            supervisor_id,
+            supervisee_ids,
+            terms,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/api/v1/agreements/{}", draft.id)))
+        .json(draft))
+}
+
+#[utoipa::path(
+    tag = "agreements",
+    summary = "Read an agreement",
+    params(("id" = String, Path, description = "The agreement's id")),
+    responses((status = 200, description = "Terms, parties, signatures and the versions of its lineage"), (status = 404, description = "No such agreement for the caller"))
+)]
+#[get("/agreements/{id}")]
+async fn get_agreement(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let view = agreement::get(&state.db, &caller.scope, id).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(
+    tag = "agreements",
+    summary = "Edit a draft agreement's terms",
+    params(("id" = String, Path, description = "The agreement's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `row_version` read and any of the terms; signatures already given are withdrawn; unknown fields are refused"),
+    responses((status = 200, description = "The draft"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or not a draft (`status`)"))
+)]
+#[patch("/agreements/{id}")]
+async fn edit_agreement(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let mut known = vec!["row_version"];
+    known.extend(TERMS);
+    let mut body = Body::read(&body, &known)?;
+    let mut extra = Extra::default();
+    let row_version = body.integer("row_version");
+    let patch = TermsPatch {
+        plan_cadence: body.optional_string("plan_cadence"),
+        plan_weeks: extra.count(body.take("plan_weeks"), "plan_weeks"),
+        extended_each_half_term: extra.flag(
+            body.take("extended_each_half_term"),
+            "extended_each_half_term",
+        ),
+        session_minutes: extra.count(body.take("session_minutes"), "session_minutes"),
+        max_cases_per_session: extra
+            .count(body.take("max_cases_per_session"), "max_cases_per_session"),
+        agenda_required: extra.flag(body.take("agenda_required"), "agenda_required"),
+        standard_agenda: body.optional_string("standard_agenda"),
+        records_location: body.optional_string("records_location"),
+        confidentiality_terms: body.optional_string("confidentiality_terms"),
+        diversity_terms: body.optional_string("diversity_terms"),
+    };
+    extra.finish(body)?;
+    let view = agreement::edit(
+        &state.db,
+        &caller.scope,
+        id,
+        row_version,
+        patch,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(
+    tag = "agreements",
+    summary = "Sign a draft agreement as one of its parties",
+    params(("id" = String, Path, description = "The agreement's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `content_hash` of the terms the signer read; unknown fields are refused"),
+    responses((status = 200, description = "The agreement, active once every party has signed"), (status = 403, description = "Not a party"), (status = 404, description = "No such agreement for the caller"), (status = 409, description = "The terms changed since they were read"), (status = 422, description = "Invalid input, already signed (`signature`) or not a draft (`status`)"))
+)]
+#[post("/agreements/{id}/sign")]
+async fn sign_agreement(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let mut body = Body::read(&body, &["content_hash"])?;
+    let content_hash = body.string("content_hash");
+    body.finish()?;
+    let view = agreement::sign(
+        &state.db,
+        &caller.scope,
+        id,
+        &content_hash,
+        state.clock.now(),
+        state.clock.today_london(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(
+    tag = "agreements",
+    summary = "Renew an active agreement as a new draft version",
+    params(("id" = String, Path, description = "The agreement's id")),
+    responses((status = 201, description = "The new draft version"), (status = 403, description = "Neither a party nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Not active, or a renewal is already drafted (`status`)"))
+)]
+#[post("/agreements/{id}/renew")]
+async fn renew_agreement(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let renewal = agreement::renew(&state.db, &caller.scope, id, state.clock.now()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/api/v1/agreements/{}", renewal.id)))
+        .json(renewal))
+}
+
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_agreements)
+        .service(draft_agreement)
+        .service(get_agreement)
+        .service(edit_agreement)
+        .service(sign_agreement)
+        .service(renew_agreement);
+}

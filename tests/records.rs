@@ -1,0 +1,411 @@
+//! Supervision records: the supervisor drafts the record of a held session, sends it for
+//! signature, the supervisee signs what they read (or disagrees), the record freezes, and later
+//! changes are amendments whose hashes chain back to what was signed.
+
+use chrono::{Duration, NaiveDate};
+use haven_entity as e;
+use haven_store::{Origin, Scope, SystemActor};
+use reqwest::Method;
+use sea_orm::ActiveValue::Set;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::harness::{Browser, Tenants, TestApp, at, backends};
+
+async fn signed_in_a(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
+    let scope = tenants.scope_a(&app.test_db.db, person).await;
+    app.browser(&scope, Duration::minutes(1)).await
+}
+
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    browser: &Browser,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app
+        .request(method, path, Some(browser))
+        .header("x-csrf-token", &browser.csrf_token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// A second held session of academy A1's agreement (supervisor `rsl_a`, supervisee `dsl_a1`),
+/// after `session_a1`, which left an open action behind.
+async fn held_session(app: &TestApp, tenants: &Tenants) -> Uuid {
+    let db = &app.test_db.db;
+    let system = Scope::system(tenants.trust_a, SystemActor::Seed, Origin::Cli);
+    let mut tx = db.write(&system, at(2026, 1, 9)).await.unwrap();
+    let first = tx
+        .find::<e::supervision_session::Entity>(tenants.session_a1)
+        .await
+        .unwrap();
+    tx.insert(e::supervision_action::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(tenants.trust_a),
+        academy_id: Set(tenants.academy_a1),
+        session_id: Set(first.id),
+        record_id: Set(Some(tenants.record_a1)),
+        case_note_id: Set(None),
+        description: Set("Chase the strategy meeting minutes".into()),
+        owner_id: Set(tenants.dsl_a1),
+        due_on: Set(NaiveDate::from_ymd_opt(2025, 12, 15).unwrap()),
+        status: Set("open".into()),
+        completed_on: Set(None),
+        carried_from_id: Set(None),
+        row_version: Set(1),
+        created_at: Set(tx.now()),
+        updated_at: Set(tx.now()),
+    })
+    .await
+    .unwrap();
+    let id = tx
+        .insert(e::supervision_session::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            starts_at: Set(at(2026, 1, 8)),
+            held_marked_at: Set(Some(at(2026, 1, 8))),
+            created_at: Set(tx.now()),
+            updated_at: Set(tx.now()),
+            ..sea_orm::IntoActiveModel::into_active_model(first)
+        })
+        .await
+        .unwrap()
+        .id;
+    tx.commit().await.unwrap();
+    id
+}
+
+fn content() -> Value {
+    json!({
+        "agenda_items": ["Case 9012"],
+        "issues_discussed": ["Case 9012: neglect concerns"],
+        "decisions": [{ "decision": "Refer to children's social care", "reasons": "Threshold met" }],
+        "wellbeing": "Coping; workload high",
+        "gibbs": { "description": "Home visit", "feelings": "Worried", "evaluation": "",
+                   "analysis": "", "conclusion": "", "action_plan": "Refer today" },
+        "next_session_on": "2026-02-02"
+    })
+}
+
+#[tokio::test]
+async fn the_supervisor_drafts_a_held_sessions_record_with_open_actions_to_review_but_not_a_planned_ones()
+ {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let session = held_session(&app, &tenants).await;
+        let supervisor = signed_in_a(&app, &tenants, tenants.rsl_a).await;
+
+        let planned = format!("/api/v1/sessions/{}/record", tenants.session_a2);
+        let (status, body) = call(&app, Method::POST, &planned, &supervisor, Some(json!({}))).await;
+        assert_eq!(status, 422, "{backend:?} {body}");
+        assert_eq!(body["errors"][0]["field"], "session");
+
+        let path = format!("/api/v1/sessions/{session}/record");
+        let other_trust = {
+            let scope = tenants.scope_b(&app.test_db.db, tenants.dsl_b1).await;
+            app.browser(&scope, Duration::minutes(1)).await
+        };
+        let other_academy = signed_in_a(&app, &tenants, tenants.dsl_a2).await;
+        let head = signed_in_a(&app, &tenants, tenants.head_a1).await;
+        let draft = Some(json!({ "content": content() }));
+        assert_eq!(
+            call(&app, Method::POST, &path, &other_trust, draft.clone())
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            call(&app, Method::POST, &path, &other_academy, draft.clone())
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            call(&app, Method::POST, &path, &head, draft.clone())
+                .await
+                .0,
+            403
+        );
+
+        let (status, record) = call(&app, Method::POST, &path, &supervisor, draft.clone()).await;
+        assert_eq!(status, 201, "{backend:?} {record}");
+        assert_eq!(record["status"], "draft");
+        let review = &record["content"]["review_of_previous_actions"];
+        assert_eq!(
+            review[0]["description"],
+            "Chase the strategy meeting minutes"
+        );
+        assert_eq!(record["next_session_on"], "2026-02-02");
+        let (status, body) = call(&app, Method::POST, &path, &supervisor, draft).await;
+        assert_eq!(status, 422, "one record per session: {body}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_record_is_sent_signed_against_its_hash_frozen_and_only_amended_with_a_reason() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let session = held_session(&app, &tenants).await;
+        let supervisor = signed_in_a(&app, &tenants, tenants.rsl_a).await;
+        let supervisee = signed_in_a(&app, &tenants, tenants.dsl_a1).await;
+        let lead = signed_in_a(&app, &tenants, tenants.lead_a).await;
+        let head = signed_in_a(&app, &tenants, tenants.head_a1).await;
+        let other_academy = signed_in_a(&app, &tenants, tenants.dsl_a2).await;
+        let other_trust = {
+            let scope = tenants.scope_b(&app.test_db.db, tenants.dsl_b1).await;
+            app.browser(&scope, Duration::minutes(1)).await
+        };
+        let (_, record) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/sessions/{session}/record"),
+            &supervisor,
+            Some(json!({ "content": { "wellbeing": "draft" } })),
+        )
+        .await;
+        let id = record["id"].as_str().unwrap().to_owned();
+        let record_path = format!("/api/v1/records/{id}");
+        let send = format!("{record_path}/send");
+        let sign = format!("{record_path}/sign");
+        let amendments = format!("{record_path}/amendments");
+        let history = format!("{record_path}/history");
+
+        // A draft without issues or decisions cannot be sent.
+        let (status, body) = call(&app, Method::POST, &send, &supervisor, None).await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].clone()),
+            (422, json!("issues_discussed")),
+            "{backend:?}"
+        );
+        // Editing the draft needs the version read: a stale one is 409.
+        let edit = json!({ "content": content(), "row_version": 1 });
+        let (status, edited) = call(
+            &app,
+            Method::PUT,
+            &record_path,
+            &supervisor,
+            Some(edit.clone()),
+        )
+        .await;
+        assert_eq!(status, 200, "{edited}");
+        assert_eq!(
+            call(&app, Method::PUT, &record_path, &supervisor, Some(edit))
+                .await
+                .0,
+            409
+        );
+        for outsider in [&other_trust, &other_academy] {
+            // Bodies the endpoints would accept, so what answers is the wall.
+            let attempts = [
+                (
+                    Method::PUT,
+                    &record_path,
+                    json!({ "content": content(), "row_version": 2 }),
+                ),
+                (Method::POST, &send, json!({})),
+                (
+                    Method::POST,
+                    &sign,
+                    json!({ "content_hash": "0".repeat(64), "outcome": "signed" }),
+                ),
+                (
+                    Method::POST,
+                    &amendments,
+                    json!({ "content": content(), "row_version": 2, "reason": "r" }),
+                ),
+                (Method::GET, &history, json!({})),
+            ];
+            for (method, path, body) in attempts {
+                let body = (method != Method::GET).then_some(body);
+                let (status, answer) = call(&app, method.clone(), path, outsider, body).await;
+                assert_eq!(status, 404, "{backend:?} {method} {path}: {answer}");
+            }
+        }
+        // Signing before it is sent is refused.
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            &sign,
+            &supervisee,
+            Some(json!({ "content_hash": "0".repeat(64), "outcome": "signed" })),
+        )
+        .await;
+        assert_eq!(status, 422);
+
+        let (status, sent) = call(&app, Method::POST, &send, &supervisor, None).await;
+        assert_eq!(status, 200, "{sent}");
+        assert_eq!(sent["status"], "sent");
+        let hash = sent["content_hash"].as_str().unwrap().to_owned();
+        assert_eq!(
+            hash,
+            haven_domain::content_hash(&sent["content"])
+                .unwrap()
+                .to_string()
+        );
+        // Sent: no longer editable.
+        let (status, body) = call(
+            &app,
+            Method::PUT,
+            &record_path,
+            &supervisor,
+            Some(json!({ "content": content(), "row_version": 3 })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].clone()),
+            (422, json!("status"))
+        );
+
+        // A non-party who sees the academy is refused; a stale hash is refused.
+        let signing = json!({ "content_hash": hash, "outcome": "signed" });
+        assert_eq!(
+            call(&app, Method::POST, &sign, &head, Some(signing.clone()))
+                .await
+                .0,
+            403
+        );
+        let stale = json!({ "content_hash": "a".repeat(64), "outcome": "signed" });
+        let (status, body) = call(&app, Method::POST, &sign, &supervisee, Some(stale)).await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].clone()),
+            (422, json!("content_hash")),
+            "{body}"
+        );
+        // The supervisor signed on sending: signing again is refused.
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &sign,
+            &supervisor,
+            Some(signing.clone()),
+        )
+        .await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].clone()),
+            (422, json!("signature"))
+        );
+        // A disagreement needs its text, and is kept with it.
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            &sign,
+            &supervisee,
+            Some(json!({ "content_hash": hash, "outcome": "disagreed" })),
+        )
+        .await;
+        assert_eq!(status, 422);
+        let disagreeing = json!({ "content_hash": hash, "outcome": "disagreed", "disagreement": "The referral was my decision, not a joint one" });
+        let (status, frozen) = call(
+            &app,
+            Method::POST,
+            &sign,
+            &supervisee,
+            Some(disagreeing.clone()),
+        )
+        .await;
+        assert_eq!(status, 200, "{frozen}");
+        assert_eq!(frozen["status"], "signed");
+        assert!(frozen["frozen_at"].is_string());
+        let (status, body) = call(&app, Method::POST, &sign, &supervisee, Some(disagreeing)).await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].clone()),
+            (422, json!("signature"))
+        );
+
+        // Frozen: PUT is refused, amendments need a reason.
+        let (status, body) = call(
+            &app,
+            Method::PUT,
+            &record_path,
+            &supervisor,
+            Some(json!({ "content": content(), "row_version": 4 })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].clone()),
+            (422, json!("status"))
+        );
+        assert_eq!(body["errors"][0]["reason"], "frozen: amend it");
+        let mut amended = frozen["content"].clone();
+        amended["wellbeing"] = json!("Coping; time off agreed");
+        let version = 4;
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &amendments,
+            &supervisor,
+            Some(json!({ "content": amended, "row_version": version, "reason": " " })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].clone()),
+            (422, json!("reason")),
+            "{body}"
+        );
+        assert_eq!(
+            call(
+                &app,
+                Method::POST,
+                &amendments,
+                &head,
+                Some(json!({ "content": amended, "row_version": version, "reason": "typo" }))
+            )
+            .await
+            .0,
+            403
+        );
+        let (status, after) = call(&app, Method::POST, &amendments, &supervisor, Some(json!({ "content": amended, "row_version": version, "reason": "Wellbeing misrecorded" }))).await;
+        assert_eq!(status, 201, "{backend:?} {after}");
+        assert_eq!(after["status"], "signed");
+        assert_eq!(after["content"]["wellbeing"], "Coping; time off agreed");
+        let new_hash = after["content_hash"].as_str().unwrap().to_owned();
+        assert_ne!(new_hash, hash);
+
+        let (status, trail) = call(&app, Method::GET, &history, &lead, None).await;
+        assert_eq!(status, 200, "{trail}");
+        assert_eq!(trail["verified"], true, "{trail}");
+        assert_eq!(trail["signatures"].as_array().unwrap().len(), 2);
+        assert_eq!(trail["signatures"][1]["outcome"], "disagreed");
+        assert_eq!(
+            trail["signatures"][1]["disagreement"],
+            "The referral was my decision, not a joint one"
+        );
+        assert_eq!(trail["amendments"][0]["previous_hash"], hash);
+        assert_eq!(trail["amendments"][0]["content_hash"], new_hash);
+        assert_eq!(
+            trail["amendments"][0]["changes"]["wellbeing"]["before"],
+            "Coping; workload high"
+        );
+        assert_eq!(call(&app, Method::GET, &history, &head, None).await.0, 403);
+
+        // An overwrite behind the amendments' back no longer verifies.
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let mut tampered = after["content"].clone();
+        tampered["wellbeing"] = json!("Fine");
+        e::supervision_record::Entity::update_many()
+            .col_expr(
+                e::supervision_record::Column::Content,
+                sea_orm::sea_query::Expr::value(tampered),
+            )
+            .filter(e::supervision_record::Column::Id.eq(Uuid::parse_str(&id).unwrap()))
+            .exec(&app.test_db.owner)
+            .await
+            .unwrap();
+        let (_, trail) = call(&app, Method::GET, &history, &supervisee, None).await;
+        assert_eq!(trail["verified"], false, "{backend:?}");
+
+        haven_store::audit::verify(&app.test_db.db, tenants.trust_a)
+            .await
+            .unwrap();
+        app.stop().await;
+    }
+}
