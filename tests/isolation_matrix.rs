@@ -23,6 +23,10 @@ struct Targets {
     person: Uuid,
     role: Uuid,
     agreement: Uuid,
+    case_note: Uuid,
+    action: Uuid,
+    escalation: Uuid,
+    qa_review: Uuid,
 }
 
 impl Targets {
@@ -36,6 +40,10 @@ impl Targets {
             "people" => self.person,
             "roles" => self.role,
             "agreements" => self.agreement,
+            "qa-reviews" => self.qa_review,
+            "case-notes" => self.case_note,
+            "actions" => self.action,
+            "escalations" => self.escalation,
             other => panic!(
                 "the isolation matrix does not know what an id after `{other}` names: \
                  add it to Targets"
@@ -101,6 +109,84 @@ const PERSONAS: [Persona; 5] = [
 /// Text of trust A's record that no persona here may ever receive.
 const CONTENT: &str = "Case 4471";
 
+/// Text of a case note of academy A1, as secret as the record.
+const CASE_NOTE_CONTENT: &str = "Strategy meeting 5502";
+
+/// A case note on `session_a1`, written straight to the store (its record is already signed,
+/// so the API would refuse a new one).
+async fn case_note_a1(db: &haven_store::Db, tenants: &Tenants) -> Uuid {
+    use sea_orm::ActiveValue::Set;
+    let system = haven_store::Scope::system(
+        tenants.trust_a,
+        haven_store::SystemActor::Seed,
+        haven_store::Origin::Cli,
+    );
+    let mut tx = db.write(&system, now()).await.unwrap();
+    let note = tx
+        .insert(e::case_note::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(tenants.trust_a),
+            academy_id: Set(tenants.academy_a1),
+            session_id: Set(tenants.session_a1),
+            case_reference: Set("CP-5502".into()),
+            child_initials: Set("JS".into()),
+            child_name_encrypted: Set(None),
+            case_status: Set("cp_plan".into()),
+            update_text: Set(CASE_NOTE_CONTENT.into()),
+            childs_view: Set(CASE_NOTE_CONTENT.into()),
+            parents_views: Set(CASE_NOTE_CONTENT.into()),
+            visiting_pattern: Set("Weekly".into()),
+            logs_up_to_date: Set(true),
+            chronology_up_to_date: Set(false),
+            risk_factors: Set(CASE_NOTE_CONTENT.into()),
+            protective_factors: Set(CASE_NOTE_CONTENT.into()),
+            outstanding_actions: Set(CASE_NOTE_CONTENT.into()),
+            created_by: Set(tenants.dsl_a1),
+            row_version: Set(1),
+            created_at: Set(now()),
+            updated_at: Set(now()),
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    note.id
+}
+
+/// An action of `session_a1` and an escalation of `record_a1`, both of academy A1, made through
+/// the store by the session's parties.
+async fn action_and_escalation_a1(db: &haven_store::Db, tenants: &Tenants) -> (Uuid, Uuid) {
+    let supervisor = tenants.scope_a(db, tenants.rsl_a).await;
+    let action = haven_store::action::create(
+        db,
+        &supervisor,
+        tenants.session_a1,
+        haven_store::action::NewAction {
+            description: "Chase the minutes".into(),
+            owner_id: tenants.dsl_a1,
+            due_on: chrono::NaiveDate::from_ymd_opt(2025, 12, 15).unwrap(),
+            record_id: Some(tenants.record_a1),
+            case_note_id: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    let escalation = haven_store::escalation::raise(
+        db,
+        &supervisor,
+        haven_store::escalation::NewEscalation {
+            subject: haven_store::escalation::Subject::Record(tenants.record_a1),
+            escalated_to: haven_store::escalation::EscalatedTo::DirectorOfEducation,
+            assignee_id: None,
+            reason: "Threshold disputed".into(),
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    (action.id, escalation.id)
+}
+
 #[tokio::test]
 async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
     for backend in backends() {
@@ -164,6 +250,15 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
         )
         .await
         .unwrap();
+        let case_note = case_note_a1(db, &tenants).await;
+        let (action, escalation) = action_and_escalation_a1(db, &tenants).await;
+        crate::qa::add_director(db, &tenants).await;
+        let qa_review = crate::qa::generate_a(db, &tenants)
+            .await
+            .into_iter()
+            .find(|r| r.academy_id == tenants.academy_a1)
+            .unwrap()
+            .id;
         let targets = Targets {
             record: tenants.record_a1,
             session: tenants.session_a1,
@@ -173,6 +268,10 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
             person: tenants.dsl_a1,
             role,
             agreement: agreement.id,
+            case_note,
+            action,
+            escalation,
+            qa_review,
         };
         // Ids that name trust A's academy A1: nobody outside it may be told of them.
         let a1_ids: Vec<String> = [
@@ -181,6 +280,10 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
             tenants.academy_a1,
             tenants.dsl_a1,
             agreement.id,
+            case_note,
+            action,
+            escalation,
+            qa_review,
         ]
         .iter()
         .map(Uuid::to_string)
@@ -221,6 +324,10 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
                 let case = format!("{backend:?} {persona:?} {method} {path} → {status}: {body}");
                 assert!(!status.is_server_error(), "{case}");
                 assert!(!body.contains(CONTENT), "record content leaked: {case}");
+                assert!(
+                    !body.contains(CASE_NOTE_CONTENT),
+                    "case-note text leaked: {case}"
+                );
                 if persona == Persona::Anonymous {
                     assert_eq!(status, 401, "{case}");
                 }

@@ -10,22 +10,27 @@
     clippy::indexing_slicing
 )]
 
+mod actions;
 mod admin;
+mod agendas;
 mod agreements;
 mod api;
 mod api_tokens;
 mod audit;
 mod calendar;
 mod cli;
+mod escalations;
 mod harness;
 mod isolation_matrix;
 mod migrations;
 mod oidc;
 mod policy;
 mod provider_sign_in;
+mod qa;
 mod record_access;
 mod records;
 mod row_level_security;
+mod sessions;
 mod sign_in;
 mod tenancy;
 mod training;

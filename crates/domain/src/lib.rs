@@ -6,6 +6,7 @@ pub mod capability;
 pub mod compliance;
 mod error;
 pub mod policy;
+pub mod qa;
 pub mod record_content;
 pub mod role;
 pub mod signature;
@@ -25,6 +26,7 @@ pub use compliance::{
 };
 pub use error::DomainError;
 pub use policy::{PolicyOverride, PolicySettings, Recipient, ReminderKind, ReminderRule};
+pub use qa::{qa_due_dates, qa_overdue};
 pub use record_content::{ActionReview, Change, Decision, Gibbs, RecordContent};
 pub use role::{Role, ScopeKind};
 pub use signature::{ContentHash, canonical_json, content_hash};

@@ -338,7 +338,7 @@ async fn supervisees_of(
 }
 
 /// The agreement with its supervisees, if the scope's person is a party or sees its academy.
-async fn reachable(
+pub(crate) async fn reachable(
     conn: &DatabaseTransaction,
     scope: &Scope,
     id: Uuid,

@@ -5,18 +5,23 @@
 //! exactly like an id that does not exist. Every write, and every read of record content, appends
 //! to the trust's hash-chained audit log in the same transaction.
 
+pub mod action;
 pub mod admin;
+pub mod agenda;
 pub mod agreement;
 pub mod api_token;
 pub mod audit;
 pub mod calendar;
 mod db;
 mod error;
+pub mod escalation;
 pub mod grant;
 pub mod policy;
+pub mod qa;
 pub mod record;
 pub mod scope;
 pub mod secret;
+pub mod session;
 pub mod sign_in;
 mod tenant;
 pub mod training;

@@ -83,7 +83,7 @@ impl Entitlement {
 /// follows the person (a party or a grantee), not academy visibility: an external supervisor or
 /// a grantee from another academy must reach the record, and the caller decides what to answer
 /// for everyone else.
-async fn in_trust<E>(
+pub(crate) async fn in_trust<E>(
     conn: &DatabaseTransaction,
     scope: &Scope,
     id: Uuid,
@@ -100,7 +100,7 @@ where
 }
 
 /// The supervisor and the supervisees of a session.
-async fn parties(
+pub(crate) async fn parties(
     conn: &DatabaseTransaction,
     scope: &Scope,
     session: &e::supervision_session::Model,
@@ -297,7 +297,7 @@ fn invalid(field: &'static str, reason: &str) -> StoreError {
 }
 
 /// Someone who may not do this: refused when they see the academy, unknown otherwise.
-fn not_theirs(scope: &Scope, academy_id: Uuid, action: &'static str) -> StoreError {
+pub(crate) fn not_theirs(scope: &Scope, academy_id: Uuid, action: &'static str) -> StoreError {
     if scope.sees_academy(academy_id) {
         StoreError::NotPermitted { action }
     } else {

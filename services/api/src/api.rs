@@ -25,9 +25,14 @@ fn routes(cfg: &mut ServiceConfig) {
     tokens::configure(cfg);
     admin::configure(cfg);
     crate::agreements::configure(cfg);
+    crate::agendas::configure(cfg);
     crate::policy::configure(cfg);
     crate::calendar::configure(cfg);
     crate::training::configure(cfg);
+    crate::qa::configure(cfg);
+    crate::sessions::configure(cfg);
+    crate::actions::configure(cfg);
+    crate::escalations::configure(cfg);
     auth::configure_api(cfg);
 }
 

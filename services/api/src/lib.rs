@@ -2,20 +2,25 @@
 //! the server-rendered web UI. Handlers are thin: they turn a request into a store call and map
 //! its error once, in [`problem`].
 
+mod actions;
 mod admin;
+mod agendas;
 mod agreements;
 mod api;
 pub mod auth;
 mod body;
 mod calendar;
+mod escalations;
 mod grants;
 mod health;
 mod me;
 mod pages;
 mod policy;
 pub mod problem;
+mod qa;
 mod records;
 mod security;
+mod sessions;
 mod startup;
 mod state;
 mod tokens;

@@ -1,0 +1,510 @@
+//! A session's agenda and its case notes (Appendix 3): written by its parties before or at the
+//! session, and, being record content, read only by its parties and a trust safeguarding lead.
+//! Every read is audited in the transaction that reads it.
+
+use chrono::{DateTime, Duration, Utc};
+use haven_domain::role::Role;
+use haven_domain::{CaseReference, Initials};
+use haven_entity as e;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::AuditEntry;
+use crate::record::{in_trust, not_theirs, parties};
+use crate::scope::Scope;
+use crate::{Db, StoreError, WriteTx};
+
+/// The statuses Appendix 3 knows a case by.
+pub const CASE_STATUSES: [&str; 6] = [
+    "cp_plan",
+    "child_in_need",
+    "early_help",
+    "looked_after",
+    "de_escalated",
+    "cause_for_concern",
+];
+
+/// An agenda as its readers see it; `late` when it was sent after the policy's deadline.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgendaView {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub academy_id: Uuid,
+    pub submitted_by: Uuid,
+    pub items: Vec<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When the policy wants it by (None where the policy asks for no agenda).
+    pub due_by: Option<DateTime<Utc>>,
+    pub late: bool,
+    pub row_version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One case's notes, as written.
+#[derive(Debug, Clone)]
+pub struct CaseNoteInput {
+    pub case_reference: CaseReference,
+    pub child_initials: Initials,
+    /// One of [`CASE_STATUSES`].
+    pub case_status: String,
+    pub update_text: String,
+    pub childs_view: String,
+    pub parents_views: String,
+    pub visiting_pattern: String,
+    pub logs_up_to_date: bool,
+    pub chronology_up_to_date: bool,
+    pub risk_factors: String,
+    pub protective_factors: String,
+    pub outstanding_actions: String,
+}
+
+/// A case note as its readers see it (never the encrypted name).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseNoteView {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub academy_id: Uuid,
+    pub case_reference: String,
+    pub child_initials: String,
+    pub case_status: String,
+    pub update_text: String,
+    pub childs_view: String,
+    pub parents_views: String,
+    pub visiting_pattern: String,
+    pub logs_up_to_date: bool,
+    pub chronology_up_to_date: bool,
+    pub risk_factors: String,
+    pub protective_factors: String,
+    pub outstanding_actions: String,
+    pub created_by: Uuid,
+    pub row_version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// The scope's person when they are a supervisee (or, with `supervisor_too`, the supervisor)
+/// of the session; anyone else is refused as [`not_theirs`] says.
+async fn party(
+    tx: &WriteTx<'_>,
+    session: &e::supervision_session::Model,
+    supervisor_too: bool,
+    action: &'static str,
+) -> Result<Uuid, StoreError> {
+    let (supervisor, supervisees) = parties(tx.connection(), tx.scope(), session).await?;
+    tx.scope()
+        .person_id()
+        .filter(|p| supervisees.contains(p) || (supervisor_too && *p == supervisor))
+        .ok_or_else(|| not_theirs(tx.scope(), session.academy_id, action))
+}
+
+/// Why the scope may read the session's agenda and case notes: a party or a trust safeguarding
+/// lead (a token's trust-wide visibility never counts as either).
+async fn reader_basis(
+    tx: &WriteTx<'_>,
+    session: &e::supervision_session::Model,
+    action: &'static str,
+) -> Result<&'static str, StoreError> {
+    let scope = tx.scope();
+    let refused = || not_theirs(scope, session.academy_id, action);
+    if !scope.may_read_record_content() {
+        return Err(refused());
+    }
+    let person = scope.person_id().ok_or_else(refused)?;
+    let (supervisor, supervisees) = parties(tx.connection(), scope, session).await?;
+    if person == supervisor {
+        Ok("supervisor")
+    } else if supervisees.contains(&person) {
+        Ok("supervisee")
+    } else if scope
+        .roles()
+        .iter()
+        .any(|held| held.role == Role::TrustSafeguardingLead)
+    {
+        Ok("trust_safeguarding_lead")
+    } else {
+        Err(refused())
+    }
+}
+
+/// Whether the session's record is frozen: its case notes are then part of what was signed.
+async fn record_frozen(
+    tx: &WriteTx<'_>,
+    session: &e::supervision_session::Model,
+) -> Result<bool, StoreError> {
+    let record = e::supervision_record::Entity::find()
+        .filter(e::supervision_record::Column::TrustId.eq(tx.scope().trust_id()))
+        .filter(e::supervision_record::Column::SessionId.eq(session.id))
+        .one(tx.connection())
+        .await?;
+    Ok(record.is_some_and(|r| r.frozen_at.is_some() || r.status == "signed"))
+}
+
+/// The agenda's deadline and whether it was missed, under the policy of the session's academy.
+async fn agenda_view(
+    db: &Db,
+    scope: &Scope,
+    session: &e::supervision_session::Model,
+    agenda: e::agenda::Model,
+) -> Result<AgendaView, StoreError> {
+    let policy = crate::policy::effective(db, scope, session.academy_id).await?;
+    let due_by = policy
+        .agenda_required
+        .then(|| session.starts_at - Duration::days(i64::from(policy.agenda_days_before)));
+    let late = match (due_by, agenda.submitted_at) {
+        (Some(due), Some(sent)) => sent > due,
+        _ => false,
+    };
+    let items = serde_json::from_value(agenda.items).unwrap_or_default();
+    Ok(AgendaView {
+        id: agenda.id,
+        session_id: agenda.session_id,
+        academy_id: agenda.academy_id,
+        submitted_by: agenda.submitted_by,
+        items,
+        submitted_at: agenda.submitted_at,
+        due_by,
+        late,
+        row_version: agenda.row_version,
+        created_at: agenda.created_at,
+        updated_at: agenda.updated_at,
+    })
+}
+
+/// A supervisee submits (or resubmits, over the version read) the agenda of a planned session.
+/// Sending it after the policy's deadline is allowed; the answer says it is late.
+pub async fn submit_agenda(
+    db: &Db,
+    scope: &Scope,
+    session_id: Uuid,
+    items: Vec<String>,
+    row_version: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<AgendaView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
+    let person = party(&tx, &session, false, "submit this session's agenda").await?;
+    if session.status != "planned" {
+        return Err(invalid(
+            "status",
+            format!(
+                "the session is {}: an agenda is sent before a planned session",
+                session.status
+            ),
+        ));
+    }
+    let items: Vec<String> = items.iter().map(|i| i.trim().to_owned()).collect();
+    if items.is_empty() || items.iter().any(String::is_empty) {
+        return Err(invalid(
+            "items",
+            "list at least one item, none of them empty",
+        ));
+    }
+    let existing = e::agenda::Entity::find()
+        .filter(e::agenda::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agenda::Column::SessionId.eq(session.id))
+        .one(tx.connection())
+        .await?;
+    let row = match existing {
+        None => {
+            tx.insert(e::agenda::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                trust_id: Set(scope.trust_id()),
+                academy_id: Set(session.academy_id),
+                session_id: Set(session.id),
+                submitted_by: Set(person),
+                items: Set(json!(items)),
+                submitted_at: Set(Some(now)),
+                row_version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .await?
+        }
+        Some(agenda) => {
+            // Whoever did not read the agenda there is cannot be updating it knowingly.
+            let read = row_version.ok_or(StoreError::Conflict {
+                entity: "agenda",
+                id: agenda.id,
+            })?;
+            let id = agenda.id;
+            let mut changed = agenda.into_active_model();
+            changed.items = Set(json!(items));
+            changed.submitted_by = Set(person);
+            changed.submitted_at = Set(Some(now));
+            changed.row_version = Set(read + 1);
+            changed.updated_at = Set(now);
+            let done = e::agenda::Entity::update_many()
+                .set(changed)
+                .filter(e::agenda::Column::TrustId.eq(scope.trust_id()))
+                .filter(e::agenda::Column::Id.eq(id))
+                .filter(e::agenda::Column::RowVersion.eq(read))
+                .exec(tx.connection())
+                .await?;
+            if done.rows_affected == 0 {
+                return Err(StoreError::Conflict {
+                    entity: "agenda",
+                    id,
+                });
+            }
+            tx.audit(AuditEntry::new("update", "agenda", Some(id)))
+                .await?;
+            in_trust::<e::agenda::Entity>(tx.connection(), scope, id).await?
+        }
+    };
+    tx.commit().await?;
+    agenda_view(db, scope, &session, row).await
+}
+
+/// The session's agenda, for its parties and a trust safeguarding lead; the read is audited.
+pub async fn read_agenda(
+    db: &Db,
+    scope: &Scope,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<AgendaView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
+    let basis = reader_basis(&tx, &session, "read this session's agenda").await?;
+    let agenda = e::agenda::Entity::find()
+        .filter(e::agenda::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::agenda::Column::SessionId.eq(session.id))
+        .one(tx.connection())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    tx.audit(
+        AuditEntry::new("read_content", "agenda", Some(agenda.id))
+            .with_detail(json!({ "basis": basis, "session_id": session.id })),
+    )
+    .await?;
+    tx.commit().await?;
+    agenda_view(db, scope, &session, agenda).await
+}
+
+fn case_status(status: &str) -> Result<(), StoreError> {
+    if CASE_STATUSES.contains(&status) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "case_status",
+            format!("must be one of {}", CASE_STATUSES.join(", ")),
+        ))
+    }
+}
+
+fn case_view(note: e::case_note::Model) -> CaseNoteView {
+    CaseNoteView {
+        id: note.id,
+        session_id: note.session_id,
+        academy_id: note.academy_id,
+        case_reference: note.case_reference,
+        child_initials: note.child_initials,
+        case_status: note.case_status,
+        update_text: note.update_text,
+        childs_view: note.childs_view,
+        parents_views: note.parents_views,
+        visiting_pattern: note.visiting_pattern,
+        logs_up_to_date: note.logs_up_to_date,
+        chronology_up_to_date: note.chronology_up_to_date,
+        risk_factors: note.risk_factors,
+        protective_factors: note.protective_factors,
+        outstanding_actions: note.outstanding_actions,
+        created_by: note.created_by,
+        row_version: note.row_version,
+        created_at: note.created_at,
+        updated_at: note.updated_at,
+    }
+}
+
+/// A supervisee or the supervisor adds notes on one case to a session that is not cancelled
+/// and whose record is not frozen, within the agreement's cases per session.
+pub async fn add_case_note(
+    db: &Db,
+    scope: &Scope,
+    session_id: Uuid,
+    input: CaseNoteInput,
+    now: DateTime<Utc>,
+) -> Result<CaseNoteView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let conn = tx.connection();
+    let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
+    let author = party(&tx, &session, true, "write this session's case notes").await?;
+    if session.status == "cancelled" {
+        return Err(invalid("status", "the session is cancelled"));
+    }
+    if record_frozen(&tx, &session).await? {
+        return Err(invalid(
+            "status",
+            "the session's record is signed: amend the record instead",
+        ));
+    }
+    case_status(&input.case_status)?;
+    let conn = tx.connection();
+    let agreement = in_trust::<e::agreement::Entity>(conn, scope, session.agreement_id).await?;
+    let notes = e::case_note::Entity::find()
+        .filter(e::case_note::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::case_note::Column::SessionId.eq(session.id));
+    if notes
+        .clone()
+        .filter(e::case_note::Column::CaseReference.eq(input.case_reference.as_str()))
+        .count(conn)
+        .await?
+        > 0
+    {
+        return Err(invalid(
+            "case_reference",
+            "this session has notes on this case already: edit them",
+        ));
+    }
+    if let Some(max) = agreement.max_cases_per_session {
+        let held = notes.count(conn).await?;
+        if held >= u64::try_from(max).unwrap_or(0) {
+            return Err(invalid(
+                "case_reference",
+                format!("this session takes at most {max} cases"),
+            ));
+        }
+    }
+    let row = tx
+        .insert(e::case_note::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(scope.trust_id()),
+            academy_id: Set(session.academy_id),
+            session_id: Set(session.id),
+            case_reference: Set(input.case_reference.as_str().to_owned()),
+            child_initials: Set(input.child_initials.as_str().to_owned()),
+            child_name_encrypted: Set(None),
+            case_status: Set(input.case_status),
+            update_text: Set(input.update_text),
+            childs_view: Set(input.childs_view),
+            parents_views: Set(input.parents_views),
+            visiting_pattern: Set(input.visiting_pattern),
+            logs_up_to_date: Set(input.logs_up_to_date),
+            chronology_up_to_date: Set(input.chronology_up_to_date),
+            risk_factors: Set(input.risk_factors),
+            protective_factors: Set(input.protective_factors),
+            outstanding_actions: Set(input.outstanding_actions),
+            created_by: Set(author),
+            row_version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(case_view(row))
+}
+
+/// A party edits a case note over the version read, until the session's record is frozen.
+pub async fn edit_case_note(
+    db: &Db,
+    scope: &Scope,
+    note_id: Uuid,
+    input: CaseNoteInput,
+    row_version: i32,
+    now: DateTime<Utc>,
+) -> Result<CaseNoteView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let conn = tx.connection();
+    let note = in_trust::<e::case_note::Entity>(conn, scope, note_id).await?;
+    let session = in_trust::<e::supervision_session::Entity>(conn, scope, note.session_id).await?;
+    party(&tx, &session, true, "edit this session's case notes").await?;
+    if record_frozen(&tx, &session).await? {
+        return Err(invalid(
+            "status",
+            "the session's record is signed: amend the record instead",
+        ));
+    }
+    case_status(&input.case_status)?;
+    let conn = tx.connection();
+    let clash = e::case_note::Entity::find()
+        .filter(e::case_note::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::case_note::Column::SessionId.eq(session.id))
+        .filter(e::case_note::Column::CaseReference.eq(input.case_reference.as_str()))
+        .filter(e::case_note::Column::Id.ne(note.id))
+        .count(conn)
+        .await?;
+    if clash > 0 {
+        return Err(invalid(
+            "case_reference",
+            "this session has notes on this case already",
+        ));
+    }
+    let mut changed = note.into_active_model();
+    changed.case_reference = Set(input.case_reference.as_str().to_owned());
+    changed.child_initials = Set(input.child_initials.as_str().to_owned());
+    changed.case_status = Set(input.case_status);
+    changed.update_text = Set(input.update_text);
+    changed.childs_view = Set(input.childs_view);
+    changed.parents_views = Set(input.parents_views);
+    changed.visiting_pattern = Set(input.visiting_pattern);
+    changed.logs_up_to_date = Set(input.logs_up_to_date);
+    changed.chronology_up_to_date = Set(input.chronology_up_to_date);
+    changed.risk_factors = Set(input.risk_factors);
+    changed.protective_factors = Set(input.protective_factors);
+    changed.outstanding_actions = Set(input.outstanding_actions);
+    changed.row_version = Set(row_version + 1);
+    changed.updated_at = Set(now);
+    let done = e::case_note::Entity::update_many()
+        .set(changed)
+        .filter(e::case_note::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::case_note::Column::Id.eq(note_id))
+        .filter(e::case_note::Column::RowVersion.eq(row_version))
+        .exec(conn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(StoreError::Conflict {
+            entity: "case_note",
+            id: note_id,
+        });
+    }
+    // The entry names the note, never its text.
+    tx.audit(AuditEntry::new("update", "case_note", Some(note_id)))
+        .await?;
+    let row = in_trust::<e::case_note::Entity>(tx.connection(), scope, note_id).await?;
+    tx.commit().await?;
+    Ok(case_view(row))
+}
+
+/// The session's case notes, for its parties and a trust safeguarding lead; the read is audited.
+pub async fn case_notes(
+    db: &Db,
+    scope: &Scope,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<CaseNoteView>, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
+    let basis = reader_basis(&tx, &session, "read this session's case notes").await?;
+    let notes = e::case_note::Entity::find()
+        .filter(e::case_note::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::case_note::Column::SessionId.eq(session.id))
+        .order_by_asc(e::case_note::Column::CreatedAt)
+        .order_by_asc(e::case_note::Column::Id)
+        .all(tx.connection())
+        .await?;
+    tx.audit(
+        AuditEntry::new("read_content", "supervision_session", Some(session.id)).with_detail(
+            json!({
+                "basis": basis,
+                "view": "case_notes",
+                "case_note_ids": notes.iter().map(|n| n.id).collect::<Vec<_>>(),
+            }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(notes.into_iter().map(case_view).collect())
+}

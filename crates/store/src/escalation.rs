@@ -1,0 +1,287 @@
+//! Escalations: a disagreement about a record or a case note that the parties could not resolve
+//! goes to the safeguarding governor or the director of education, who meets and closes it with
+//! an outcome.
+//!
+//! A party of the record's (or case note's) session raises it. The raiser, the assignee, trust
+//! safeguarding leads and directors of education see it; the assignee, trust leads and directors
+//! arrange the meeting and close it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::London;
+use haven_domain::role::Role;
+use haven_entity as e;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::action::{in_trust, parties};
+use crate::audit::AuditEntry;
+use crate::scope::Scope;
+use crate::{Db, StoreError, WriteTx};
+
+/// Whom an escalation goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalatedTo {
+    SafeguardingGovernor,
+    DirectorOfEducation,
+}
+
+impl EscalatedTo {
+    pub fn role(self) -> Role {
+        match self {
+            EscalatedTo::SafeguardingGovernor => Role::SafeguardingGovernor,
+            EscalatedTo::DirectorOfEducation => Role::DirectorOfEducation,
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "safeguarding_governor" => Ok(EscalatedTo::SafeguardingGovernor),
+            "director_of_education" => Ok(EscalatedTo::DirectorOfEducation),
+            _ => Err("must be safeguarding_governor or director_of_education".to_owned()),
+        }
+    }
+}
+
+/// What is escalated: a record or a case note.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject {
+    Record(Uuid),
+    CaseNote(Uuid),
+}
+
+/// A new escalation.
+#[derive(Debug, Clone)]
+pub struct NewEscalation {
+    pub subject: Subject,
+    pub escalated_to: EscalatedTo,
+    pub assignee_id: Option<Uuid>,
+    pub reason: String,
+}
+
+fn invalid(field: &'static str, reason: &str) -> StoreError {
+    StoreError::Invalid {
+        field,
+        reason: reason.to_owned(),
+    }
+}
+
+fn holds(scope: &Scope, role: Role) -> bool {
+    scope.roles().iter().any(|held| held.role == role)
+}
+
+/// Trust leads and directors oversee every escalation of the trust.
+fn oversees(scope: &Scope) -> bool {
+    holds(scope, Role::TrustSafeguardingLead) || holds(scope, Role::DirectorOfEducation)
+}
+
+/// Raises an escalation about a record or a case note, by a party of its session.
+pub async fn raise(
+    db: &Db,
+    scope: &Scope,
+    new: NewEscalation,
+    now: DateTime<Utc>,
+) -> Result<e::escalation::Model, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let conn = tx.connection();
+    let (session_id, field) = match new.subject {
+        Subject::Record(id) => (
+            in_trust::<e::supervision_record::Entity>(conn, scope, id)
+                .await?
+                .session_id,
+            (Some(id), None),
+        ),
+        Subject::CaseNote(id) => (
+            in_trust::<e::case_note::Entity>(conn, scope, id)
+                .await?
+                .session_id,
+            (None, Some(id)),
+        ),
+    };
+    let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
+    let (_, supervisor, supervisees) = parties(conn, scope, &session).await?;
+    let Some(raiser) = scope
+        .person_id()
+        .filter(|p| *p == supervisor || supervisees.contains(p))
+    else {
+        return Err(if scope.sees_academy(session.academy_id) {
+            StoreError::NotPermitted {
+                action: "escalate this",
+            }
+        } else {
+            StoreError::NotFound
+        });
+    };
+    let reason = new.reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "must say what is unresolved"));
+    }
+    if let Some(assignee) = new.assignee_id {
+        let today = now.with_timezone(&London).date_naive();
+        let role = new.escalated_to.role().as_str();
+        let holding = e::role_assignment::Entity::find()
+            .filter(e::role_assignment::Column::TrustId.eq(scope.trust_id()))
+            .filter(e::role_assignment::Column::PersonId.eq(assignee))
+            .filter(e::role_assignment::Column::Role.eq(role))
+            .filter(e::role_assignment::Column::StartsOn.lte(today))
+            .all(conn)
+            .await?
+            .into_iter()
+            .any(|a| a.ends_on.is_none_or(|end| end >= today));
+        if !holding {
+            return Err(StoreError::Invalid {
+                field: "assignee_id",
+                reason: format!("must hold the role {role} in the trust"),
+            });
+        }
+    }
+    let escalation = tx
+        .insert(e::escalation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(session.trust_id),
+            academy_id: Set(session.academy_id),
+            raised_by: Set(raiser),
+            record_id: Set(field.0),
+            case_note_id: Set(field.1),
+            escalated_to: Set(new.escalated_to.role().as_str().to_owned()),
+            assignee_id: Set(new.assignee_id),
+            reason: Set(reason.to_owned()),
+            meeting_on: Set(None),
+            outcome: Set(None),
+            status: Set("open".to_owned()),
+            closed_at: Set(None),
+            row_version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(escalation)
+}
+
+/// The escalation, when the caller may act on it: its assignee, a trust lead or a director. Its
+/// raiser may see it but not decide it; anyone else is told nothing.
+async fn decided_by(
+    tx: &WriteTx<'_>,
+    scope: &Scope,
+    id: Uuid,
+    what: &'static str,
+) -> Result<e::escalation::Model, StoreError> {
+    let escalation = in_trust::<e::escalation::Entity>(tx.connection(), scope, id).await?;
+    let me = scope.person_id();
+    let deciding = me.is_some() && (me == escalation.assignee_id || oversees(scope));
+    if !deciding {
+        return Err(if me == Some(escalation.raised_by) {
+            StoreError::NotPermitted { action: what }
+        } else {
+            StoreError::NotFound
+        });
+    }
+    if escalation.status == "closed" {
+        return Err(invalid("status", "the escalation is closed"));
+    }
+    Ok(escalation)
+}
+
+async fn update(
+    tx: &mut WriteTx<'_>,
+    escalation: &e::escalation::Model,
+    changed: e::escalation::ActiveModel,
+    action: &str,
+) -> Result<e::escalation::Model, StoreError> {
+    let done = e::escalation::Entity::update_many()
+        .set(e::escalation::ActiveModel {
+            row_version: Set(escalation.row_version + 1),
+            updated_at: Set(tx.now()),
+            ..changed
+        })
+        .filter(e::escalation::Column::TrustId.eq(tx.scope().trust_id()))
+        .filter(e::escalation::Column::Id.eq(escalation.id))
+        .filter(e::escalation::Column::RowVersion.eq(escalation.row_version))
+        .exec(tx.connection())
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(StoreError::Conflict {
+            entity: "escalation",
+            id: escalation.id,
+        });
+    }
+    tx.audit(AuditEntry::new(action, "escalation", Some(escalation.id)))
+        .await?;
+    in_trust::<e::escalation::Entity>(tx.connection(), tx.scope(), escalation.id).await
+}
+
+/// Records the date of the escalation's meeting.
+pub async fn arrange_meeting(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    meeting_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<e::escalation::Model, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let escalation = decided_by(&tx, scope, id, "arrange this escalation's meeting").await?;
+    let changed = e::escalation::ActiveModel {
+        meeting_on: Set(Some(meeting_on)),
+        status: Set("meeting_arranged".to_owned()),
+        ..Default::default()
+    };
+    let updated = update(&mut tx, &escalation, changed, "arrange_meeting").await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Closes the escalation with its outcome, which is required.
+pub async fn close(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> Result<e::escalation::Model, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let escalation = decided_by(&tx, scope, id, "close this escalation").await?;
+    let outcome = outcome.trim();
+    if outcome.is_empty() {
+        return Err(invalid(
+            "outcome",
+            "an escalation is closed with its outcome",
+        ));
+    }
+    let changed = e::escalation::ActiveModel {
+        outcome: Set(Some(outcome.to_owned())),
+        status: Set("closed".to_owned()),
+        closed_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let updated = update(&mut tx, &escalation, changed, "close").await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// The escalations the caller may see: all of the trust's for trust leads and directors, their
+/// own (raised or assigned) for anyone else.
+pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<e::escalation::Model>, StoreError> {
+    let Some(me) = scope.person_id() else {
+        return Err(StoreError::NotPermitted {
+            action: "list escalations",
+        });
+    };
+    let read = db.read(scope).await?;
+    let mut query =
+        e::escalation::Entity::find().filter(e::escalation::Column::TrustId.eq(scope.trust_id()));
+    if !oversees(scope) {
+        query = query.filter(
+            Condition::any()
+                .add(e::escalation::Column::RaisedBy.eq(me))
+                .add(e::escalation::Column::AssigneeId.eq(me)),
+        );
+    }
+    let all = query
+        .order_by_asc(e::escalation::Column::CreatedAt)
+        .order_by_asc(e::escalation::Column::Id)
+        .all(read.connection())
+        .await?;
+    read.finish().await?;
+    Ok(all)
+}

@@ -1,0 +1,413 @@
+//! Quarterly quality-assurance reviews (DESIGN §4, Appendix 4): one falls due every
+//! `qa_interval_months` for each active agreement lineage, counted from its first activation,
+//! assigned to the trust's director of education, overdue `qa_overdue_days` after it fell due.
+//!
+//! Who sees them: the director and trust leads all of them, headteachers and regional leads
+//! those of the academies they see. Only the assigned director answers and completes one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::London;
+use haven_domain::role::{Role, ScopeKind};
+use haven_domain::{PolicySettings, qa_due_dates, qa_overdue};
+use haven_entity as e;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::audit::AuditEntry;
+use crate::scope::{Actor, Scope};
+use crate::{Db, StoreError};
+
+/// The yes/no checklist of Appendix 4: its key, and the field a missing answer is reported as.
+pub const CHECKLIST: [(&str, &str); 9] = [
+    ("reflection_on_practice", "checklist.reflection_on_practice"),
+    ("explored_alternatives", "checklist.explored_alternatives"),
+    ("dynamics_with_families", "checklist.dynamics_with_families"),
+    ("effect_on_own_feelings", "checklist.effect_on_own_feelings"),
+    ("constructive_feedback", "checklist.constructive_feedback"),
+    ("felt_supported", "checklist.felt_supported"),
+    ("workload_reviewed", "checklist.workload_reviewed"),
+    (
+        "professional_development",
+        "checklist.professional_development",
+    ),
+    ("new_skills", "checklist.new_skills"),
+];
+
+/// A review as its readers see it, with whether it is overdue on the day asked about.
+#[derive(Debug, Clone, Serialize)]
+pub struct QaReviewView {
+    pub id: Uuid,
+    pub academy_id: Uuid,
+    pub agreement_lineage_id: Uuid,
+    pub agreement_id: Uuid,
+    pub reviewer_id: Option<Uuid>,
+    pub due_on: NaiveDate,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub sessions_planned: Option<i32>,
+    pub sessions_held: Option<i32>,
+    pub contract_agreed: Option<bool>,
+    pub written_records: Option<bool>,
+    /// Every checklist item, unanswered ones as null.
+    pub checklist: BTreeMap<String, Option<bool>>,
+    pub comments: Option<String>,
+    pub key_actions: Option<String>,
+    pub row_version: i32,
+}
+
+/// The director's answers; `checklist` follows the order of [`CHECKLIST`].
+#[derive(Debug, Clone, Default)]
+pub struct Answers {
+    pub contract_agreed: Option<bool>,
+    pub written_records: Option<bool>,
+    pub checklist: [Option<bool>; 9],
+    pub comments: Option<String>,
+    pub key_actions: Option<String>,
+    /// Completes the review: every answer is then required.
+    pub complete: bool,
+    pub row_version: i32,
+}
+
+fn london_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&London).date_naive()
+}
+
+fn view(row: e::qa_review::Model, overdue_days: u32, as_of: NaiveDate) -> QaReviewView {
+    let checklist = CHECKLIST
+        .iter()
+        .map(|(key, _)| {
+            (
+                (*key).to_owned(),
+                row.checklist.get(*key).and_then(Value::as_bool),
+            )
+        })
+        .collect();
+    QaReviewView {
+        overdue: qa_overdue(
+            row.due_on,
+            row.completed_at.map(london_date),
+            overdue_days,
+            as_of,
+        ),
+        id: row.id,
+        academy_id: row.academy_id,
+        agreement_lineage_id: row.agreement_lineage_id,
+        agreement_id: row.agreement_id,
+        reviewer_id: row.reviewer_id,
+        due_on: row.due_on,
+        completed_at: row.completed_at,
+        sessions_planned: row.sessions_planned,
+        sessions_held: row.sessions_held,
+        contract_agreed: row.contract_agreed,
+        written_records: row.written_records,
+        checklist,
+        comments: row.comments,
+        key_actions: row.key_actions,
+        row_version: row.row_version,
+    }
+}
+
+/// The effective policy of each academy, read before a write opens (each read is its own
+/// transaction, which must not wait behind this caller's write lock).
+async fn policies(
+    db: &Db,
+    scope: &Scope,
+    academies: BTreeSet<Uuid>,
+) -> Result<BTreeMap<Uuid, PolicySettings>, StoreError> {
+    let mut settings = BTreeMap::new();
+    for academy in academies {
+        settings.insert(academy, crate::policy::effective(db, scope, academy).await?);
+    }
+    Ok(settings)
+}
+
+fn overdue_days(policies: &BTreeMap<Uuid, PolicySettings>, academy: Uuid) -> u32 {
+    policies
+        .get(&academy)
+        .map_or(PolicySettings::default().qa_overdue_days, |p| {
+            p.qa_overdue_days
+        })
+}
+
+/// Creates every review due on or before `as_of` that does not exist yet, for each active
+/// lineage the scope sees, and answers those it created. Run by the scheduler daily and by a
+/// trust lead on demand; a second run creates nothing (a unique index backs this up).
+pub async fn create_due(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<QaReviewView>, StoreError> {
+    if !matches!(scope.actor(), Actor::System(_)) {
+        scope.require_trust_lead("generate QA reviews")?;
+    }
+    let read = db.read(scope).await?;
+    let academies: BTreeSet<Uuid> = read
+        .list::<e::academy::Entity>()
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    read.finish().await?;
+    let policies = policies(db, scope, academies).await?;
+
+    let mut tx = db.write(scope, now).await?;
+    let versions = tx.list::<e::agreement::Entity>().await?;
+    let mut lineages: BTreeMap<Uuid, Vec<e::agreement::Model>> = BTreeMap::new();
+    for version in versions {
+        lineages
+            .entry(version.lineage_id)
+            .or_default()
+            .push(version);
+    }
+    let existing: BTreeSet<(Uuid, NaiveDate)> = tx
+        .list::<e::qa_review::Entity>()
+        .await?
+        .into_iter()
+        .map(|r| (r.agreement_lineage_id, r.due_on))
+        .collect();
+    let reviewer = director(&tx.list::<e::role_assignment::Entity>().await?, as_of);
+    let mut created = Vec::new();
+    for (lineage_id, versions) in lineages {
+        let Some(active) = versions.iter().find(|v| v.status == "active") else {
+            continue;
+        };
+        let Some(first_activation) = versions.iter().filter_map(|v| v.activated_on).min() else {
+            continue;
+        };
+        let settings = policies
+            .get(&active.academy_id)
+            .cloned()
+            .unwrap_or_default();
+        let ids: Vec<Uuid> = versions.iter().map(|v| v.id).collect();
+        let sessions = tx
+            .list_where::<e::supervision_session::Entity, _>(
+                e::supervision_session::Column::AgreementId.is_in(ids),
+            )
+            .await?;
+        let mut period_start = first_activation;
+        for due_on in qa_due_dates(first_activation, settings.qa_interval_months, as_of) {
+            let start = period_start;
+            period_start = due_on;
+            if existing.contains(&(lineage_id, due_on)) {
+                continue;
+            }
+            let in_period = || {
+                sessions.iter().filter(|s| {
+                    let day = london_date(s.starts_at);
+                    start <= day && day < due_on
+                })
+            };
+            let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+            let planned = count(in_period().filter(|s| s.kind != "ad_hoc").count());
+            let held = count(in_period().filter(|s| s.status == "held").count());
+            let current = versions
+                .iter()
+                .find(|v| {
+                    v.activated_on.is_some_and(|on| on <= due_on)
+                        && v.ended_on.is_none_or(|end| end > due_on)
+                })
+                .unwrap_or(active);
+            let row = tx
+                .insert(e::qa_review::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    trust_id: Set(scope.trust_id()),
+                    academy_id: Set(current.academy_id),
+                    agreement_lineage_id: Set(lineage_id),
+                    agreement_id: Set(current.id),
+                    reviewer_id: Set(reviewer),
+                    due_on: Set(due_on),
+                    completed_at: Set(None),
+                    sessions_planned: Set(Some(planned)),
+                    sessions_held: Set(Some(held)),
+                    contract_agreed: Set(None),
+                    written_records: Set(None),
+                    checklist: Set(json!({})),
+                    comments: Set(None),
+                    key_actions: Set(None),
+                    row_version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                })
+                .await?;
+            created.push(view(row, settings.qa_overdue_days, as_of));
+        }
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// The trust's director of education on `on`: the first by id when there are several, none
+/// when the post is empty (the review is then unassigned until one is appointed).
+fn director(assignments: &[e::role_assignment::Model], on: NaiveDate) -> Option<Uuid> {
+    assignments
+        .iter()
+        .filter(|a| {
+            Role::parse(&a.role).is_ok_and(|r| r == Role::DirectorOfEducation)
+                && ScopeKind::parse(&a.scope_kind).is_ok_and(|s| s == ScopeKind::Trust)
+                && a.starts_on <= on
+                && a.ends_on.is_none_or(|end| end >= on)
+        })
+        .map(|a| a.person_id)
+        .min()
+}
+
+/// Reviews are read by the director, trust leads, headteachers and regional leads (the last two
+/// within the academies their scope sees).
+fn require_reader(scope: &Scope) -> Result<(), StoreError> {
+    let reader = scope.person_id().is_some()
+        && scope.roles().iter().any(|held| {
+            matches!(
+                held.role,
+                Role::DirectorOfEducation
+                    | Role::TrustSafeguardingLead
+                    | Role::Headteacher
+                    | Role::RegionalSafeguardingLead
+            )
+        });
+    if reader {
+        Ok(())
+    } else {
+        Err(StoreError::NotPermitted {
+            action: "read QA reviews",
+        })
+    }
+}
+
+/// The reviews of the academies the scope sees, soonest due first, overdue as of `as_of`.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+) -> Result<Vec<QaReviewView>, StoreError> {
+    require_reader(scope)?;
+    let read = db.read(scope).await?;
+    let rows = read.list::<e::qa_review::Entity>().await?;
+    read.finish().await?;
+    let policies = policies(db, scope, rows.iter().map(|r| r.academy_id).collect()).await?;
+    let mut views: Vec<QaReviewView> = rows
+        .into_iter()
+        .map(|row| {
+            let days = overdue_days(&policies, row.academy_id);
+            view(row, days, as_of)
+        })
+        .collect();
+    views.sort_by_key(|v| (v.due_on, v.id));
+    Ok(views)
+}
+
+/// One review, if the scope sees its academy.
+pub async fn get(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    as_of: NaiveDate,
+) -> Result<QaReviewView, StoreError> {
+    let read = db.read(scope).await?;
+    let row = read.find::<e::qa_review::Entity>(id).await?;
+    read.finish().await?;
+    require_reader(scope)?;
+    let days = crate::policy::effective(db, scope, row.academy_id)
+        .await?
+        .qa_overdue_days;
+    Ok(view(row, days, as_of))
+}
+
+/// The assigned director's answers, saved at `row_version`; completing asks for every answer.
+pub async fn answer(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    answers: Answers,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<QaReviewView, StoreError> {
+    use e::qa_review::Column as C;
+    let read = db.read(scope).await?;
+    let academy = read.find::<e::qa_review::Entity>(id).await?.academy_id;
+    read.finish().await?;
+    let days = crate::policy::effective(db, scope, academy)
+        .await?
+        .qa_overdue_days;
+    let mut tx = db.write(scope, now).await?;
+    let row = tx.find::<e::qa_review::Entity>(id).await?;
+    if scope.person_id().is_none() || scope.person_id() != row.reviewer_id {
+        return Err(StoreError::NotPermitted {
+            action: "answer a QA review assigned to someone else",
+        });
+    }
+    if row.row_version != answers.row_version {
+        return Err(StoreError::Conflict {
+            entity: "qa_review",
+            id,
+        });
+    }
+    if row.completed_at.is_some() {
+        return Err(StoreError::Invalid {
+            field: "complete",
+            reason: "this review is already completed".into(),
+        });
+    }
+    if answers.complete {
+        let missing = [
+            ("contract_agreed", answers.contract_agreed),
+            ("written_records", answers.written_records),
+        ]
+        .into_iter()
+        .chain(
+            CHECKLIST
+                .iter()
+                .map(|(_, field)| *field)
+                .zip(answers.checklist),
+        )
+        .find(|(_, answer)| answer.is_none());
+        if let Some((field, _)) = missing {
+            return Err(StoreError::Invalid {
+                field,
+                reason: "needs an answer before the review is completed".into(),
+            });
+        }
+    }
+    let checklist: Map<String, Value> = CHECKLIST
+        .iter()
+        .zip(answers.checklist)
+        .filter_map(|((key, _), answer)| answer.map(|a| ((*key).to_owned(), Value::Bool(a))))
+        .collect();
+    let completed_at = answers.complete.then_some(now);
+    let updated = e::qa_review::Entity::update_many()
+        .col_expr(C::ContractAgreed, Expr::value(answers.contract_agreed))
+        .col_expr(C::WrittenRecords, Expr::value(answers.written_records))
+        .col_expr(C::Checklist, Expr::value(Value::Object(checklist)))
+        .col_expr(C::Comments, Expr::value(answers.comments))
+        .col_expr(C::KeyActions, Expr::value(answers.key_actions))
+        .col_expr(C::CompletedAt, Expr::value(completed_at))
+        .col_expr(C::RowVersion, Expr::value(row.row_version + 1))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TrustId.eq(scope.trust_id()))
+        .filter(C::Id.eq(id))
+        .filter(C::RowVersion.eq(answers.row_version))
+        .exec(tx.connection())
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::Conflict {
+            entity: "qa_review",
+            id,
+        });
+    }
+    let action = if answers.complete {
+        "complete"
+    } else {
+        "update"
+    };
+    tx.audit(AuditEntry::new(action, "qa_review", Some(id)))
+        .await?;
+    let row = tx.find::<e::qa_review::Entity>(id).await?;
+    tx.commit().await?;
+    Ok(view(row, days, as_of))
+}

@@ -1,0 +1,692 @@
+//! Supervision sessions (DESIGN §4): planned from an agreement's cadence or booked one at a
+//! time, on working days of the academy's calendar only; moved against the version read;
+//! cancelled with a reason and re-held within the policy's working days; marked held by the
+//! supervisor once their start has passed.
+//!
+//! Every write that picks a date reads the academy's term calendar, so it is open to those who
+//! see the academy; reads follow the agreement (its parties and the academy's viewers).
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Europe::London;
+use haven_domain::{Cadence, SupervisionPlan, TermCalendar, Weeks};
+use haven_entity as e;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::agreement::reachable;
+use crate::audit::AuditEntry;
+use crate::scope::Scope;
+use crate::{Db, StoreError, WriteTx};
+
+const PLANNED: &str = "planned";
+const HELD: &str = "held";
+const CANCELLED: &str = "cancelled";
+
+/// Who is expected at a session, and (once held) whether they came.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttendeeView {
+    pub person_id: Uuid,
+    pub attended: Option<bool>,
+}
+
+/// A session with its attendees.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionView {
+    #[serde(flatten)]
+    pub session: e::supervision_session::Model,
+    pub attendees: Vec<AttendeeView>,
+}
+
+/// The sessions a supervisor asks the cadence for.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanRequest {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub weekday: Weekday,
+    /// Wall-clock time in London.
+    pub time: NaiveTime,
+    pub mode: Mode,
+}
+
+/// One session booked by hand.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession {
+    pub kind: SessionKind,
+    pub starts_at: DateTime<Utc>,
+    pub duration_minutes: u32,
+    pub mode: Mode,
+}
+
+/// formal | ad_hoc | extended | group
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Formal,
+    AdHoc,
+    Extended,
+    Group,
+}
+
+impl SessionKind {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        match input.trim() {
+            "formal" => Ok(Self::Formal),
+            "ad_hoc" => Ok(Self::AdHoc),
+            "extended" => Ok(Self::Extended),
+            "group" => Ok(Self::Group),
+            other => Err(format!(
+                "{other:?} is not formal, ad_hoc, extended or group"
+            )),
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::Formal => "formal",
+            Self::AdHoc => "ad_hoc",
+            Self::Extended => "extended",
+            Self::Group => "group",
+        }
+    }
+}
+
+/// in_person | video | phone
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    InPerson,
+    Video,
+    Phone,
+}
+
+impl Mode {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        match input.trim() {
+            "in_person" => Ok(Self::InPerson),
+            "video" => Ok(Self::Video),
+            "phone" => Ok(Self::Phone),
+            other => Err(format!("{other:?} is not in_person, video or phone")),
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::InPerson => "in_person",
+            Self::Video => "video",
+            Self::Phone => "phone",
+        }
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn london_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&London).date_naive()
+}
+
+fn me(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
+    scope.person_id().ok_or(StoreError::NotPermitted { action })
+}
+
+fn is_trust_lead(scope: &Scope) -> bool {
+    scope
+        .roles()
+        .iter()
+        .any(|held| held.role == haven_domain::Role::TrustSafeguardingLead)
+}
+
+/// The supervisor, or a trust lead, arranges an agreement's sessions.
+fn may_arrange(
+    scope: &Scope,
+    agreement: &e::agreement::Model,
+    action: &'static str,
+) -> Result<(), StoreError> {
+    if me(scope, action)? == agreement.supervisor_id || is_trust_lead(scope) {
+        Ok(())
+    } else {
+        Err(StoreError::NotPermitted { action })
+    }
+}
+
+/// A session's start must lie ahead, on a working day of the academy (London date).
+fn check_start(
+    starts_at: DateTime<Utc>,
+    cal: &TermCalendar,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if starts_at < now {
+        return Err(invalid("starts_at", "is in the past"));
+    }
+    let day = london_date(starts_at);
+    if !haven_domain::is_working_day(day, cal) {
+        return Err(invalid(
+            "starts_at",
+            format!(
+                "{day} is not a working day of the academy (a weekend, a bank holiday or out of term)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn plan_of(agreement: &e::agreement::Model) -> Result<SupervisionPlan, StoreError> {
+    let cadence = match (agreement.plan_cadence.as_str(), agreement.plan_weeks) {
+        ("every_n_weeks", Some(weeks)) => Cadence::EveryNWeeks(
+            u8::try_from(weeks)
+                .map_err(|_| invalid("plan_weeks", "the stored plan is unreadable"))
+                .and_then(|w| {
+                    Weeks::parse(w).map_err(|err| invalid("plan_weeks", err.to_string()))
+                })?,
+        ),
+        (code, _) => {
+            Cadence::parse(code).map_err(|err| invalid("plan_cadence", err.to_string()))?
+        }
+    };
+    Ok(SupervisionPlan {
+        cadence,
+        extended_each_half_term: agreement.extended_each_half_term,
+    })
+}
+
+async fn view(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    session: e::supervision_session::Model,
+) -> Result<SessionView, StoreError> {
+    let mut attendees: Vec<AttendeeView> = e::session_attendee::Entity::find()
+        .filter(e::session_attendee::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::session_attendee::Column::SessionId.eq(session.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| AttendeeView {
+            person_id: row.person_id,
+            attended: row.attended,
+        })
+        .collect();
+    attendees.sort_by_key(|a| a.person_id);
+    Ok(SessionView { session, attendees })
+}
+
+/// Inserts a planned session with one attendee row per supervisee.
+async fn insert_session(
+    tx: &mut WriteTx<'_>,
+    agreement: &e::agreement::Model,
+    supervisee_ids: &[Uuid],
+    new: NewSession,
+    rebooking_of_id: Option<Uuid>,
+    location: Option<String>,
+) -> Result<SessionView, StoreError> {
+    let now = tx.now();
+    let id = Uuid::now_v7();
+    let session = tx
+        .insert(e::supervision_session::ActiveModel {
+            id: Set(id),
+            trust_id: Set(agreement.trust_id),
+            academy_id: Set(agreement.academy_id),
+            agreement_id: Set(agreement.id),
+            kind: Set(new.kind.code().to_owned()),
+            mode: Set(new.mode.code().to_owned()),
+            status: Set(PLANNED.to_owned()),
+            starts_at: Set(new.starts_at),
+            duration_minutes: Set(i32::try_from(new.duration_minutes)
+                .map_err(|_| invalid("duration", "is too long"))?),
+            location: Set(location),
+            held_marked_at: Set(None),
+            cancelled_at: Set(None),
+            cancelled_by: Set(None),
+            cancel_reason: Set(None),
+            rebooking_of_id: Set(rebooking_of_id),
+            ical_sequence: Set(0),
+            row_version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    let mut attendees = Vec::with_capacity(supervisee_ids.len());
+    for person_id in supervisee_ids {
+        tx.insert(e::session_attendee::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(agreement.trust_id),
+            academy_id: Set(agreement.academy_id),
+            session_id: Set(id),
+            person_id: Set(*person_id),
+            attended: Set(None),
+        })
+        .await?;
+        attendees.push(AttendeeView {
+            person_id: *person_id,
+            attended: None,
+        });
+    }
+    attendees.sort_by_key(|a| a.person_id);
+    Ok(SessionView { session, attendees })
+}
+
+/// The agreement, which must be active, for someone who may arrange its sessions.
+async fn arrangeable(
+    tx: &WriteTx<'_>,
+    scope: &Scope,
+    agreement_id: Uuid,
+    action: &'static str,
+) -> Result<(e::agreement::Model, Vec<Uuid>), StoreError> {
+    let (agreement, supervisee_ids) = reachable(tx.connection(), scope, agreement_id).await?;
+    may_arrange(scope, &agreement, action)?;
+    if agreement.status != "active" {
+        return Err(invalid(
+            "status",
+            format!("a {} agreement has no sessions booked", agreement.status),
+        ));
+    }
+    Ok((agreement, supervisee_ids))
+}
+
+/// Plans the sessions the agreement's cadence asks for from `from` to `to`, by its supervisor:
+/// on `weekday` at `time` (London) or the next working day of the same period; the half term's
+/// extended session marked `extended`, a group agreement's sessions `group`.
+pub async fn plan(
+    db: &Db,
+    scope: &Scope,
+    agreement_id: Uuid,
+    request: PlanRequest,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionView>, StoreError> {
+    let caller = me(scope, "plan sessions")?;
+    if request.from < london_date(now) {
+        return Err(invalid("from", "is in the past"));
+    }
+    if request.to < request.from {
+        return Err(invalid("to", "is before from"));
+    }
+    let academy_id = {
+        let read = db.read(scope).await?;
+        let (agreement, _) = reachable(read.connection(), scope, agreement_id).await?;
+        read.finish().await?;
+        agreement.academy_id
+    };
+    let cal = crate::calendar::term_calendar(db, scope, academy_id).await?;
+    let mut tx = db.write(scope, now).await?;
+    let (agreement, supervisee_ids) =
+        arrangeable(&tx, scope, agreement_id, "plan sessions").await?;
+    if caller != agreement.supervisor_id {
+        return Err(StoreError::NotPermitted {
+            action: "plan sessions of an agreement another person supervises",
+        });
+    }
+    let plan = plan_of(&agreement)?;
+    let dates = haven_domain::planned_dates(&plan, request.from, request.to, &cal, request.weekday);
+    let group = agreement.kind == "group";
+    let mut created = Vec::with_capacity(dates.len());
+    for planned in dates {
+        let kind = if planned.extended {
+            SessionKind::Extended
+        } else if group {
+            SessionKind::Group
+        } else {
+            SessionKind::Formal
+        };
+        let starts_at = London
+            .from_local_datetime(&planned.date.and_time(request.time))
+            .earliest()
+            .ok_or_else(|| invalid("time", "does not exist in London on a planned day"))?
+            .with_timezone(&Utc);
+        if starts_at < now {
+            // Today's slot already gone by: the plan starts with the next one.
+            continue;
+        }
+        let new = NewSession {
+            kind,
+            starts_at,
+            duration_minutes: u32::try_from(agreement.session_minutes).unwrap_or_default(),
+            mode: request.mode,
+        };
+        created.push(insert_session(&mut tx, &agreement, &supervisee_ids, new, None, None).await?);
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Books one session of the agreement, by its supervisor or a trust lead, on a working day ahead.
+pub async fn book(
+    db: &Db,
+    scope: &Scope,
+    agreement_id: Uuid,
+    new: NewSession,
+    now: DateTime<Utc>,
+) -> Result<SessionView, StoreError> {
+    me(scope, "book sessions")?;
+    let academy_id = {
+        let read = db.read(scope).await?;
+        let (agreement, _) = reachable(read.connection(), scope, agreement_id).await?;
+        read.finish().await?;
+        agreement.academy_id
+    };
+    let cal = crate::calendar::term_calendar(db, scope, academy_id).await?;
+    let mut tx = db.write(scope, now).await?;
+    let (agreement, supervisee_ids) =
+        arrangeable(&tx, scope, agreement_id, "book sessions").await?;
+    check_start(new.starts_at, &cal, now)?;
+    let view = insert_session(&mut tx, &agreement, &supervisee_ids, new, None, None).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// The session and its agreement, if the caller reaches the agreement.
+async fn session_of(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<
+    (
+        e::supervision_session::Model,
+        e::agreement::Model,
+        Vec<Uuid>,
+    ),
+    StoreError,
+> {
+    let session = e::supervision_session::Entity::find_by_id(id)
+        .filter(e::supervision_session::Column::TrustId.eq(scope.trust_id()))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let (agreement, supervisee_ids) = reachable(conn, scope, session.agreement_id).await?;
+    Ok((session, agreement, supervisee_ids))
+}
+
+async fn academy_of_session(db: &Db, scope: &Scope, id: Uuid) -> Result<Uuid, StoreError> {
+    let read = db.read(scope).await?;
+    let (session, _, _) = session_of(read.connection(), scope, id).await?;
+    read.finish().await?;
+    Ok(session.academy_id)
+}
+
+fn conflict(id: Uuid) -> StoreError {
+    StoreError::Conflict {
+        entity: "supervision_session",
+        id,
+    }
+}
+
+/// Moves a planned session to another working day ahead, against the version read; attendees'
+/// invitations are superseded by the next iCalendar sequence.
+pub async fn reschedule(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    starts_at: DateTime<Utc>,
+    row_version: i32,
+    now: DateTime<Utc>,
+) -> Result<SessionView, StoreError> {
+    me(scope, "move sessions")?;
+    let academy_id = academy_of_session(db, scope, id).await?;
+    let cal = crate::calendar::term_calendar(db, scope, academy_id).await?;
+    let mut tx = db.write(scope, now).await?;
+    let (session, agreement, _) = session_of(tx.connection(), scope, id).await?;
+    may_arrange(scope, &agreement, "move sessions")?;
+    if session.row_version != row_version {
+        return Err(conflict(id));
+    }
+    if session.status != PLANNED {
+        return Err(invalid(
+            "status",
+            format!("a {} session is not moved", session.status),
+        ));
+    }
+    check_start(starts_at, &cal, now)?;
+    use e::supervision_session::Column as C;
+    let updated = e::supervision_session::Entity::update_many()
+        .col_expr(C::StartsAt, Expr::value(starts_at))
+        .col_expr(C::IcalSequence, Expr::value(session.ical_sequence + 1))
+        .col_expr(C::RowVersion, Expr::value(row_version + 1))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TrustId.eq(scope.trust_id()))
+        .filter(C::Id.eq(id))
+        .filter(C::RowVersion.eq(row_version))
+        .exec(tx.connection())
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(conflict(id));
+    }
+    tx.audit(
+        AuditEntry::new("move", "supervision_session", Some(id)).with_detail(json!({
+            "from": session.starts_at,
+            "to": starts_at,
+        })),
+    )
+    .await?;
+    let (moved, _, _) = session_of(tx.connection(), scope, id).await?;
+    let view = view(tx.connection(), scope, moved).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Cancels a planned session, by a party or a trust lead, with a reason, against the version read.
+pub async fn cancel(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    reason: &str,
+    row_version: i32,
+    now: DateTime<Utc>,
+) -> Result<SessionView, StoreError> {
+    let caller = me(scope, "cancel sessions")?;
+    let mut tx = db.write(scope, now).await?;
+    let (session, agreement, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
+    let party = caller == agreement.supervisor_id || supervisee_ids.contains(&caller);
+    if !party && !is_trust_lead(scope) {
+        return Err(StoreError::NotPermitted {
+            action: "cancel a session of an agreement the caller is not party to",
+        });
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "is required"));
+    }
+    if session.row_version != row_version {
+        return Err(conflict(id));
+    }
+    if session.status != PLANNED {
+        return Err(invalid(
+            "status",
+            format!("a {} session is not cancelled", session.status),
+        ));
+    }
+    use e::supervision_session::Column as C;
+    let updated = e::supervision_session::Entity::update_many()
+        .col_expr(C::Status, Expr::value(CANCELLED))
+        .col_expr(C::CancelledAt, Expr::value(Some(now)))
+        .col_expr(C::CancelledBy, Expr::value(Some(caller)))
+        .col_expr(C::CancelReason, Expr::value(Some(reason.to_owned())))
+        .col_expr(C::IcalSequence, Expr::value(session.ical_sequence + 1))
+        .col_expr(C::RowVersion, Expr::value(row_version + 1))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TrustId.eq(scope.trust_id()))
+        .filter(C::Id.eq(id))
+        .filter(C::RowVersion.eq(row_version))
+        .exec(tx.connection())
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(conflict(id));
+    }
+    // The reason may name people; the log keeps only that there was one.
+    tx.audit(AuditEntry::new("cancel", "supervision_session", Some(id)))
+        .await?;
+    let (cancelled, _, _) = session_of(tx.connection(), scope, id).await?;
+    let view = view(tx.connection(), scope, cancelled).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Books the re-holding of a cancelled session, which must fall within the policy's
+/// `reheld_working_days` working days of the cancelled session's date.
+pub async fn rebook(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    starts_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<SessionView, StoreError> {
+    me(scope, "rebook sessions")?;
+    let academy_id = academy_of_session(db, scope, id).await?;
+    let cal = crate::calendar::term_calendar(db, scope, academy_id).await?;
+    let policy = crate::policy::effective(db, scope, academy_id).await?;
+    let mut tx = db.write(scope, now).await?;
+    let (cancelled, agreement, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
+    may_arrange(scope, &agreement, "rebook sessions")?;
+    if cancelled.status != CANCELLED {
+        return Err(invalid(
+            "status",
+            format!(
+                "only a cancelled session is rebooked; this one is {}",
+                cancelled.status
+            ),
+        ));
+    }
+    check_start(starts_at, &cal, now)?;
+    let original = london_date(cancelled.starts_at);
+    // No deadline inside the calendar: the term dates end first, and every date the
+    // calendar allows is within it.
+    if let Some(deadline) =
+        haven_domain::add_working_days(original, policy.reheld_working_days, &cal)
+        && london_date(starts_at) > deadline
+    {
+        return Err(invalid(
+            "starts_at",
+            format!(
+                "a session cancelled on {original} must be re-held within {} working days, by {deadline}",
+                policy.reheld_working_days
+            ),
+        ));
+    }
+    let mode = Mode::parse(&cancelled.mode).unwrap_or(Mode::InPerson);
+    let kind = SessionKind::parse(&cancelled.kind).unwrap_or(SessionKind::Formal);
+    let new = NewSession {
+        kind,
+        starts_at,
+        duration_minutes: u32::try_from(cancelled.duration_minutes).unwrap_or_default(),
+        mode,
+    };
+    let view = insert_session(
+        &mut tx,
+        &agreement,
+        &supervisee_ids,
+        new,
+        Some(cancelled.id),
+        cancelled.location.clone(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Marks a planned session whose start has passed as held, by its supervisor: `attendee_ids`
+/// (who came, for a group) or every expected supervisee attended.
+pub async fn mark_held(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    attendee_ids: Option<Vec<Uuid>>,
+    now: DateTime<Utc>,
+) -> Result<SessionView, StoreError> {
+    let caller = me(scope, "mark sessions held")?;
+    let mut tx = db.write(scope, now).await?;
+    let (session, agreement, _) = session_of(tx.connection(), scope, id).await?;
+    if caller != agreement.supervisor_id {
+        return Err(StoreError::NotPermitted {
+            action: "mark held a session the caller does not supervise",
+        });
+    }
+    if session.status != PLANNED {
+        return Err(invalid(
+            "status",
+            format!("a {} session is not marked held", session.status),
+        ));
+    }
+    if session.starts_at > now {
+        return Err(invalid("starts_at", "the session has not started yet"));
+    }
+    let expected: Vec<Uuid> = e::session_attendee::Entity::find()
+        .filter(e::session_attendee::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::session_attendee::Column::SessionId.eq(id))
+        .all(tx.connection())
+        .await?
+        .into_iter()
+        .map(|row| row.person_id)
+        .collect();
+    let attended = match attendee_ids {
+        Some(ids) => {
+            if let Some(stranger) = ids.iter().find(|p| !expected.contains(p)) {
+                return Err(invalid(
+                    "attendee_ids",
+                    format!("{stranger} is not expected at this session"),
+                ));
+            }
+            ids
+        }
+        None => expected.clone(),
+    };
+    use e::supervision_session::Column as C;
+    let updated = e::supervision_session::Entity::update_many()
+        .col_expr(C::Status, Expr::value(HELD))
+        .col_expr(C::HeldMarkedAt, Expr::value(Some(now)))
+        .col_expr(C::RowVersion, Expr::value(session.row_version + 1))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TrustId.eq(scope.trust_id()))
+        .filter(C::Id.eq(id))
+        .filter(C::RowVersion.eq(session.row_version))
+        .exec(tx.connection())
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(conflict(id));
+    }
+    use e::session_attendee::Column as A;
+    for person in &expected {
+        e::session_attendee::Entity::update_many()
+            .col_expr(A::Attended, Expr::value(Some(attended.contains(person))))
+            .filter(A::TrustId.eq(scope.trust_id()))
+            .filter(A::SessionId.eq(id))
+            .filter(A::PersonId.eq(*person))
+            .exec(tx.connection())
+            .await?;
+    }
+    tx.audit(
+        AuditEntry::new("mark_held", "supervision_session", Some(id))
+            .with_detail(json!({ "attended": attended.len(), "expected": expected.len() })),
+    )
+    .await?;
+    let (held, _, _) = session_of(tx.connection(), scope, id).await?;
+    let view = view(tx.connection(), scope, held).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// The agreement's sessions in date order, for those who see the agreement.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    agreement_id: Uuid,
+) -> Result<Vec<SessionView>, StoreError> {
+    me(scope, "read sessions")?;
+    let read = db.read(scope).await?;
+    let conn = read.connection();
+    reachable(conn, scope, agreement_id).await?;
+    let mut sessions = e::supervision_session::Entity::find()
+        .filter(e::supervision_session::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::supervision_session::Column::AgreementId.eq(agreement_id))
+        .all(conn)
+        .await?;
+    sessions.sort_by_key(|s| (s.starts_at, s.id));
+    let mut views = Vec::with_capacity(sessions.len());
+    for session in sessions {
+        views.push(view(conn, scope, session).await?);
+    }
+    read.finish().await?;
+    Ok(views)
+}

@@ -1,0 +1,219 @@
+//! Actions agreed at sessions: added by the session's parties, completed or carried forward by
+//! their owner or the supervisor. The rules live in `haven_store::action`.
+
+use actix_web::{HttpResponse, get, post, web};
+use haven_store::action::{MyActions, NewAction, Status};
+use serde::Deserialize;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Authenticated;
+use crate::body::{Body, problem};
+use crate::problem::ApiError;
+use crate::records::path_id;
+use crate::state::ApiState;
+
+#[utoipa::path(
+    tag = "actions",
+    summary = "Add an action to a session",
+    params(("id" = String, Path, description = "The session's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `description`, `owner_id` (the supervisor or a supervisee), `due_on` (not before the session), and optionally `record_id` or `case_note_id` of this session; unknown fields are refused"),
+    responses((status = 201, description = "The open action"), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, named by field"))
+)]
+#[post("/sessions/{id}/actions")]
+async fn create_action(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let session_id = path_id(&id)?;
+    let mut body = Body::read(
+        &body,
+        &[
+            "description",
+            "owner_id",
+            "due_on",
+            "record_id",
+            "case_note_id",
+        ],
+    )?;
+    let description = body.string("description");
+    let owner_id = body.optional_id("owner_id");
+    let due_on = body.optional_date("due_on");
+    let record_id = body.optional_id("record_id");
+    let case_note_id = body.optional_id("case_note_id");
+    if owner_id.is_none() {
+        body.refuse("owner_id", "is required: an id");
+    }
+    if due_on.is_none() {
+        body.refuse("due_on", "is required: a date, YYYY-MM-DD");
+    }
+    body.finish()?;
+    let (Some(owner_id), Some(due_on)) = (owner_id, due_on) else {
+        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
+    };
+    let action = haven_store::action::create(
+        &state.db,
+        &signed_in.scope,
+        session_id,
+        NewAction {
+            description,
+            owner_id,
+            due_on,
+            record_id,
+            case_note_id,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(action))
+}
+
+#[utoipa::path(
+    tag = "actions",
+    summary = "A session's actions",
+    params(("id" = String, Path, description = "The session's id")),
+    responses((status = 200, description = "The actions for the session's parties and trust leads (the read is audited); counts for anyone else who sees the academy"), (status = 404, description = "No such session in the caller's scope"))
+)]
+#[get("/sessions/{id}/actions")]
+async fn session_actions(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let actions = haven_store::action::for_session(
+        &state.db,
+        &signed_in.scope,
+        path_id(&id)?,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(actions))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MineQuery {
+    /// Only `me`: a person lists their own actions.
+    owner: Option<String>,
+    status: Option<String>,
+    overdue: Option<bool>,
+}
+
+#[utoipa::path(
+    tag = "actions",
+    summary = "The caller's own actions",
+    params(
+        ("owner" = Option<String>, Query, description = "`me` (the only owner one may ask for)"),
+        ("status" = Option<String>, Query, description = "open, done or carried_forward"),
+        ("overdue" = Option<bool>, Query, description = "Only open actions due before today (London)")
+    ),
+    responses((status = 200, description = "The caller's actions"), (status = 422, description = "An unknown owner or status"))
+)]
+#[get("/actions")]
+async fn my_actions(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    query: web::Query<MineQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut problems = Vec::new();
+    if query.owner.as_deref().is_some_and(|owner| owner != "me") {
+        problems.push(problem("owner", "only `me`: one lists one's own actions"));
+    }
+    let status = match query.status.as_deref().map(Status::parse) {
+        None => None,
+        Some(Ok(status)) => Some(status),
+        Some(Err(reason)) => {
+            problems.push(problem("status", reason));
+            None
+        }
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let actions = haven_store::action::mine(
+        &state.db,
+        &signed_in.scope,
+        MyActions {
+            status,
+            overdue: query.overdue.unwrap_or(false),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(actions))
+}
+
+#[utoipa::path(
+    tag = "actions",
+    summary = "Mark an action done",
+    params(("id" = String, Path, description = "The action's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `row_version` read; unknown fields are refused"),
+    responses((status = 200, description = "The action, done"), (status = 403, description = "Not its owner or the session's supervisor"), (status = 404, description = "No such action in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "No longer open (`status`)"))
+)]
+#[post("/actions/{id}/done")]
+async fn complete_action(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let action_id = path_id(&id)?;
+    let mut body = Body::read(&body, &["row_version"])?;
+    let row_version = body.integer("row_version");
+    body.finish()?;
+    let action = haven_store::action::complete(
+        &state.db,
+        &signed_in.scope,
+        action_id,
+        row_version,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(action))
+}
+
+#[utoipa::path(
+    tag = "actions",
+    summary = "Carry an action forward to a later session",
+    params(("id" = String, Path, description = "The action's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `to_session_id` (a later session of the same agreement) and optionally `due_on`; unknown fields are refused"),
+    responses((status = 201, description = "The new open action, linked back to the old one"), (status = 403, description = "Not its owner or the session's supervisor"), (status = 404, description = "No such action in the caller's scope"), (status = 422, description = "Not open (`status`), not a later session of the agreement (`to_session_id`), or due before it (`due_on`)"))
+)]
+#[post("/actions/{id}/carry-forward")]
+async fn carry_forward(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let action_id = path_id(&id)?;
+    let mut body = Body::read(&body, &["to_session_id", "due_on"])?;
+    let to_session = body.optional_id("to_session_id");
+    let due_on = body.optional_date("due_on");
+    if to_session.is_none() {
+        body.refuse("to_session_id", "is required: an id");
+    }
+    body.finish()?;
+    let Some(to_session) = to_session else {
+        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
+    };
+    let action = haven_store::action::carry_forward(
+        &state.db,
+        &signed_in.scope,
+        action_id,
+        to_session,
+        due_on,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(action))
+}
+
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_action)
+        .service(session_actions)
+        .service(my_actions)
+        .service(complete_action)
+        .service(carry_forward);
+}

@@ -1,0 +1,154 @@
+//! Escalations of unresolved disagreements to the safeguarding governor or the director of
+//! education. The rules live in `haven_store::escalation`.
+
+use actix_web::{HttpResponse, get, post, web};
+use haven_store::escalation::{EscalatedTo, NewEscalation, Subject};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Authenticated;
+use crate::body::{Body, problem};
+use crate::problem::ApiError;
+use crate::records::path_id;
+use crate::state::ApiState;
+
+#[utoipa::path(
+    tag = "escalations",
+    summary = "Escalate an unresolved disagreement",
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with either `record_id` or `case_note_id`, `escalated_to` (safeguarding_governor or director_of_education), optionally `assignee_id` (who holds that role), and `reason`; unknown fields are refused"),
+    responses((status = 201, description = "The open escalation"), (status = 403, description = "Not a party of the record's session"), (status = 404, description = "No such record or case note in the caller's scope"), (status = 422, description = "Invalid input, named by field"))
+)]
+#[post("/escalations")]
+async fn raise(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = Body::read(
+        &body,
+        &[
+            "record_id",
+            "case_note_id",
+            "escalated_to",
+            "assignee_id",
+            "reason",
+        ],
+    )?;
+    let record = body.optional_id("record_id");
+    let note = body.optional_id("case_note_id");
+    let escalated_to = body.parsed("escalated_to", EscalatedTo::parse);
+    let assignee_id = body.optional_id("assignee_id");
+    let reason = body.string("reason");
+    let subject = match (record, note) {
+        (Some(record), None) => Some(Subject::Record(record)),
+        (None, Some(note)) => Some(Subject::CaseNote(note)),
+        _ => {
+            body.refuse(
+                "record_id",
+                "send exactly one of record_id and case_note_id",
+            );
+            None
+        }
+    };
+    body.finish()?;
+    let (Some(subject), Some(escalated_to)) = (subject, escalated_to) else {
+        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
+    };
+    let escalation = haven_store::escalation::raise(
+        &state.db,
+        &signed_in.scope,
+        NewEscalation {
+            subject,
+            escalated_to,
+            assignee_id,
+            reason,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(escalation))
+}
+
+#[utoipa::path(
+    tag = "escalations",
+    summary = "Arrange an escalation's meeting",
+    params(("id" = String, Path, description = "The escalation's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `meeting_on`; unknown fields are refused"),
+    responses((status = 200, description = "The escalation, its meeting arranged"), (status = 403, description = "Its raiser, who does not decide it"), (status = 404, description = "No such escalation for the caller"), (status = 409, description = "Changed meanwhile"), (status = 422, description = "Closed already (`status`) or invalid input"))
+)]
+#[post("/escalations/{id}/meeting")]
+async fn meeting(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let escalation_id = path_id(&id)?;
+    let mut body = Body::read(&body, &["meeting_on"])?;
+    let meeting_on = body.optional_date("meeting_on");
+    if meeting_on.is_none() {
+        body.refuse("meeting_on", "is required: a date, YYYY-MM-DD");
+    }
+    body.finish()?;
+    let Some(meeting_on) = meeting_on else {
+        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
+    };
+    let escalation = haven_store::escalation::arrange_meeting(
+        &state.db,
+        &signed_in.scope,
+        escalation_id,
+        meeting_on,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(escalation))
+}
+
+#[utoipa::path(
+    tag = "escalations",
+    summary = "Close an escalation with its outcome",
+    params(("id" = String, Path, description = "The escalation's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `outcome` (required); unknown fields are refused"),
+    responses((status = 200, description = "The escalation, closed"), (status = 403, description = "Its raiser, who does not decide it"), (status = 404, description = "No such escalation for the caller"), (status = 409, description = "Changed meanwhile"), (status = 422, description = "No outcome (`outcome`) or closed already (`status`)"))
+)]
+#[post("/escalations/{id}/close")]
+async fn close(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let escalation_id = path_id(&id)?;
+    let mut body = Body::read(&body, &["outcome"])?;
+    let outcome = body.string("outcome");
+    body.finish()?;
+    let escalation = haven_store::escalation::close(
+        &state.db,
+        &signed_in.scope,
+        escalation_id,
+        &outcome,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(escalation))
+}
+
+#[utoipa::path(
+    tag = "escalations",
+    summary = "The escalations the caller may see",
+    responses((status = 200, description = "All of the trust's for trust leads and directors; those raised by or assigned to the caller for anyone else"))
+)]
+#[get("/escalations")]
+async fn list(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    let escalations = haven_store::escalation::list(&state.db, &signed_in.scope).await?;
+    Ok(HttpResponse::Ok().json(escalations))
+}
+
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(raise)
+        .service(meeting)
+        .service(close)
+        .service(list);
+}

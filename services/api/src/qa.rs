@@ -1,0 +1,170 @@
+//! Quarterly quality-assurance reviews (Appendix 4): generated for each active agreement
+//! lineage, read by the director, trust leads and the leads of their academies, answered and
+//! completed by the assigned director. The rules are the store's (`haven_store::qa`).
+
+use actix_web::{HttpResponse, get, post, put, web};
+use haven_store::qa::{Answers, CHECKLIST};
+use serde_json::{Value, json};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Authenticated;
+use crate::body::{Body, problem};
+use crate::problem::ApiError;
+use crate::records::path_id;
+use crate::state::ApiState;
+
+/// An optional yes/no answer: absent or null is unanswered.
+fn optional_bool(body: &mut Body, field: &str) -> Option<bool> {
+    match body.fields.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(answer)) => Some(*answer),
+        Some(_) => {
+            body.refuse(field, "must be true, false or null");
+            None
+        }
+    }
+}
+
+/// The checklist object: each known item true, false or null; unknown items refused.
+fn checklist(body: &mut Body) -> [Option<bool>; 9] {
+    let mut answers = [None; 9];
+    let Some(sent) = body.take("checklist") else {
+        return answers;
+    };
+    let Value::Object(items) = sent else {
+        body.refuse("checklist", "must be an object of yes/no answers");
+        return answers;
+    };
+    for key in items.keys() {
+        if !CHECKLIST.iter().any(|(known, _)| known == key) {
+            body.refuse(&format!("checklist.{key}"), "is not a checklist item");
+        }
+    }
+    for (answer, (key, field)) in answers.iter_mut().zip(CHECKLIST) {
+        *answer = match items.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(yes)) => Some(*yes),
+            Some(_) => {
+                body.refuse(field, "must be true, false or null");
+                None
+            }
+        };
+    }
+    answers
+}
+
+#[utoipa::path(
+    tag = "qa-reviews",
+    summary = "Create the QA reviews due on or before a date",
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `as_of` (YYYY-MM-DD); reviews already created are left as they are; unknown fields are refused"),
+    responses((status = 200, description = "The reviews this call created (none when run again)"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
+)]
+#[post("/qa-reviews/generate")]
+async fn generate(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = Body::read(&body, &["as_of"])?;
+    let as_of = body.optional_date("as_of");
+    body.finish()?;
+    let Some(as_of) = as_of else {
+        return Err(ApiError::Validation(vec![problem(
+            "as_of",
+            "is required: a date, YYYY-MM-DD",
+        )]));
+    };
+    let created =
+        haven_store::qa::create_due(&state.db, &caller.scope, as_of, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "created": created })))
+}
+
+#[utoipa::path(
+    tag = "qa-reviews",
+    summary = "The QA reviews the caller may see",
+    responses((status = 200, description = "Reviews of the academies the caller sees, soonest due first, each with `overdue` as of today"), (status = 403, description = "Not the director of education, a trust safeguarding lead, a headteacher or a regional lead"))
+)]
+#[get("/qa-reviews")]
+async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let reviews =
+        haven_store::qa::list(&state.db, &caller.scope, state.clock.today_london()).await?;
+    Ok(HttpResponse::Ok().json(reviews))
+}
+
+#[utoipa::path(
+    tag = "qa-reviews",
+    summary = "One QA review",
+    params(("id" = String, Path, description = "The review's id")),
+    responses((status = 200, description = "The review, with `overdue` as of today"), (status = 403, description = "Not the director of education, a trust safeguarding lead, a headteacher or a regional lead"), (status = 404, description = "No such review in the caller's scope"))
+)]
+#[get("/qa-reviews/{id}")]
+async fn get_one(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let review = haven_store::qa::get(
+        &state.db,
+        &caller.scope,
+        path_id(&id)?,
+        state.clock.today_london(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(review))
+}
+
+#[utoipa::path(
+    tag = "qa-reviews",
+    summary = "Answer or complete a QA review",
+    params(("id" = String, Path, description = "The review's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `row_version` (as read), `contract_agreed`, `written_records`, `checklist` (an object of the nine yes/no items: reflection_on_practice, explored_alternatives, dynamics_with_families, effect_on_own_feelings, constructive_feedback, felt_supported, workload_reviewed, professional_development, new_skills), `comments`, `key_actions` and `complete` (true to complete: every answer is then required); unknown fields are refused"),
+    responses((status = 200, description = "The review as saved"), (status = 403, description = "Not the director the review is assigned to"), (status = 404, description = "No such review in the caller's scope"), (status = 409, description = "The review changed since it was read"), (status = 422, description = "Invalid input or a missing answer, with the field"))
+)]
+#[put("/qa-reviews/{id}")]
+async fn answer_review(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let mut body = Body::read(
+        &body,
+        &[
+            "row_version",
+            "contract_agreed",
+            "written_records",
+            "checklist",
+            "comments",
+            "key_actions",
+            "complete",
+        ],
+    )?;
+    let answers = Answers {
+        contract_agreed: optional_bool(&mut body, "contract_agreed"),
+        written_records: optional_bool(&mut body, "written_records"),
+        checklist: checklist(&mut body),
+        comments: body.optional_string("comments"),
+        key_actions: body.optional_string("key_actions"),
+        complete: optional_bool(&mut body, "complete").unwrap_or(false),
+        row_version: body.integer("row_version"),
+    };
+    body.finish()?;
+    let review = haven_store::qa::answer(
+        &state.db,
+        &caller.scope,
+        id,
+        answers,
+        state.clock.today_london(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(review))
+}
+
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(generate)
+        .service(list)
+        .service(get_one)
+        .service(answer_review);
+}

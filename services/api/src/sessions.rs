@@ -1,0 +1,284 @@
+//! Supervision sessions: planned from an agreement's cadence, booked, moved, cancelled,
+//! re-booked and marked held. Which dates are allowed and who may act is the store's rule
+//! (`haven_store::session`); this module reads bodies field by field so each mistake is named.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveTime, Utc, Weekday};
+use haven_store::session::{self, Mode, NewSession, PlanRequest, SessionKind};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::body::{Body, problem};
+use crate::problem::ApiError;
+use crate::records::path_id;
+use crate::state::ApiState;
+
+fn instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| "must be a date and time with its offset, RFC 3339".to_owned())
+}
+
+fn weekday(text: &str) -> Result<Weekday, String> {
+    text.parse()
+        .map_err(|_| format!("{text:?} is not a day of the week"))
+}
+
+fn time(text: &str) -> Result<NaiveTime, String> {
+    NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| "must be a time, HH:MM".to_owned())
+}
+
+/// Every required field was read above or the body was refused: this answers the impossible rest.
+fn unread() -> ApiError {
+    ApiError::Validation(vec![problem("body", "a required field is missing")])
+}
+
+fn minutes(body: &mut Body, field: &str) -> u32 {
+    let value = body.integer(field);
+    u32::try_from(value).unwrap_or_else(|_| {
+        body.refuse(field, "must be a positive number of minutes");
+        0
+    })
+}
+
+#[utoipa::path(
+    tag = "sessions",
+    summary = "List an agreement's sessions",
+    params(("id" = String, Path, description = "The agreement's id")),
+    responses((status = 200, description = "The sessions in date order, with their attendees"), (status = 404, description = "No such agreement for the caller"))
+)]
+#[get("/agreements/{id}/sessions")]
+async fn list_sessions(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let sessions = session::list(&state.db, &caller.scope, path_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(sessions))
+}
+
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Plan the sessions an agreement's cadence asks for",
+    params(("id" = String, Path, description = "The agreement's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `from` and `to` (dates), `weekday` (Monday..Friday), `time` (HH:MM, London) and `mode` (in_person, video, phone); unknown fields are refused"),
+    responses((status = 201, description = "The sessions created"), (status = 403, description = "Not the agreement's supervisor"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, `from` in the past, the agreement not active (`status`) or the academy without term dates (`term_dates`)"))
+)]
+#[post("/agreements/{id}/sessions/plan")]
+async fn plan_sessions(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let mut body = Body::read(&body, &["from", "to", "weekday", "time", "mode"])?;
+    let from = body.parsed("from", |text| text.parse::<chrono::NaiveDate>());
+    let to = body.parsed("to", |text| text.parse::<chrono::NaiveDate>());
+    let weekday = body.parsed("weekday", weekday);
+    let time = body.parsed("time", time);
+    let mode = body.parsed("mode", Mode::parse);
+    body.finish()?;
+    let (Some(from), Some(to), Some(weekday), Some(time), Some(mode)) =
+        (from, to, weekday, time, mode)
+    else {
+        return Err(unread());
+    };
+    let sessions = session::plan(
+        &state.db,
+        &caller.scope,
+        id,
+        PlanRequest {
+            from,
+            to,
+            weekday,
+            time,
+            mode,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(sessions))
+}
+
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Book one session of an agreement",
+    params(("id" = String, Path, description = "The agreement's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `kind` (formal, ad_hoc, extended, group), `starts_at` (RFC 3339), `duration` (minutes) and `mode` (in_person, video, phone); unknown fields are refused"),
+    responses((status = 201, description = "The session"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, or `starts_at` in the past or not a working day of the academy"))
+)]
+#[post("/agreements/{id}/sessions")]
+async fn book_session(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let mut body = Body::read(&body, &["kind", "starts_at", "duration", "mode"])?;
+    let kind = body.parsed("kind", SessionKind::parse);
+    let starts_at = body.parsed("starts_at", instant);
+    let duration_minutes = minutes(&mut body, "duration");
+    let mode = body.parsed("mode", Mode::parse);
+    body.finish()?;
+    let (Some(kind), Some(starts_at), Some(mode)) = (kind, starts_at, mode) else {
+        return Err(unread());
+    };
+    let view = session::book(
+        &state.db,
+        &caller.scope,
+        id,
+        NewSession {
+            kind,
+            starts_at,
+            duration_minutes,
+            mode,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Move a planned session",
+    params(("id" = String, Path, description = "The session's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with the new `starts_at` (RFC 3339) and the `row_version` read; unknown fields are refused"),
+    responses((status = 200, description = "The session, its iCalendar sequence moved on"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or `starts_at` in the past or not a working day of the academy"))
+)]
+#[post("/sessions/{id}/move")]
+async fn move_session(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let mut body = Body::read(&body, &["starts_at", "row_version"])?;
+    let starts_at = body.parsed("starts_at", instant);
+    let row_version = body.integer("row_version");
+    body.finish()?;
+    let Some(starts_at) = starts_at else {
+        return Err(unread());
+    };
+    let view = session::reschedule(
+        &state.db,
+        &caller.scope,
+        id,
+        starts_at,
+        row_version,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Cancel a planned session",
+    params(("id" = String, Path, description = "The session's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `reason` and the `row_version` read; unknown fields are refused"),
+    responses((status = 200, description = "The cancelled session"), (status = 403, description = "Neither a party nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or not planned (`status`)"))
+)]
+#[post("/sessions/{id}/cancel")]
+async fn cancel_session(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let mut body = Body::read(&body, &["reason", "row_version"])?;
+    let reason = body.string("reason");
+    let row_version = body.integer("row_version");
+    body.finish()?;
+    let view = session::cancel(
+        &state.db,
+        &caller.scope,
+        id,
+        &reason,
+        row_version,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Re-book a cancelled session",
+    params(("id" = String, Path, description = "The cancelled session's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `starts_at` (RFC 3339), within the policy's working days of the cancelled session's date; unknown fields are refused"),
+    responses((status = 201, description = "The new session, linked to the cancelled one"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Invalid input, not cancelled (`status`), or `starts_at` in the past, not a working day or after the deadline"))
+)]
+#[post("/sessions/{id}/rebook")]
+async fn rebook_session(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let mut body = Body::read(&body, &["starts_at"])?;
+    let starts_at = body.parsed("starts_at", instant);
+    body.finish()?;
+    let Some(starts_at) = starts_at else {
+        return Err(unread());
+    };
+    let view = session::rebook(&state.db, &caller.scope, id, starts_at, state.clock.now()).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Mark a session held",
+    params(("id" = String, Path, description = "The session's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `attendee_ids` (optional: who attended; every expected supervisee when absent); unknown fields are refused"),
+    responses((status = 200, description = "The held session"), (status = 403, description = "Not the session's supervisor"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Not planned (`status`), not started yet (`starts_at`) or an attendee not expected (`attendee_ids`)"))
+)]
+#[post("/sessions/{id}/held")]
+async fn mark_held(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let raw: &[u8] = if body.is_empty() { b"{}" } else { &body };
+    let mut body = Body::read(raw, &["attendee_ids"])?;
+    let attendee_ids = body.take("attendee_ids").map(|value| {
+        let ids: Option<Vec<Uuid>> = value.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.as_str().and_then(|text| Uuid::try_parse(text).ok()))
+                .collect()
+        });
+        ids.unwrap_or_else(|| {
+            body.refuse("attendee_ids", "must be a list of ids");
+            Vec::new()
+        })
+    });
+    body.finish()?;
+    let view = session::mark_held(
+        &state.db,
+        &caller.scope,
+        id,
+        attendee_ids,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_sessions)
+        .service(plan_sessions)
+        .service(book_session)
+        .service(move_session)
+        .service(cancel_session)
+        .service(rebook_session)
+        .service(mark_held);
+}
