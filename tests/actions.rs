@@ -10,26 +10,7 @@ use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Browser, Tenants, TestApp, at, backends};
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    browser: &Browser,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .request(method, path, Some(browser))
-        .header("x-csrf-token", &browser.csrf_token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body)
-}
+use crate::harness::{Browser, Tenants, TestApp, at, backends, call};
 
 struct World {
     app: TestApp,

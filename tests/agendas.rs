@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Browser, Tenants, TestApp, backends, now};
+use crate::harness::{Browser, Tenants, TestApp, backends, call, fields, now};
 
 async fn as_a(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
     let scope = tenants.scope_a(&app.test_db.db, person).await;
@@ -21,35 +21,6 @@ async fn as_a(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
 async fn as_b(app: &TestApp, tenants: &Tenants) -> Browser {
     let scope = tenants.scope_b(&app.test_db.db, tenants.dsl_b1).await;
     app.browser(&scope, Duration::minutes(1)).await
-}
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    browser: &Browser,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .request(method, path, Some(browser))
-        .header("x-csrf-token", &browser.csrf_token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body)
-}
-
-/// The fields a 422 answer names.
-fn fields(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|problem| problem["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn reason_for(body: &Value, field: &str) -> String {

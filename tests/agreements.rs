@@ -10,47 +10,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Browser, Tenants, TestApp, backends};
-
-async fn browser_a(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
-    let scope = tenants.scope_a(&app.test_db.db, person).await;
-    app.browser(&scope, Duration::minutes(1)).await
-}
+use crate::harness::{Browser, Tenants, TestApp, backends, browser_a, fields_of, send};
 
 async fn browser_b(app: &TestApp, tenants: &Tenants) -> Browser {
     let scope = tenants.scope_b(&app.test_db.db, tenants.dsl_b1).await;
     app.browser(&scope, Duration::minutes(1)).await
-}
-
-async fn send(
-    app: &TestApp,
-    browser: &Browser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let request = app
-        .request(method, path, Some(browser))
-        .header("x-csrf-token", &browser.csrf_token);
-    match body {
-        Some(body) => request.json(&body),
-        None => request,
-    }
-    .send()
-    .await
-    .unwrap()
-}
-
-/// The fields a 422 answer names.
-async fn fields_of(refused: reqwest::Response) -> Vec<String> {
-    assert_eq!(refused.status(), 422);
-    let problem: Value = refused.json().await.unwrap();
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// A complete draft's body, for one supervisee at `academy`.

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::harness::{Tenants, TestApp, backends};
-use crate::policy::{browser_a, browser_b, get, lead_b, refusals, send};
+use crate::harness::{browser_a, browser_b, get, lead_b, refusals, send};
 
 /// A realistic year's six half terms, as the API takes them.
 fn year(academic_year: i32) -> Vec<Value> {

@@ -2,87 +2,14 @@
 //! changed by the trust lead alone, validated setting by setting, versioned, and walled in the
 //! trust and the academies the caller sees.
 
-use chrono::Duration;
 use haven_domain::PolicySettings;
-use haven_entity as e;
 use haven_store::{Origin, Scope, SystemActor};
 use reqwest::Method;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
-use crate::harness::{Browser, Tenants, TestApp, backends};
-
-pub async fn browser_a(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
-    let scope = tenants.scope_a(&app.test_db.db, person).await;
-    app.browser(&scope, Duration::minutes(1)).await
-}
-
-pub async fn browser_b(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
-    let scope = tenants.scope_b(&app.test_db.db, person).await;
-    app.browser(&scope, Duration::minutes(1)).await
-}
-
-/// Trust B's safeguarding lead, signed in, found behind the app's back.
-pub async fn lead_b(app: &TestApp, tenants: &Tenants) -> Browser {
-    let id = e::role_assignment::Entity::find()
-        .filter(e::role_assignment::Column::TrustId.eq(tenants.trust_b))
-        .filter(e::role_assignment::Column::Role.eq("trust_safeguarding_lead"))
-        .one(&app.test_db.owner)
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id;
-    browser_b(app, tenants, id).await
-}
-
-pub async fn send(
-    app: &TestApp,
-    browser: &Browser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let request = app
-        .request(method, path, Some(browser))
-        .header("x-csrf-token", &browser.csrf_token);
-    match body {
-        Some(body) => request.json(&body),
-        None => request,
-    }
-    .send()
-    .await
-    .unwrap()
-}
-
-pub async fn get(app: &TestApp, browser: &Browser, path: &str) -> reqwest::Response {
-    send(app, browser, Method::GET, path, None).await
-}
-
-/// The (field, reason) pairs a 422 answer names.
-pub async fn refusals(refused: reqwest::Response) -> Vec<(String, String)> {
-    assert_eq!(refused.status(), 422);
-    let problem: Value = refused.json().await.unwrap();
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["reason"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-pub async fn fields_of(refused: reqwest::Response) -> Vec<String> {
-    refusals(refused)
-        .await
-        .into_iter()
-        .map(|(f, _)| f)
-        .collect()
-}
+use crate::harness::{
+    Tenants, TestApp, backends, browser_a, browser_b, fields_of, get, lead_b, refusals, send,
+};
 
 fn default_settings() -> Value {
     serde_json::to_value(PolicySettings::default()).unwrap()

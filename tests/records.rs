@@ -10,31 +10,7 @@ use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Browser, Tenants, TestApp, at, backends};
-
-async fn signed_in_a(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
-    let scope = tenants.scope_a(&app.test_db.db, person).await;
-    app.browser(&scope, Duration::minutes(1)).await
-}
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    browser: &Browser,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .request(method, path, Some(browser))
-        .header("x-csrf-token", &browser.csrf_token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body)
-}
+use crate::harness::{Tenants, TestApp, at, backends, browser_a, call};
 
 /// A second held session of academy A1's agreement (supervisor `rsl_a`, supervisee `dsl_a1`),
 /// after `session_a1`, which left an open action behind.
@@ -100,7 +76,7 @@ async fn the_supervisor_drafts_a_held_sessions_record_with_open_actions_to_revie
         let app = TestApp::spawn(backend).await;
         let tenants = Tenants::create(&app.test_db.db).await;
         let session = held_session(&app, &tenants).await;
-        let supervisor = signed_in_a(&app, &tenants, tenants.rsl_a).await;
+        let supervisor = browser_a(&app, &tenants, tenants.rsl_a).await;
 
         let planned = format!("/api/v1/sessions/{}/record", tenants.session_a2);
         let (status, body) = call(&app, Method::POST, &planned, &supervisor, Some(json!({}))).await;
@@ -112,8 +88,8 @@ async fn the_supervisor_drafts_a_held_sessions_record_with_open_actions_to_revie
             let scope = tenants.scope_b(&app.test_db.db, tenants.dsl_b1).await;
             app.browser(&scope, Duration::minutes(1)).await
         };
-        let other_academy = signed_in_a(&app, &tenants, tenants.dsl_a2).await;
-        let head = signed_in_a(&app, &tenants, tenants.head_a1).await;
+        let other_academy = browser_a(&app, &tenants, tenants.dsl_a2).await;
+        let head = browser_a(&app, &tenants, tenants.head_a1).await;
         let draft = Some(json!({ "content": content() }));
         assert_eq!(
             call(&app, Method::POST, &path, &other_trust, draft.clone())
@@ -155,11 +131,11 @@ async fn a_record_is_sent_signed_against_its_hash_frozen_and_only_amended_with_a
         let app = TestApp::spawn(backend).await;
         let tenants = Tenants::create(&app.test_db.db).await;
         let session = held_session(&app, &tenants).await;
-        let supervisor = signed_in_a(&app, &tenants, tenants.rsl_a).await;
-        let supervisee = signed_in_a(&app, &tenants, tenants.dsl_a1).await;
-        let lead = signed_in_a(&app, &tenants, tenants.lead_a).await;
-        let head = signed_in_a(&app, &tenants, tenants.head_a1).await;
-        let other_academy = signed_in_a(&app, &tenants, tenants.dsl_a2).await;
+        let supervisor = browser_a(&app, &tenants, tenants.rsl_a).await;
+        let supervisee = browser_a(&app, &tenants, tenants.dsl_a1).await;
+        let lead = browser_a(&app, &tenants, tenants.lead_a).await;
+        let head = browser_a(&app, &tenants, tenants.head_a1).await;
+        let other_academy = browser_a(&app, &tenants, tenants.dsl_a2).await;
         let other_trust = {
             let scope = tenants.scope_b(&app.test_db.db, tenants.dsl_b1).await;
             app.browser(&scope, Duration::minutes(1)).await

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::harness::{Tenants, TestApp, backends, now};
-use crate::policy::{browser_a, browser_b, fields_of, refusals, send};
+use crate::harness::{browser_a, browser_b, fields_of, refusals, send};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::harness::{Tenants, TestApp, backends, now, tenants_today};
-use crate::policy::{browser_a, browser_b, fields_of, get, lead_b, send};
+use crate::harness::{browser_a, browser_b, fields_of, get, lead_b, send};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -1,6 +1,7 @@
 //! Fresh databases, a running app on port 0, and two trusts to try every wall with.
 
 pub mod oidc;
+mod requests;
 mod tenants;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -11,6 +12,7 @@ use haven_store::sign_in::SessionPolicy;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use uuid::Uuid;
 
+pub use requests::{browser_a, browser_b, call, fields, fields_of, get, lead_b, refusals, send};
 pub use tenants::{Tenants, today as tenants_today};
 
 /// The engines a test runs on.

@@ -1,0 +1,113 @@
+//! Calling the API as a signed-in browser, and reading its answers, for every API test.
+
+use chrono::Duration;
+use haven_entity as e;
+use reqwest::Method;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Browser, Tenants, TestApp};
+
+/// A person of trust A, signed in.
+pub async fn browser_a(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
+    let scope = tenants.scope_a(&app.test_db.db, person).await;
+    app.browser(&scope, Duration::minutes(1)).await
+}
+
+/// A person of trust B, signed in.
+pub async fn browser_b(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
+    let scope = tenants.scope_b(&app.test_db.db, person).await;
+    app.browser(&scope, Duration::minutes(1)).await
+}
+
+/// Trust B's safeguarding lead, signed in, found behind the app's back.
+pub async fn lead_b(app: &TestApp, tenants: &Tenants) -> Browser {
+    let id = e::role_assignment::Entity::find()
+        .filter(e::role_assignment::Column::TrustId.eq(tenants.trust_b))
+        .filter(e::role_assignment::Column::Role.eq("trust_safeguarding_lead"))
+        .one(&app.test_db.owner)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    browser_b(app, tenants, id).await
+}
+
+/// A request as `browser`, with its CSRF token, and a JSON body when given.
+pub async fn send(
+    app: &TestApp,
+    browser: &Browser,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let request = app
+        .request(method, path, Some(browser))
+        .header("x-csrf-token", &browser.csrf_token);
+    match body {
+        Some(body) => request.json(&body),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
+pub async fn get(app: &TestApp, browser: &Browser, path: &str) -> reqwest::Response {
+    send(app, browser, Method::GET, path, None).await
+}
+
+/// As [`send`], answering the status and the JSON body (`null` when there is none).
+pub async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    browser: &Browser,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let response = send(app, browser, method, path, body).await;
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// The (field, reason) pairs a 422 problem document names.
+pub async fn refusals(refused: reqwest::Response) -> Vec<(String, String)> {
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = refused.json().await.unwrap();
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The fields a 422 problem document names.
+pub async fn fields_of(refused: reqwest::Response) -> Vec<String> {
+    refusals(refused)
+        .await
+        .into_iter()
+        .map(|(field, _)| field)
+        .collect()
+}
+
+/// The fields a problem document already read names.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
