@@ -8,8 +8,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::problem::ApiError;
-use crate::records::path_id;
 use crate::state::ApiState;
 
 #[utoipa::path(
@@ -23,10 +23,10 @@ use crate::state::ApiState;
 async fn create_action(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = path_id(&id)?;
+    let session_id = id.0;
     let mut body = Body::read(
         &body,
         &[
@@ -79,15 +79,11 @@ async fn create_action(
 async fn session_actions(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let actions = haven_store::action::for_session(
-        &state.db,
-        &signed_in.scope,
-        path_id(&id)?,
-        state.clock.now(),
-    )
-    .await?;
+    let actions =
+        haven_store::action::for_session(&state.db, &signed_in.scope, id.0, state.clock.now())
+            .await?;
     Ok(HttpResponse::Ok().json(actions))
 }
 
@@ -155,10 +151,10 @@ async fn my_actions(
 async fn complete_action(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let action_id = path_id(&id)?;
+    let action_id = id.0;
     let mut body = Body::read(&body, &["row_version"])?;
     let row_version = body.integer("row_version");
     body.finish()?;
@@ -184,10 +180,10 @@ async fn complete_action(
 async fn carry_forward(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let action_id = path_id(&id)?;
+    let action_id = id.0;
     let mut body = Body::read(&body, &["to_session_id", "due_on"])?;
     let to_session = body.optional_id("to_session_id");
     let due_on = body.optional_date("due_on");

@@ -14,8 +14,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::problem::ApiError;
-use crate::records::path_id;
 use crate::state::ApiState;
 
 #[derive(Serialize)]
@@ -219,10 +219,10 @@ async fn create_academy(
 async fn update_academy(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut body = Body::read(&body, &["region_id"])?;
     // Absent is a mistake, not "no region": moving an academy out of its region is said by null.
     if !body.fields.contains_key("region_id") {
@@ -288,9 +288,9 @@ async fn invite_person(
 async fn deactivate_person(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     admin::deactivate_person(&state.db, &caller.scope, id, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -305,9 +305,9 @@ async fn deactivate_person(
 async fn list_roles(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let roles = admin::list_roles(&state.db, &caller.scope, path_id(&id)?).await?;
+    let roles = admin::list_roles(&state.db, &caller.scope, id.0).await?;
     Ok(HttpResponse::Ok().json(roles.into_iter().map(RoleView::from).collect::<Vec<_>>()))
 }
 
@@ -322,10 +322,10 @@ async fn list_roles(
 async fn assign_role(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let person_id = path_id(&id)?;
+    let person_id = id.0;
     let mut body = Body::read(
         &body,
         &[
@@ -376,10 +376,10 @@ async fn assign_role(
 async fn end_role(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     // An empty body means "today": ending a role needs no more said.
     let mut body = if body.is_empty() {
         Body::read(b"{}", &["ends_on"])?

@@ -9,8 +9,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::Body;
+use crate::path_id::PathId;
 use crate::problem::ApiError;
-use crate::records::path_id;
 use crate::state::ApiState;
 
 const CASE_NOTE_FIELDS: [&str; 12] = [
@@ -99,10 +99,10 @@ fn reason(error: &haven_domain::DomainError) -> String {
 async fn submit_agenda(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = path_id(&id)?;
+    let session_id = id.0;
     let mut body = Body::read(&body, &["items", "row_version"])?;
     let row_version = body
         .take("row_version")
@@ -152,15 +152,11 @@ async fn submit_agenda(
 async fn read_agenda(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let agenda = haven_store::agenda::read_agenda(
-        &state.db,
-        &signed_in.scope,
-        path_id(&id)?,
-        state.clock.now(),
-    )
-    .await?;
+    let agenda =
+        haven_store::agenda::read_agenda(&state.db, &signed_in.scope, id.0, state.clock.now())
+            .await?;
     Ok(HttpResponse::Ok().json(agenda))
 }
 
@@ -175,10 +171,10 @@ async fn read_agenda(
 async fn add_case_note(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = path_id(&id)?;
+    let session_id = id.0;
     let body = Body::read(&body, &CASE_NOTE_FIELDS)?;
     let input = case_note(body)?;
     let note = haven_store::agenda::add_case_note(
@@ -203,10 +199,10 @@ async fn add_case_note(
 async fn edit_case_note(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let note_id = path_id(&id)?;
+    let note_id = id.0;
     let mut known = CASE_NOTE_FIELDS.to_vec();
     known.push("row_version");
     let mut body = Body::read(&body, &known)?;
@@ -234,15 +230,11 @@ async fn edit_case_note(
 async fn case_notes(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let notes = haven_store::agenda::case_notes(
-        &state.db,
-        &signed_in.scope,
-        path_id(&id)?,
-        state.clock.now(),
-    )
-    .await?;
+    let notes =
+        haven_store::agenda::case_notes(&state.db, &signed_in.scope, id.0, state.clock.now())
+            .await?;
     Ok(HttpResponse::Ok().json(notes))
 }
 

@@ -11,8 +11,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::problem::{ApiError, FieldProblem};
-use crate::records::path_id;
 use crate::state::ApiState;
 
 const TERMS: [&str; 10] = [
@@ -182,9 +182,9 @@ async fn draft_agreement(
 async fn get_agreement(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let view = agreement::get(&state.db, &caller.scope, id).await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -200,10 +200,10 @@ async fn get_agreement(
 async fn edit_agreement(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut known = vec!["row_version"];
     known.extend(TERMS);
     let mut body = Body::read(&body, &known)?;
@@ -249,10 +249,10 @@ async fn edit_agreement(
 async fn sign_agreement(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut body = Body::read(&body, &["content_hash"])?;
     let content_hash = body.string("content_hash");
     body.finish()?;
@@ -278,9 +278,9 @@ async fn sign_agreement(
 async fn renew_agreement(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let renewal = agreement::renew(&state.db, &caller.scope, id, state.clock.now()).await?;
     Ok(HttpResponse::Created()
         .insert_header(("location", format!("/api/v1/agreements/{}", renewal.id)))

@@ -13,9 +13,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::policy::finish_with;
 use crate::problem::{ApiError, FieldProblem};
-use crate::records::path_id;
 use crate::state::ApiState;
 
 #[derive(Serialize)]
@@ -117,9 +117,9 @@ fn half_term(index: usize, value: &Value, problems: &mut Vec<FieldProblem>) -> O
 async fn term_dates(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = haven_store::calendar::list(&state.db, &caller.scope, path_id(&id)?).await?;
+    let rows = haven_store::calendar::list(&state.db, &caller.scope, id.0).await?;
     Ok(HttpResponse::Ok().json(by_year(rows)))
 }
 
@@ -137,12 +137,12 @@ async fn term_dates(
 async fn set_term_dates(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    path: web::Path<(String, String)>,
+    id: PathId,
+    year: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, year) = path.into_inner();
-    let academy_id = path_id(&id)?;
-    let academic_year = path_year(&year)?;
+    let academy_id = id.0;
+    let academic_year = path_year(&year.into_inner().1)?;
     let mut body = Body::read(&body, &["half_terms"])?;
     let mut problems = Vec::new();
     let half_terms: Vec<NewHalfTerm> = match body.take("half_terms") {

@@ -7,8 +7,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::problem::ApiError;
-use crate::records::path_id;
 use crate::state::ApiState;
 
 #[utoipa::path(
@@ -79,10 +79,10 @@ async fn raise(
 async fn meeting(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let escalation_id = path_id(&id)?;
+    let escalation_id = id.0;
     let mut body = Body::read(&body, &["meeting_on"])?;
     let meeting_on = body.optional_date("meeting_on");
     if meeting_on.is_none() {
@@ -114,10 +114,10 @@ async fn meeting(
 async fn close(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let escalation_id = path_id(&id)?;
+    let escalation_id = id.0;
     let mut body = Body::read(&body, &["outcome"])?;
     let outcome = body.string("outcome");
     body.finish()?;

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
+use crate::path_id::PathId;
 use crate::problem::{ApiError, FieldProblem};
-use crate::records::path_id;
 use crate::state::ApiState;
 
 /// The body of `POST /grants`. Every field is optional here so that a missing one is answered
@@ -113,15 +113,9 @@ async fn list_grants(
 async fn revoke_grant(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    haven_store::grant::revoke(
-        &state.db,
-        &signed_in.scope,
-        path_id(&id)?,
-        state.clock.now(),
-    )
-    .await?;
+    haven_store::grant::revoke(&state.db, &signed_in.scope, id.0, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -15,6 +15,7 @@ mod grants;
 mod health;
 mod me;
 mod pages;
+mod path_id;
 mod policy;
 pub mod problem;
 mod qa;

@@ -11,8 +11,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::problem::{ApiError, FieldProblem};
-use crate::records::path_id;
 use crate::state::ApiState;
 
 /// The body's own problems and the handler's further ones, answered together.
@@ -168,9 +168,9 @@ async fn set_trust_policy(
 async fn academy_policy(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let policy = haven_store::policy::academy(&state.db, &caller.scope, path_id(&id)?).await?;
+    let policy = haven_store::policy::academy(&state.db, &caller.scope, id.0).await?;
     Ok(HttpResponse::Ok().json(policy))
 }
 
@@ -185,10 +185,10 @@ async fn academy_policy(
 async fn set_academy_policy(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let academy_id = path_id(&id)?;
+    let academy_id = id.0;
     // A preset overrides every setting: the academy follows that school's policy whole.
     let (with, row_version) =
         read_change::<PolicyOverride>(&body, "override", false, |settings| {
@@ -218,15 +218,10 @@ async fn set_academy_policy(
 async fn clear_academy_policy(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    haven_store::policy::clear_academy_override(
-        &state.db,
-        &caller.scope,
-        path_id(&id)?,
-        state.clock.now(),
-    )
-    .await?;
+    haven_store::policy::clear_academy_override(&state.db, &caller.scope, id.0, state.clock.now())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

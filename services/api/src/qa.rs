@@ -9,8 +9,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::problem::ApiError;
-use crate::records::path_id;
 use crate::state::ApiState;
 
 /// An optional yes/no answer: absent or null is unanswered.
@@ -101,15 +101,10 @@ async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpR
 async fn get_one(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let review = haven_store::qa::get(
-        &state.db,
-        &caller.scope,
-        path_id(&id)?,
-        state.clock.today_london(),
-    )
-    .await?;
+    let review =
+        haven_store::qa::get(&state.db, &caller.scope, id.0, state.clock.today_london()).await?;
     Ok(HttpResponse::Ok().json(review))
 }
 
@@ -124,10 +119,10 @@ async fn get_one(
 async fn answer_review(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut body = Body::read(
         &body,
         &[

@@ -5,19 +5,14 @@ use actix_web::{HttpResponse, get, post, put, web};
 use haven_domain::RecordContent;
 use haven_store::record::Signing;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::Body;
+use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
-
-/// An id in a path: a malformed one names nothing, so it is answered as a missing one.
-pub(crate) fn path_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
-}
 
 #[derive(Deserialize)]
 struct ReadQuery {
@@ -35,13 +30,13 @@ struct ReadQuery {
 async fn read_record(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     query: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let record = haven_store::record::read_record(
         &state.db,
         &signed_in.scope,
-        path_id(&id)?,
+        id.0,
         query.reason.as_deref(),
         state.clock.now(),
     )
@@ -59,10 +54,9 @@ async fn read_record(
 async fn session_figures(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let figures =
-        haven_store::record::session_figures(&state.db, &signed_in.scope, path_id(&id)?).await?;
+    let figures = haven_store::record::session_figures(&state.db, &signed_in.scope, id.0).await?;
     Ok(HttpResponse::Ok().json(figures))
 }
 
@@ -88,10 +82,10 @@ fn content(body: &mut Body) -> RecordContent {
 async fn create_draft(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = path_id(&id)?;
+    let session_id = id.0;
     let mut body = Body::read(&body, &["content"])?;
     let content = content(&mut body);
     body.finish()?;
@@ -117,10 +111,10 @@ async fn create_draft(
 async fn edit_draft(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let record_id = path_id(&id)?;
+    let record_id = id.0;
     let mut body = Body::read(&body, &["content", "row_version"])?;
     let row_version = body.integer("row_version");
     let content = content(&mut body);
@@ -147,15 +141,10 @@ async fn edit_draft(
 async fn send_record(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let record = haven_store::record::send(
-        &state.db,
-        &signed_in.scope,
-        path_id(&id)?,
-        state.clock.now(),
-    )
-    .await?;
+    let record =
+        haven_store::record::send(&state.db, &signed_in.scope, id.0, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -170,10 +159,10 @@ async fn send_record(
 async fn sign_record(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let record_id = path_id(&id)?;
+    let record_id = id.0;
     let mut body = Body::read(&body, &["content_hash", "outcome", "disagreement"])?;
     let content_hash = body.string("content_hash");
     let outcome = body.string("outcome");
@@ -205,10 +194,10 @@ async fn sign_record(
 async fn amend_record(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let record_id = path_id(&id)?;
+    let record_id = id.0;
     let mut body = Body::read(&body, &["reason", "content", "row_version"])?;
     let reason = body.optional_string("reason").unwrap_or_default();
     let row_version = body.integer("row_version");
@@ -237,15 +226,10 @@ async fn amend_record(
 async fn record_history(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let history = haven_store::record::history(
-        &state.db,
-        &signed_in.scope,
-        path_id(&id)?,
-        state.clock.now(),
-    )
-    .await?;
+    let history =
+        haven_store::record::history(&state.db, &signed_in.scope, id.0, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(history))
 }
 

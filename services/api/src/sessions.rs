@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::problem::ApiError;
-use crate::records::path_id;
 use crate::state::ApiState;
 
 fn instant(text: &str) -> Result<DateTime<Utc>, String> {
@@ -52,9 +52,9 @@ fn minutes(body: &mut Body, field: &str) -> u32 {
 async fn list_sessions(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let sessions = session::list(&state.db, &caller.scope, path_id(&id)?).await?;
+    let sessions = session::list(&state.db, &caller.scope, id.0).await?;
     Ok(HttpResponse::Ok().json(sessions))
 }
 
@@ -69,10 +69,10 @@ async fn list_sessions(
 async fn plan_sessions(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut body = Body::read(&body, &["from", "to", "weekday", "time", "mode"])?;
     let from = body.parsed("from", |text| text.parse::<chrono::NaiveDate>());
     let to = body.parsed("to", |text| text.parse::<chrono::NaiveDate>());
@@ -113,10 +113,10 @@ async fn plan_sessions(
 async fn book_session(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut body = Body::read(&body, &["kind", "starts_at", "duration", "mode"])?;
     let kind = body.parsed("kind", SessionKind::parse);
     let starts_at = body.parsed("starts_at", instant);
@@ -153,10 +153,10 @@ async fn book_session(
 async fn move_session(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut body = Body::read(&body, &["starts_at", "row_version"])?;
     let starts_at = body.parsed("starts_at", instant);
     let row_version = body.integer("row_version");
@@ -187,10 +187,10 @@ async fn move_session(
 async fn cancel_session(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut body = Body::read(&body, &["reason", "row_version"])?;
     let reason = body.string("reason");
     let row_version = body.integer("row_version");
@@ -218,10 +218,10 @@ async fn cancel_session(
 async fn rebook_session(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let mut body = Body::read(&body, &["starts_at"])?;
     let starts_at = body.parsed("starts_at", instant);
     body.finish()?;
@@ -243,10 +243,10 @@ async fn rebook_session(
 async fn mark_held(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
+    let id = id.0;
     let raw: &[u8] = if body.is_empty() { b"{}" } else { &body };
     let mut body = Body::read(raw, &["attendee_ids"])?;
     let attendee_ids = body.take("attendee_ids").map(|value| {

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
+use crate::path_id::PathId;
 use crate::problem::{ApiError, FieldProblem};
 use crate::state::ApiState;
 
@@ -217,11 +218,9 @@ async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpR
 async fn revoke(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    // A malformed id is answered as a missing one.
-    let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
-    api_token::revoke(&state.db, &caller.scope, id, state.clock.now()).await?;
+    api_token::revoke(&state.db, &caller.scope, id.0, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -13,9 +13,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
+use crate::path_id::PathId;
 use crate::policy::finish_with;
 use crate::problem::ApiError;
-use crate::records::path_id;
 use crate::state::ApiState;
 
 /// How far ahead the dashboard looks unless asked: the policy's "expiring" reminder window.
@@ -63,10 +63,10 @@ struct ExpiringQuery {
 async fn record_training(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let person_id = path_id(&id)?;
+    let person_id = id.0;
     let mut body = Body::read(&body, &["course", "kind", "completed_on", "expires_on"])?;
     let course = body.string("course");
     let kind = body.parsed("kind", TrainingKind::parse);
@@ -107,9 +107,9 @@ async fn record_training(
 async fn list_training(
     state: web::Data<ApiState>,
     caller: Authenticated,
-    id: web::Path<String>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = haven_store::training::list(&state.db, &caller.scope, path_id(&id)?).await?;
+    let rows = haven_store::training::list(&state.db, &caller.scope, id.0).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(TrainingView::from).collect::<Vec<_>>()))
 }
 
