@@ -1,33 +1,15 @@
 //! A trust's administration as its safeguarding lead meets it: regions, academies, people and
 //! their roles, managed by the lead alone, walled in the trust, and every change audited.
 
-use chrono::Duration;
 use haven_entity as e;
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Browser, Tenants, TestApp, backends, browser_a, fields_of, send};
-
-/// Trust B's safeguarding lead, signed in; the fixture names only trust B's DSL, so the lead
-/// is found behind the app's back.
-async fn lead_b(app: &TestApp, tenants: &Tenants) -> (Uuid, Browser) {
-    let id = e::role_assignment::Entity::find()
-        .filter(e::role_assignment::Column::TrustId.eq(tenants.trust_b))
-        .filter(e::role_assignment::Column::Role.eq("trust_safeguarding_lead"))
-        .one(&app.test_db.owner)
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id;
-    let scope = tenants.scope_b(&app.test_db.db, id).await;
-    (id, app.browser(&scope, Duration::minutes(1)).await)
-}
-
-async fn get(app: &TestApp, browser: &Browser, path: &str) -> reqwest::Response {
-    send(app, browser, Method::GET, path, None).await
-}
+use crate::harness::{
+    Tenants, TestApp, backends, browser_a, browser_b, fields_of, get, lead_b, lead_b_id, send,
+};
 
 fn dsl_at(academy: Uuid) -> Value {
     json!({ "role": "dsl", "scope_kind": "academy", "academy_id": academy })
@@ -196,7 +178,8 @@ async fn another_trusts_lead_gets_404_for_this_trusts_ids_and_never_lists_its_ro
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         let tenants = Tenants::create(&app.test_db.db).await;
-        let (lead_b_id, lead_b) = lead_b(&app, &tenants).await;
+        let lead_b_id = lead_b_id(&app, &tenants).await;
+        let lead_b = browser_b(&app, &tenants, lead_b_id).await;
         let role_a = a_role_of(&app, tenants.dsl_a1).await;
         let attempts = [
             (
@@ -344,7 +327,7 @@ async fn a_duplicate_email_in_any_case_is_422_naming_email() {
         .await;
         assert_eq!(fields_of(refused).await, vec!["urn"], "{backend:?}");
         // Another trust is another namespace: trust B may invite the same address.
-        let (_, lead_b) = lead_b(&app, &tenants).await;
+        let lead_b = lead_b(&app, &tenants).await;
         let invited = send(
             &app,
             &lead_b,

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Browser, Tenants, TestApp, backends, now};
+use crate::harness::{Browser, Tenants, TestApp, backends, lead_b_id, now};
 
 async fn create_token(app: &TestApp, browser: &Browser, body: Value) -> reqwest::Response {
     app.request(Method::POST, "/api/v1/tokens", Some(browser))
@@ -69,18 +69,6 @@ async fn browser_of(app: &TestApp, tenants: &Tenants, trust: Uuid, person: Uuid)
         tenants.scope_b(&app.test_db.db, person).await
     };
     app.browser(&scope, Duration::minutes(1)).await
-}
-
-/// Trust B's safeguarding lead, found behind the app's back: the fixture names only its DSL.
-async fn lead_b(app: &TestApp, tenants: &Tenants) -> Uuid {
-    e::role_assignment::Entity::find()
-        .filter(e::role_assignment::Column::TrustId.eq(tenants.trust_b))
-        .filter(e::role_assignment::Column::Role.eq("trust_safeguarding_lead"))
-        .one(&app.test_db.owner)
-        .await
-        .unwrap()
-        .unwrap()
-        .person_id
 }
 
 async fn audit_rows(app: &TestApp, trust: Uuid) -> Vec<e::audit_log::Model> {
@@ -315,7 +303,7 @@ async fn another_trusts_lead_cannot_see_or_revoke_a_token_and_a_token_never_sees
         let app = TestApp::spawn(backend).await;
         let tenants = Tenants::create(&app.test_db.db).await;
         let lead_a = browser_of(&app, &tenants, tenants.trust_a, tenants.lead_a).await;
-        let lead_b_id = lead_b(&app, &tenants).await;
+        let lead_b_id = lead_b_id(&app, &tenants).await;
         let lead_b = browser_of(&app, &tenants, tenants.trust_b, lead_b_id).await;
         let created = figures_token(&app, &lead_a).await;
         let token = created["token"].as_str().unwrap();

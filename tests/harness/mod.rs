@@ -12,7 +12,9 @@ use haven_store::sign_in::SessionPolicy;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use uuid::Uuid;
 
-pub use requests::{browser_a, browser_b, call, fields, fields_of, get, lead_b, refusals, send};
+pub use requests::{
+    browser_a, browser_b, call, fields, fields_of, get, lead_b, lead_b_id, refusals, send,
+};
 pub use tenants::{Tenants, today as tenants_today};
 
 /// The engines a test runs on.

@@ -21,16 +21,21 @@ pub async fn browser_b(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browse
     app.browser(&scope, Duration::minutes(1)).await
 }
 
-/// Trust B's safeguarding lead, signed in, found behind the app's back.
-pub async fn lead_b(app: &TestApp, tenants: &Tenants) -> Browser {
-    let id = e::role_assignment::Entity::find()
+/// Trust B's safeguarding lead, found behind the app's back: the fixture names only its DSL.
+pub async fn lead_b_id(app: &TestApp, tenants: &Tenants) -> Uuid {
+    e::role_assignment::Entity::find()
         .filter(e::role_assignment::Column::TrustId.eq(tenants.trust_b))
         .filter(e::role_assignment::Column::Role.eq("trust_safeguarding_lead"))
         .one(&app.test_db.owner)
         .await
         .unwrap()
         .unwrap()
-        .person_id;
+        .person_id
+}
+
+/// Trust B's safeguarding lead, signed in.
+pub async fn lead_b(app: &TestApp, tenants: &Tenants) -> Browser {
+    let id = lead_b_id(app, tenants).await;
     browser_b(app, tenants, id).await
 }
 
