@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+mod academy_policy;
 mod actions;
 mod admin;
 mod agendas;
@@ -20,6 +21,7 @@ mod audit;
 mod calendar;
 mod cli;
 mod escalations;
+mod external_supervisor;
 mod harness;
 mod isolation_matrix;
 mod migrations;

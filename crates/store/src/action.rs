@@ -247,7 +247,7 @@ async fn insert(
     carried_from: Option<Uuid>,
 ) -> Result<e::supervision_action::Model, StoreError> {
     let now = tx.now();
-    tx.insert(e::supervision_action::ActiveModel {
+    tx.insert_for_party(e::supervision_action::ActiveModel {
         id: Set(Uuid::now_v7()),
         trust_id: Set(session.trust_id),
         academy_id: Set(session.academy_id),

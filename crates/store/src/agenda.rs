@@ -150,14 +150,16 @@ async fn record_frozen(
     Ok(record.is_some_and(|r| r.frozen_at.is_some() || r.status == "signed"))
 }
 
-/// The agenda's deadline and whether it was missed, under the policy of the session's academy.
+/// The agenda's deadline and whether it was missed, under the policy of the session's academy,
+/// for a reader already let in (a party may see no academy at all: an external supervisor).
 async fn agenda_view(
     db: &Db,
     scope: &Scope,
     session: &e::supervision_session::Model,
     agenda: e::agenda::Model,
 ) -> Result<AgendaView, StoreError> {
-    let policy = crate::policy::effective(db, scope, session.academy_id).await?;
+    let rules = scope.reading_rules_of(session.academy_id);
+    let policy = crate::policy::effective(db, &rules, session.academy_id).await?;
     let due_by = policy
         .agenda_required
         .then(|| session.starts_at - Duration::days(i64::from(policy.agenda_days_before)));
@@ -218,7 +220,7 @@ pub async fn submit_agenda(
         .await?;
     let row = match existing {
         None => {
-            tx.insert(e::agenda::ActiveModel {
+            tx.insert_for_party(e::agenda::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 trust_id: Set(scope.trust_id()),
                 academy_id: Set(session.academy_id),
@@ -378,7 +380,7 @@ pub async fn add_case_note(
         }
     }
     let row = tx
-        .insert(e::case_note::ActiveModel {
+        .insert_for_party(e::case_note::ActiveModel {
             id: Set(Uuid::now_v7()),
             trust_id: Set(scope.trust_id()),
             academy_id: Set(session.academy_id),

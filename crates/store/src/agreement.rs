@@ -10,17 +10,14 @@ use haven_domain::{Cadence, ContentHash, MaxCases, PolicySettings, SessionLength
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
-use crate::{Db, StoreError, TenantTable, WriteTx};
+use crate::{Db, StoreError, WriteTx};
 
 const DRAFT: &str = "draft";
 const ACTIVE: &str = "active";
@@ -61,13 +58,30 @@ pub struct TermsInput {
     /// N for `every_n_weeks`, and only for it.
     pub plan_weeks: Option<u32>,
     pub extended_each_half_term: bool,
-    pub session_minutes: u32,
+    /// `None`: the session length of the academy's policy.
+    pub session_minutes: Option<u32>,
+    /// `None`: the cap of the academy's policy (which may be none).
     pub max_cases_per_session: Option<u32>,
-    pub agenda_required: bool,
+    /// `None`: whether the academy's policy asks for agendas.
+    pub agenda_required: Option<bool>,
     pub standard_agenda: String,
     pub records_location: String,
     pub confidentiality_terms: String,
     pub diversity_terms: String,
+}
+
+impl TermsInput {
+    /// What the drafter left out, from the policy of the agreement's academy: new agreements
+    /// start from it (DESIGN §4).
+    fn or_policy(mut self, policy: &PolicySettings) -> Self {
+        self.session_minutes
+            .get_or_insert(policy.session_length.minutes());
+        self.agenda_required.get_or_insert(policy.agenda_required);
+        if self.max_cases_per_session.is_none() {
+            self.max_cases_per_session = policy.max_cases_per_session.map(MaxCases::get);
+        }
+        self
+    }
 }
 
 /// A change to a draft's terms: `None` leaves a term as it is.
@@ -163,8 +177,10 @@ impl Terms {
             Cadence::HalfTermly => ("half_termly", None),
             Cadence::Termly => ("termly", None),
         };
-        let session = SessionLength::parse(input.session_minutes)
-            .map_err(|e| domain("session_minutes", e))?;
+        let minutes = input
+            .session_minutes
+            .ok_or_else(|| invalid("session_minutes", "is required"))?;
+        let session = SessionLength::parse(minutes).map_err(|e| domain("session_minutes", e))?;
         let max_cases = input
             .max_cases_per_session
             .map(MaxCases::parse)
@@ -176,7 +192,9 @@ impl Terms {
             extended_each_half_term: input.extended_each_half_term,
             session_minutes: session.minutes(),
             max_cases_per_session: max_cases.map(MaxCases::get),
-            agenda_required: input.agenda_required,
+            agenda_required: input
+                .agenda_required
+                .ok_or_else(|| invalid("agenda_required", "is required"))?,
             standard_agenda: required_text("standard_agenda", input.standard_agenda)?,
             records_location: required_text("records_location", input.records_location)?,
             confidentiality_terms: required_text(
@@ -218,9 +236,9 @@ impl Terms {
             extended_each_half_term: patch
                 .extended_each_half_term
                 .unwrap_or(self.extended_each_half_term),
-            session_minutes: patch.session_minutes.unwrap_or(self.session_minutes),
+            session_minutes: Some(patch.session_minutes.unwrap_or(self.session_minutes)),
             max_cases_per_session: patch.max_cases_per_session.or(self.max_cases_per_session),
-            agenda_required: patch.agenda_required.unwrap_or(self.agenda_required),
+            agenda_required: Some(patch.agenda_required.unwrap_or(self.agenda_required)),
             standard_agenda: patch.standard_agenda.unwrap_or(self.standard_agenda),
             records_location: patch.records_location.unwrap_or(self.records_location),
             confidentiality_terms: patch
@@ -359,30 +377,6 @@ pub(crate) async fn reachable(
     }
 }
 
-/// Inserts a row of the agreement's academy for one of its parties. A party who does not see
-/// the academy (an external supervisor) still writes there: the row is placed in the scope's
-/// trust by the caller and audited here as [`WriteTx::insert`] would.
-async fn insert_for_party<A>(
-    tx: &mut WriteTx<'_>,
-    academy_id: Uuid,
-    table: &str,
-    id: Uuid,
-    model: A,
-) -> Result<<A::Entity as EntityTrait>::Model, StoreError>
-where
-    A: ActiveModelTrait + ActiveModelBehavior + Send,
-    A::Entity: TenantTable,
-    <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Serialize,
-{
-    if tx.scope().sees_academy(academy_id) {
-        return tx.insert(model).await;
-    }
-    let row = model.insert(tx.connection()).await?;
-    tx.audit(AuditEntry::new("create", table, Some(id)).with_detail(json!({ "basis": "party" })))
-        .await?;
-    Ok(row)
-}
-
 /// Drafts an agreement, by its supervisor or a trust lead, in an academy the caller sees.
 pub async fn draft(
     db: &Db,
@@ -391,6 +385,9 @@ pub async fn draft(
     now: DateTime<Utc>,
 ) -> Result<AgreementView, StoreError> {
     let me = person(scope, "draft agreements")?;
+    // Read before the write opens: the read is its own transaction, which must not queue behind
+    // this caller's write lock. It also answers 404 for an academy outside the scope.
+    let policy = crate::policy::effective(db, scope, new.academy_id).await?;
     let mut tx = db.write(scope, now).await?;
     tx.find::<e::academy::Entity>(new.academy_id).await?;
     if me != new.supervisor_id && !is_trust_lead(scope) {
@@ -436,7 +433,7 @@ pub async fn draft(
             ));
         }
     }
-    let terms = Terms::check(new.terms)?;
+    let terms = Terms::check(new.terms.or_policy(&policy))?;
     let id = Uuid::now_v7();
     insert_version(
         &mut tx,
@@ -506,22 +503,15 @@ async fn insert_version(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    insert_for_party(tx, version.academy_id, "agreement", version.id, row).await?;
+    tx.insert_for_party(row).await?;
     for person_id in supervisees {
-        let id = Uuid::now_v7();
-        insert_for_party(
-            tx,
-            version.academy_id,
-            "agreement_supervisee",
-            id,
-            e::agreement_supervisee::ActiveModel {
-                id: Set(id),
-                trust_id: Set(trust_id),
-                academy_id: Set(version.academy_id),
-                agreement_id: Set(version.id),
-                person_id: Set(*person_id),
-            },
-        )
+        tx.insert_for_party(e::agreement_supervisee::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(trust_id),
+            academy_id: Set(version.academy_id),
+            agreement_id: Set(version.id),
+            person_id: Set(*person_id),
+        })
         .await?;
     }
     Ok(())
@@ -631,6 +621,7 @@ pub async fn sign(
 ) -> Result<AgreementView, StoreError> {
     let me = person(scope, "sign agreements")?;
     let signed_hash = ContentHash::parse(content_hash).map_err(|e| domain("content_hash", e))?;
+    let review_months = review_months(db, scope, id).await?;
     // The trust's writers queue on the audit chain's head, so two parties signing at once are
     // taken one after the other: the second sees the first's signature and activation is once.
     let mut tx = db.write(scope, now).await?;
@@ -661,22 +652,15 @@ pub async fn sign(
     if signatures.iter().any(|s| s.person_id == me) {
         return Err(invalid("signature", "this party has already signed"));
     }
-    let signature_id = Uuid::now_v7();
-    insert_for_party(
-        &mut tx,
-        row.academy_id,
-        "agreement_signature",
-        signature_id,
-        e::agreement_signature::ActiveModel {
-            id: Set(signature_id),
-            trust_id: Set(scope.trust_id()),
-            academy_id: Set(row.academy_id),
-            agreement_id: Set(id),
-            person_id: Set(me),
-            signed_at: Set(now),
-            content_hash: Set(current.clone()),
-        },
-    )
+    tx.insert_for_party(e::agreement_signature::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(scope.trust_id()),
+        academy_id: Set(row.academy_id),
+        agreement_id: Set(id),
+        person_id: Set(me),
+        signed_at: Set(now),
+        content_hash: Set(current.clone()),
+    })
     .await?;
     tx.audit(
         AuditEntry::new("sign", "agreement", Some(id))
@@ -685,23 +669,34 @@ pub async fn sign(
     .await?;
     let signed = signatures.len() + 1;
     if signed == supervisees.len() + 1 {
-        activate(&mut tx, &row, today).await?;
+        activate(&mut tx, &row, today, review_months).await?;
     }
     let view = view_of(tx.connection(), scope, id).await?;
     tx.commit().await?;
     Ok(view)
 }
 
+/// The review interval of the agreement's academy, for anyone who reaches the agreement (a party
+/// who sees no academy among them), read before the signature's write opens.
+async fn review_months(db: &Db, scope: &Scope, id: Uuid) -> Result<u32, StoreError> {
+    let read = db.read(scope).await?;
+    let (row, _) = reachable(read.connection(), scope, id).await?;
+    read.finish().await?;
+    let rules = scope.reading_rules_of(row.academy_id);
+    Ok(crate::policy::effective(db, &rules, row.academy_id)
+        .await?
+        .agreement_review_months)
+}
+
 async fn activate(
     tx: &mut WriteTx<'_>,
     row: &e::agreement::Model,
     today: NaiveDate,
+    review_months: u32,
 ) -> Result<(), StoreError> {
     use e::agreement::Column as C;
-    // Per-academy policy is not read yet: the trust-wide default sets the review interval.
-    let months = PolicySettings::default().agreement_review_months;
     let review_due_on = today
-        .checked_add_months(Months::new(months))
+        .checked_add_months(Months::new(review_months))
         .ok_or_else(|| invalid("review_due_on", "falls outside the calendar"))?;
     let trust_id = tx.scope().trust_id();
     let now = tx.now();

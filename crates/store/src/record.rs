@@ -437,7 +437,7 @@ pub async fn create_draft(
         content.review_of_previous_actions = open_actions(conn, scope, &session).await?;
     }
     let row = tx
-        .insert(e::supervision_record::ActiveModel {
+        .insert_for_party(e::supervision_record::ActiveModel {
             id: Set(Uuid::now_v7()),
             trust_id: Set(scope.trust_id()),
             academy_id: Set(session.academy_id),

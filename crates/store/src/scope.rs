@@ -192,6 +192,18 @@ impl Scope {
         }
     }
 
+    /// This scope seeing `academy_id` as well, for reading that academy's rules (its term dates
+    /// and effective policy) on behalf of a party to one of its agreements who may see no academy
+    /// at all (an external supervisor). Only for those reads, once the caller has reached the
+    /// agreement: never for reading or writing the academy's rows.
+    pub(crate) fn reading_rules_of(&self, academy_id: Uuid) -> Self {
+        let mut widened = self.clone();
+        if let AcademyVisibility::Academies(set) = &mut widened.academies {
+            set.insert(academy_id);
+        }
+        widened
+    }
+
     /// The acting person when they are a trust safeguarding lead of this trust; anyone or
     /// anything else is refused `action`.
     pub(crate) fn require_trust_lead(&self, action: &'static str) -> Result<Uuid, StoreError> {
@@ -215,11 +227,17 @@ impl Scope {
 }
 
 /// A trust-wide role sees every academy; a regional one the region's; an academy one its own.
+/// An external supervisor's role sees none: their standing is the agreements that name them
+/// (DESIGN §1), which they reach as a party, so the rest of the academy stays closed to them.
 async fn visible_academies(
     txn: &DatabaseTransaction,
     trust_id: Uuid,
     roles: &[HeldRole],
 ) -> Result<AcademyVisibility, StoreError> {
+    let roles: Vec<&HeldRole> = roles
+        .iter()
+        .filter(|r| r.role != Role::ExternalSupervisor)
+        .collect();
     if roles.iter().any(|r| r.scope == ScopeKind::Trust) {
         return Ok(AcademyVisibility::Trust);
     }

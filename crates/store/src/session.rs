@@ -3,8 +3,9 @@
 //! cancelled with a reason and re-held within the policy's working days; marked held by the
 //! supervisor once their start has passed.
 //!
-//! Every write that picks a date reads the academy's term calendar, so it is open to those who
-//! see the academy; reads follow the agreement (its parties and the academy's viewers).
+//! Every write that picks a date reads the academy's term calendar. Reads and writes follow the
+//! agreement: its parties wherever they sit (an external supervisor may see no academy at all)
+//! and, as each rule allows, those who see the academy.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
@@ -155,6 +156,12 @@ fn may_arrange(
     }
 }
 
+/// The term calendar of the academy of an agreement the caller has reached: a party keeps to its
+/// academy's working days even when they see no academy (an external supervisor).
+async fn calendar_of(db: &Db, scope: &Scope, academy_id: Uuid) -> Result<TermCalendar, StoreError> {
+    crate::calendar::term_calendar(db, &scope.reading_rules_of(academy_id), academy_id).await
+}
+
 /// A session's start must lie ahead, on a working day of the academy (London date).
 fn check_start(
     starts_at: DateTime<Utc>,
@@ -227,7 +234,7 @@ async fn insert_session(
     let now = tx.now();
     let id = Uuid::now_v7();
     let session = tx
-        .insert(e::supervision_session::ActiveModel {
+        .insert_for_party(e::supervision_session::ActiveModel {
             id: Set(id),
             trust_id: Set(agreement.trust_id),
             academy_id: Set(agreement.academy_id),
@@ -252,7 +259,7 @@ async fn insert_session(
         .await?;
     let mut attendees = Vec::with_capacity(supervisee_ids.len());
     for person_id in supervisee_ids {
-        tx.insert(e::session_attendee::ActiveModel {
+        tx.insert_for_party(e::session_attendee::ActiveModel {
             id: Set(Uuid::now_v7()),
             trust_id: Set(agreement.trust_id),
             academy_id: Set(agreement.academy_id),
@@ -311,7 +318,7 @@ pub async fn plan(
         read.finish().await?;
         agreement.academy_id
     };
-    let cal = crate::calendar::term_calendar(db, scope, academy_id).await?;
+    let cal = calendar_of(db, scope, academy_id).await?;
     let mut tx = db.write(scope, now).await?;
     let (agreement, supervisee_ids) =
         arrangeable(&tx, scope, agreement_id, "plan sessions").await?;
@@ -368,7 +375,7 @@ pub async fn book(
         read.finish().await?;
         agreement.academy_id
     };
-    let cal = crate::calendar::term_calendar(db, scope, academy_id).await?;
+    let cal = calendar_of(db, scope, academy_id).await?;
     let mut tx = db.write(scope, now).await?;
     let (agreement, supervisee_ids) =
         arrangeable(&tx, scope, agreement_id, "book sessions").await?;
@@ -426,7 +433,7 @@ pub async fn reschedule(
 ) -> Result<SessionView, StoreError> {
     me(scope, "move sessions")?;
     let academy_id = academy_of_session(db, scope, id).await?;
-    let cal = crate::calendar::term_calendar(db, scope, academy_id).await?;
+    let cal = calendar_of(db, scope, academy_id).await?;
     let mut tx = db.write(scope, now).await?;
     let (session, agreement, _) = session_of(tx.connection(), scope, id).await?;
     may_arrange(scope, &agreement, "move sessions")?;
@@ -535,8 +542,9 @@ pub async fn rebook(
 ) -> Result<SessionView, StoreError> {
     me(scope, "rebook sessions")?;
     let academy_id = academy_of_session(db, scope, id).await?;
-    let cal = crate::calendar::term_calendar(db, scope, academy_id).await?;
-    let policy = crate::policy::effective(db, scope, academy_id).await?;
+    let cal = calendar_of(db, scope, academy_id).await?;
+    let policy =
+        crate::policy::effective(db, &scope.reading_rules_of(academy_id), academy_id).await?;
     let mut tx = db.write(scope, now).await?;
     let (cancelled, agreement, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
     may_arrange(scope, &agreement, "rebook sessions")?;

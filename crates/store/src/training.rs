@@ -6,7 +6,7 @@
 //! Who may record it: the person, or a trust safeguarding lead. Anyone else who can reach the
 //! person is refused; anyone who cannot (another trust, another academy) is told nothing exists.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use haven_domain::role::Role;
@@ -65,8 +65,8 @@ pub struct NewTraining<'a> {
     pub course: &'a str,
     pub kind: TrainingKind,
     pub completed_on: NaiveDate,
-    /// Defaults, for DSL and deputy DSL training, to `completed_on` plus the trust policy's
-    /// `dsl_training_years`.
+    /// Defaults, for DSL and deputy DSL training, to `completed_on` plus the
+    /// `dsl_training_years` of the policy of the academy where the person is a DSL or deputy.
     pub expires_on: Option<NaiveDate>,
 }
 
@@ -169,10 +169,7 @@ pub async fn record(
     let expires_on = match training.expires_on {
         Some(given) => Some(given),
         None if training.kind.expires_by_policy() => {
-            let years = crate::policy::trust_default(db, scope)
-                .await?
-                .settings
-                .dsl_training_years;
+            let years = dsl_training_years(db, scope, training.person_id, today).await?;
             Some(
                 training
                     .completed_on
@@ -239,6 +236,49 @@ pub async fn list(
             .then(b.created_at.cmp(&a.created_at))
     });
     Ok(rows)
+}
+
+/// Years a person's DSL training stays current: the policy of the academy where they hold a DSL
+/// or deputy DSL role on `on` (the shortest, should their academies differ), or the trust default
+/// where they hold none. Read before the record's write opens: each read is its own transaction.
+async fn dsl_training_years(
+    db: &Db,
+    scope: &Scope,
+    person_id: Uuid,
+    on: NaiveDate,
+) -> Result<u32, StoreError> {
+    let read = db.read(scope).await?;
+    let person = reach(read.connection(), scope, person_id).await?;
+    let academies: BTreeSet<Uuid> = e::role_assignment::Entity::find()
+        .filter(e::role_assignment::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::role_assignment::Column::PersonId.eq(person.id))
+        .filter(
+            e::role_assignment::Column::Role.is_in([Role::Dsl.as_str(), Role::DeputyDsl.as_str()]),
+        )
+        .all(read.connection())
+        .await?
+        .into_iter()
+        .filter(|role| role.starts_on <= on && role.ends_on.is_none_or(|end| on <= end))
+        .filter_map(|role| role.academy_id)
+        .collect();
+    read.finish().await?;
+    let mut shortest: Option<u32> = None;
+    for academy in academies {
+        // The person is reached; their academy's rules are what their training answers to,
+        // whether or not the caller sees that academy.
+        let rules = scope.reading_rules_of(academy);
+        let years = crate::policy::effective(db, &rules, academy)
+            .await?
+            .dsl_training_years;
+        shortest = Some(shortest.map_or(years, |so_far| so_far.min(years)));
+    }
+    match shortest {
+        Some(years) => Ok(years),
+        None => Ok(crate::policy::trust_default(db, scope)
+            .await?
+            .settings
+            .dsl_training_years),
+    }
 }
 
 /// Who has training that has expired, or expires within `within_days` of `today`, for a trust

@@ -265,6 +265,40 @@ impl WriteTx<'_> {
         Ok(row)
     }
 
+    /// Inserts a row of an agreement's academy for one of the agreement's parties, which the
+    /// caller has established. A party who does not see the academy (an external supervisor,
+    /// whose standing is the agreement, not a role there) still writes there; the row must still
+    /// be of the scope's trust, and its audit entry says the write stood on the party's standing.
+    pub(crate) async fn insert_for_party<A>(
+        &mut self,
+        model: A,
+    ) -> Result<<A::Entity as EntityTrait>::Model, StoreError>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        A::Entity: TenantTable,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Serialize,
+    {
+        let table = <A::Entity as Default>::default().table_name().to_owned();
+        let (trust, academy) = placement(&model);
+        let seen = match academy {
+            None => true,
+            Some(Value::Uuid(Some(id))) => self.scope.sees_academy(id),
+            Some(_) => return Err(StoreError::OutOfScope { entity: table }),
+        };
+        if seen {
+            return self.insert(model).await;
+        }
+        if trust != Some(self.scope.trust_id().into()) {
+            return Err(StoreError::OutOfScope { entity: table });
+        }
+        let row = model.insert(&self.txn).await?;
+        let id = uuid_of(&row.get(<A::Entity as TenantTable>::id_column()));
+        let entry = AuditEntry::new("create", &table, id)
+            .with_detail(json!({ "digest": digest(&table, &row)?, "basis": "party" }));
+        self.audit(entry).await?;
+        Ok(row)
+    }
+
     /// Appends an entry to the trust's audit log in this transaction.
     pub async fn audit(&mut self, entry: AuditEntry) -> Result<(), StoreError> {
         self.head = audit::append(&self.txn, self.scope, &self.head, entry, self.now).await?;

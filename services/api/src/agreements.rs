@@ -107,7 +107,7 @@ async fn list_agreements(
 #[utoipa::path(
     tag = "agreements",
     summary = "Draft an agreement",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `academy_id`, `kind` (one_to_one, group, external), `supervisor_id`, `supervisee_ids`, `plan_cadence` (weekly, every_n_weeks with `plan_weeks`, half_termly, termly), `extended_each_half_term`, `session_minutes`, `max_cases_per_session` (optional), `agenda_required`, `standard_agenda`, `records_location`, `confidentiality_terms`, `diversity_terms`; unknown fields are refused"),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `academy_id`, `kind` (one_to_one, group, external), `supervisor_id`, `supervisee_ids`, `plan_cadence` (weekly, every_n_weeks with `plan_weeks`, half_termly, termly), `extended_each_half_term`, `session_minutes`, `max_cases_per_session` and `agenda_required` (each optional: the academy's policy when left out), `standard_agenda`, `records_location`, `confidentiality_terms`, `diversity_terms`; unknown fields are refused"),
     responses((status = 201, description = "The draft"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/agreements")]
@@ -133,14 +133,10 @@ async fn draft_agreement(
                 "extended_each_half_term",
             )
             .unwrap_or(false),
-        session_minutes: extra
-            .count(body.take("session_minutes"), "session_minutes")
-            .unwrap_or_default(),
+        session_minutes: extra.count(body.take("session_minutes"), "session_minutes"),
         max_cases_per_session: extra
             .count(body.take("max_cases_per_session"), "max_cases_per_session"),
-        agenda_required: extra
-            .flag(body.take("agenda_required"), "agenda_required")
-            .unwrap_or(false),
+        agenda_required: extra.flag(body.take("agenda_required"), "agenda_required"),
         standard_agenda: body.string("standard_agenda"),
         records_location: body.string("records_location"),
         confidentiality_terms: body.string("confidentiality_terms"),
