@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{admin, auth, grants, me, records, tokens};
+use crate::{admin, api_docs, auth, grants, me, records, tokens};
 
 #[derive(OpenApi)]
 #[openapi(info(
@@ -56,8 +56,11 @@ async fn openapi_json(document: web::Data<OpenApiJson>) -> HttpResponse {
         .body(document.0.clone())
 }
 
-/// Mounts the API's routes and its document inside `/api/v1`.
+/// Mounts the API's routes, its document and the document's browsable page inside `/api/v1`.
+/// The page is mounted here, not in [`routes`], because it is not part of the API it describes.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(openapi_json));
+    api_docs::prepare();
+    cfg.route("/openapi.json", web::get().to(openapi_json))
+        .route("/docs", web::get().to(api_docs::page));
     routes(&mut ServiceConfig::new(cfg));
 }

@@ -7,6 +7,7 @@ mod admin;
 mod agendas;
 mod agreements;
 mod api;
+mod api_docs;
 pub mod auth;
 mod body;
 mod calendar;
