@@ -20,6 +20,7 @@ mod api_tokens;
 mod audit;
 mod calendar;
 mod cli;
+mod compliance;
 mod escalations;
 mod external_supervisor;
 mod harness;

@@ -44,6 +44,27 @@ pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 12, 10, 0, 0).unwrap()
 }
 
+/// A clock a test moves by hand, for walking a scenario through a year: the app reads it on
+/// every request, so setting it moves the app's today.
+#[derive(Clone)]
+pub struct TestClock(std::sync::Arc<std::sync::Mutex<DateTime<Utc>>>);
+
+impl TestClock {
+    pub fn starting_at(at: DateTime<Utc>) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(at)))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap() = at;
+    }
+}
+
+impl haven_jobs::Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
 /// A fixed instant, so tests never depend on the day they run.
 pub fn at(year: i32, month: u32, day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, day, 9, 0, 0).unwrap()
@@ -242,12 +263,17 @@ impl TestApp {
     /// A browser signed in as the person of `scope`, with a session started `ago` before the
     /// app's clock (sessions are started through the store, as the sign-in pages do).
     pub async fn browser(&self, scope: &haven_store::Scope, ago: chrono::Duration) -> Browser {
+        self.browser_at(scope, now() - ago).await
+    }
+
+    /// A browser signed in as the person of `scope` at `at`, for apps on a [`TestClock`].
+    pub async fn browser_at(&self, scope: &haven_store::Scope, at: DateTime<Utc>) -> Browser {
         let policy = SessionPolicy {
             idle: chrono::Duration::minutes(60),
             absolute: chrono::Duration::hours(12),
         };
         let session =
-            haven_store::sign_in::start(&self.test_db.db, scope, "test", policy, now() - ago)
+            haven_store::sign_in::start(&self.test_db.db, scope, "test", policy, at)
                 .await
                 .unwrap();
         Browser {

@@ -209,6 +209,45 @@ pub struct ComplianceStatus {
     pub flags: Vec<Flag>,
 }
 
+/// The flags beside the colour: records late to be sent or signed, overdue actions, an
+/// agreement past review, expired training and an overdue QA review. They need no calendar,
+/// so an academy whose term dates are missing still shows them.
+pub fn attention_flags(
+    facts: &SuperviseeFacts,
+    policy: &PolicySettings,
+    as_of: NaiveDate,
+) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    if facts.records_unsent_over_deadline > 0 {
+        flags.push(Flag::RecordsNotSent {
+            count: facts.records_unsent_over_deadline,
+            days: policy.record_send_days,
+        });
+    }
+    if facts.records_unsigned_over_deadline > 0 {
+        flags.push(Flag::RecordsUnsigned {
+            count: facts.records_unsigned_over_deadline,
+            days: policy.record_sign_days,
+        });
+    }
+    if facts.actions_overdue > 0 {
+        flags.push(Flag::ActionsOverdue {
+            count: facts.actions_overdue,
+        });
+    }
+    if let Some(review_due) = facts.agreement_review_due.filter(|due| as_of > *due) {
+        flags.push(Flag::AgreementPastReview { review_due });
+    }
+    if let Some(expired_on) = facts.training_expires.filter(|expiry| as_of > *expiry) {
+        flags.push(Flag::TrainingExpired { expired_on });
+    }
+    if facts.qa_overdue {
+        flags.push(Flag::QaOverdue);
+    }
+
+    flags
+}
+
 /// Judges `facts` as of `as_of` against the policy's minimum and the academy's calendar.
 ///
 /// Overdue from the day after the minimum's due date; due soon while that date is at most
@@ -272,32 +311,7 @@ pub fn compliance_status(
         reasons.push(Reason::ExtendedNotHeld);
     }
 
-    if facts.records_unsent_over_deadline > 0 {
-        flags.push(Flag::RecordsNotSent {
-            count: facts.records_unsent_over_deadline,
-            days: policy.record_send_days,
-        });
-    }
-    if facts.records_unsigned_over_deadline > 0 {
-        flags.push(Flag::RecordsUnsigned {
-            count: facts.records_unsigned_over_deadline,
-            days: policy.record_sign_days,
-        });
-    }
-    if facts.actions_overdue > 0 {
-        flags.push(Flag::ActionsOverdue {
-            count: facts.actions_overdue,
-        });
-    }
-    if let Some(review_due) = facts.agreement_review_due.filter(|due| as_of > *due) {
-        flags.push(Flag::AgreementPastReview { review_due });
-    }
-    if let Some(expired_on) = facts.training_expires.filter(|expiry| as_of > *expiry) {
-        flags.push(Flag::TrainingExpired { expired_on });
-    }
-    if facts.qa_overdue {
-        flags.push(Flag::QaOverdue);
-    }
+    flags.extend(attention_flags(facts, policy, as_of));
 
     let level = reasons
         .iter()

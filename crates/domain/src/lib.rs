@@ -22,7 +22,8 @@ pub use calendar::{
 };
 pub use capability::Capability;
 pub use compliance::{
-    ComplianceLevel, ComplianceStatus, Flag, Reason, SuperviseeFacts, compliance_status,
+    ComplianceLevel, ComplianceStatus, Flag, Reason, SuperviseeFacts, attention_flags,
+    compliance_status,
 };
 pub use error::DomainError;
 pub use policy::{PolicyOverride, PolicySettings, Recipient, ReminderKind, ReminderRule};

@@ -3,6 +3,8 @@
 //! replaced whole, checked together with the academy's other years, so the stored calendar is
 //! always one the domain accepts.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use haven_domain::role::Role;
 use haven_domain::{DomainError, HalfTerm, TermCalendar};
@@ -79,6 +81,30 @@ pub async fn term_calendar(
         });
     }
     TermCalendar::new(rows.iter().map(half_term).collect::<Result<_, _>>()?).map_err(refused)
+}
+
+/// The calendar of each of `academies` from their term-date rows, for reads over many
+/// academies at once. An academy with none, or whose rows no longer read as a calendar, has no
+/// entry: its rules then say the term dates are missing rather than guess.
+pub(crate) fn calendars(
+    academies: &[Uuid],
+    rows: &[e::term_date::Model],
+) -> BTreeMap<Uuid, TermCalendar> {
+    academies
+        .iter()
+        .filter_map(|academy| {
+            let half_terms: Result<Vec<HalfTerm>, StoreError> = rows
+                .iter()
+                .filter(|row| row.academy_id == *academy)
+                .map(half_term)
+                .collect();
+            let calendar = half_terms
+                .ok()
+                .filter(|half_terms| !half_terms.is_empty())
+                .and_then(|half_terms| TermCalendar::new(half_terms).ok());
+            calendar.map(|calendar| (*academy, calendar))
+        })
+        .collect()
 }
 
 /// Replaces the academy's half terms of `academic_year` with `half_terms`, by a trust lead or

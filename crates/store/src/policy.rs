@@ -6,6 +6,8 @@
 //! [`PolicySettings::with_override`], so a later change to the trust default still reaches every
 //! setting the academy did not name.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use haven_domain::{DomainError, PolicyOverride, PolicySettings};
 use haven_entity as e;
@@ -18,7 +20,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
-use crate::tx::WriteTx;
+use crate::tx::{ReadTx, WriteTx};
 use crate::{Db, StoreError};
 
 /// The `scope_key` of the trust default row.
@@ -128,6 +130,33 @@ pub async fn effective(
     academy_id: Uuid,
 ) -> Result<PolicySettings, StoreError> {
     Ok(academy(db, scope, academy_id).await?.effective)
+}
+
+/// The trust default and each academy's effective settings, for reads over many academies.
+pub(crate) struct EffectivePolicies {
+    pub(crate) trust: PolicySettings,
+    pub(crate) academies: BTreeMap<Uuid, PolicySettings>,
+}
+
+/// The trust default and the effective settings of each of `academies`, read inside `read`.
+pub(crate) async fn effective_in(
+    read: &ReadTx<'_>,
+    academies: &[Uuid],
+) -> Result<EffectivePolicies, StoreError> {
+    let rows = e::policy_setting::Entity::find()
+        .filter(e::policy_setting::Column::TrustId.eq(read.scope().trust_id()))
+        .all(read.connection())
+        .await?;
+    let trust = trust_settings(rows.iter().find(|row| row.scope_key == TRUST_KEY))?;
+    let academies = academies
+        .iter()
+        .map(|academy| {
+            let key = academy.to_string();
+            let own = academy_override(rows.iter().find(|row| row.scope_key == key))?;
+            Ok((*academy, apply(&trust, own.as_ref())?))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(EffectivePolicies { trust, academies })
 }
 
 /// An academy's override and its effective settings, for anyone who sees the academy.

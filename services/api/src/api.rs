@@ -33,6 +33,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::sessions::configure(cfg);
     crate::actions::configure(cfg);
     crate::escalations::configure(cfg);
+    crate::compliance::configure(cfg);
     auth::configure_api(cfg);
 }
 

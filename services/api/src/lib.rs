@@ -11,6 +11,7 @@ mod api_docs;
 pub mod auth;
 mod body;
 mod calendar;
+mod compliance;
 mod escalations;
 mod grants;
 mod health;

@@ -1,0 +1,499 @@
+//! Compliance read models (DESIGN §4, "Compliance"): each supervisee's status on a date, with
+//! the reasons and flags behind it, and the same rolled up by academy, region and trust for the
+//! dashboards.
+//!
+//! The store gathers what Haven knew at the end of the day asked about (a session counts as
+//! held from the day its supervisor marked it so, a record as sent or signed from the day it
+//! was, an action as open until the day it was completed) and the domain's
+//! [`compliance_status`] judges it against the academy's effective policy and term calendar.
+//! One entry is made per supervisee per agreement in force that day, so a person supervised
+//! under two agreements is judged under each.
+//!
+//! Who sees what: the trust and academy leads (trust safeguarding lead, director of education,
+//! auditor, regional lead, headteacher, DSL) and tokens with `read_figures` see every entry of
+//! the academies their scope sees; anyone else sees only the entries they are a party to.
+//! The roll-ups are for those leads alone: a region's only for whoever sees all of it, the
+//! trust's only for a trust-wide scope.
+
+use std::collections::BTreeSet;
+
+use chrono::{Days, NaiveDate};
+use haven_domain::role::Role;
+use haven_domain::{
+    Capability, ComplianceLevel, ComplianceStatus, Flag, PolicySettings, Reason, SuperviseeFacts,
+    TermCalendar, attention_flags, compliance_status, qa_overdue,
+};
+use haven_entity as e;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::scope::{AcademyVisibility, Scope};
+use crate::snapshot::{Snapshot, in_force, marked_held_on};
+use crate::time::london_date;
+use crate::{Db, StoreError};
+
+/// A reason or flag with the sentence a dashboard shows for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained<T> {
+    #[serde(flatten)]
+    pub item: T,
+    pub text: String,
+}
+
+impl<T: std::fmt::Display> Explained<T> {
+    fn new(item: T) -> Self {
+        let text = item.to_string();
+        Self { item, text }
+    }
+}
+
+/// One supervisee under one agreement, on the date asked about.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuperviseeCompliance {
+    pub person_id: Uuid,
+    pub name: String,
+    pub academy_id: Uuid,
+    /// The version of the agreement in force that day.
+    pub agreement_id: Uuid,
+    pub lineage_id: Uuid,
+    pub supervisor_id: Uuid,
+    pub level: ComplianceLevel,
+    /// Why the level is not on track; empty exactly when it is.
+    pub reasons: Vec<Explained<Reason>>,
+    pub flags: Vec<Explained<Flag>>,
+}
+
+/// How many supervisees carry each flag.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FlagCounts {
+    pub records_not_sent: u32,
+    pub records_unsigned: u32,
+    pub actions_overdue: u32,
+    pub agreement_past_review: u32,
+    pub training_expired: u32,
+    pub qa_overdue: u32,
+    pub term_dates_missing: u32,
+}
+
+/// Supervisees counted by level and by flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// The worst level of any supervisee counted; on track when there are none.
+    pub level: ComplianceLevel,
+    pub supervisees: u32,
+    pub on_track: u32,
+    pub behind_plan: u32,
+    pub due_soon: u32,
+    pub overdue: u32,
+    pub flags: FlagCounts,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            level: ComplianceLevel::OnTrack,
+            supervisees: 0,
+            on_track: 0,
+            behind_plan: 0,
+            due_soon: 0,
+            overdue: 0,
+            flags: FlagCounts::default(),
+        }
+    }
+}
+
+impl Tally {
+    fn count(&mut self, entry: &SuperviseeCompliance) {
+        let add = |n: &mut u32| *n = n.saturating_add(1);
+        add(&mut self.supervisees);
+        self.level = self.level.max(entry.level);
+        match entry.level {
+            ComplianceLevel::OnTrack => add(&mut self.on_track),
+            ComplianceLevel::BehindPlan => add(&mut self.behind_plan),
+            ComplianceLevel::DueSoon => add(&mut self.due_soon),
+            ComplianceLevel::Overdue => add(&mut self.overdue),
+        }
+        for flag in &entry.flags {
+            let flags = &mut self.flags;
+            add(match flag.item {
+                Flag::RecordsNotSent { .. } => &mut flags.records_not_sent,
+                Flag::RecordsUnsigned { .. } => &mut flags.records_unsigned,
+                Flag::ActionsOverdue { .. } => &mut flags.actions_overdue,
+                Flag::AgreementPastReview { .. } => &mut flags.agreement_past_review,
+                Flag::TrainingExpired { .. } => &mut flags.training_expired,
+                Flag::QaOverdue => &mut flags.qa_overdue,
+                Flag::TermDatesMissing => &mut flags.term_dates_missing,
+            });
+        }
+    }
+
+    fn of<'a>(entries: impl IntoIterator<Item = &'a SuperviseeCompliance>) -> Self {
+        let mut tally = Self::default();
+        for entry in entries {
+            tally.count(entry);
+        }
+        tally
+    }
+}
+
+/// An academy's supervisees on the date asked about.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcademyCompliance {
+    pub academy_id: Uuid,
+    pub name: String,
+    pub region_id: Option<Uuid>,
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+/// A region's supervisees, across its academies.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionCompliance {
+    pub region_id: Uuid,
+    pub name: String,
+    pub academies: u32,
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+/// The whole trust's supervisees.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustCompliance {
+    pub trust_id: Uuid,
+    pub academies: u32,
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+/// Roles whose holders lead supervision where they work and so see everyone's status there.
+const LEADS: [Role; 6] = [
+    Role::TrustSafeguardingLead,
+    Role::DirectorOfEducation,
+    Role::Auditor,
+    Role::RegionalSafeguardingLead,
+    Role::Headteacher,
+    Role::Dsl,
+];
+
+fn leads_supervision(scope: &Scope) -> bool {
+    match scope.capabilities() {
+        Some(capabilities) => capabilities.contains(&Capability::ReadFigures),
+        None => {
+            scope.person_id().is_none()
+                || scope.roles().iter().any(|held| LEADS.contains(&held.role))
+        }
+    }
+}
+
+fn require_lead(scope: &Scope) -> Result<(), StoreError> {
+    if leads_supervision(scope) {
+        Ok(())
+    } else {
+        Err(StoreError::NotPermitted {
+            action: "read the compliance dashboards",
+        })
+    }
+}
+
+/// Every supervisee's status on `as_of` that the scope may see, worst first.
+pub async fn supervisees(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+) -> Result<Vec<SuperviseeCompliance>, StoreError> {
+    let read = db.read(scope).await?;
+    let snapshot = Snapshot::load(&read).await?;
+    read.finish().await?;
+    let mut entries = snapshot.judge(as_of);
+    if !leads_supervision(scope) {
+        let me = scope.person_id();
+        entries.retain(|entry| Some(entry.person_id) == me || Some(entry.supervisor_id) == me);
+    }
+    Ok(entries)
+}
+
+/// One tally per academy the scope sees, in name order, for the supervision leads.
+pub async fn academies(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+) -> Result<Vec<AcademyCompliance>, StoreError> {
+    require_lead(scope)?;
+    let read = db.read(scope).await?;
+    let snapshot = Snapshot::load(&read).await?;
+    read.finish().await?;
+    let entries = snapshot.judge(as_of);
+    let mut academies: Vec<AcademyCompliance> = snapshot
+        .academies
+        .iter()
+        .map(|academy| AcademyCompliance {
+            academy_id: academy.id,
+            name: academy.name.clone(),
+            region_id: academy.region_id,
+            tally: Tally::of(entries.iter().filter(|e| e.academy_id == academy.id)),
+        })
+        .collect();
+    academies.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(academies)
+}
+
+/// Whether the scope sees all of a region: trust-wide, or as the region's own lead.
+fn sees_region(scope: &Scope, region_id: Uuid) -> bool {
+    *scope.academies() == AcademyVisibility::Trust
+        || scope.roles().iter().any(|held| {
+            held.role == Role::RegionalSafeguardingLead && held.region_id == Some(region_id)
+        })
+}
+
+/// One tally per region the scope sees whole, in name order.
+pub async fn regions(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+) -> Result<Vec<RegionCompliance>, StoreError> {
+    require_lead(scope)?;
+    let read = db.read(scope).await?;
+    let snapshot = Snapshot::load(&read).await?;
+    let regions = read.list::<e::region::Entity>().await?;
+    read.finish().await?;
+    let entries = snapshot.judge(as_of);
+    let mut rollups = Vec::new();
+    for region in regions.into_iter().filter(|r| sees_region(scope, r.id)) {
+        let members: BTreeSet<Uuid> = snapshot
+            .academies
+            .iter()
+            .filter(|a| a.region_id == Some(region.id))
+            .map(|a| a.id)
+            .collect();
+        rollups.push(RegionCompliance {
+            region_id: region.id,
+            name: region.name,
+            academies: u32::try_from(members.len()).unwrap_or(u32::MAX),
+            tally: Tally::of(entries.iter().filter(|e| members.contains(&e.academy_id))),
+        });
+    }
+    rollups.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(rollups)
+}
+
+/// The trust's tally, for a scope that sees the whole trust.
+pub async fn trust(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+) -> Result<TrustCompliance, StoreError> {
+    require_lead(scope)?;
+    if *scope.academies() != AcademyVisibility::Trust {
+        return Err(StoreError::NotPermitted {
+            action: "read the whole trust's compliance",
+        });
+    }
+    let read = db.read(scope).await?;
+    let snapshot = Snapshot::load(&read).await?;
+    read.finish().await?;
+    let entries = snapshot.judge(as_of);
+    Ok(TrustCompliance {
+        trust_id: scope.trust_id(),
+        academies: u32::try_from(snapshot.academies.len()).unwrap_or(u32::MAX),
+        tally: Tally::of(&entries),
+    })
+}
+
+impl Snapshot {
+    /// Every supervisee of every agreement in force on `as_of`, worst first.
+    fn judge(&self, as_of: NaiveDate) -> Vec<SuperviseeCompliance> {
+        let mut entries = Vec::new();
+        for agreement in self.agreements.iter().filter(|a| in_force(a, as_of)) {
+            let Some(policy) = self.policies.get(&agreement.academy_id) else {
+                continue;
+            };
+            let calendar = self.calendars.get(&agreement.academy_id);
+            for link in self
+                .supervisees
+                .iter()
+                .filter(|s| s.agreement_id == agreement.id)
+            {
+                let facts = self.facts(agreement, link.person_id, policy, calendar, as_of);
+                let status = match calendar {
+                    Some(calendar) => compliance_status(&facts, policy, calendar, as_of),
+                    None => without_calendar(&facts, policy, as_of),
+                };
+                entries.push(SuperviseeCompliance {
+                    person_id: link.person_id,
+                    name: self
+                        .people
+                        .get(&link.person_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    academy_id: agreement.academy_id,
+                    agreement_id: agreement.id,
+                    lineage_id: agreement.lineage_id,
+                    supervisor_id: agreement.supervisor_id,
+                    level: status.level,
+                    reasons: status.reasons.into_iter().map(Explained::new).collect(),
+                    flags: status.flags.into_iter().map(Explained::new).collect(),
+                });
+            }
+        }
+        entries.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
+        entries
+    }
+
+    /// What was known about `person` under `current`'s lineage at the end of `as_of`.
+    fn facts(
+        &self,
+        current: &e::agreement::Model,
+        person: Uuid,
+        policy: &PolicySettings,
+        calendar: Option<&TermCalendar>,
+        as_of: NaiveDate,
+    ) -> SuperviseeFacts {
+        let lineage = self.lineage(current);
+        let supervised_since = self.supervised_since(&lineage).unwrap_or(as_of);
+        let half_term_start = calendar.and_then(|cal| {
+            cal.half_term_containing_or_after(as_of)
+                .and_then(|ht| cal.period_start(ht.starts_on))
+        });
+        let sessions: Vec<&e::supervision_session::Model> = self
+            .sessions
+            .iter()
+            .filter(|s| lineage.contains(&s.agreement_id))
+            .filter(|s| self.took_part(s, person, current))
+            .collect();
+        let held: Vec<&e::supervision_session::Model> = sessions
+            .iter()
+            .copied()
+            .filter(|s| held_by(s, as_of))
+            .collect();
+        let counting_held: Vec<&e::supervision_session::Model> = held
+            .iter()
+            .copied()
+            .filter(|s| s.kind != "ad_hoc")
+            .collect();
+        let this_half_term = |s: &&e::supervision_session::Model| {
+            half_term_start.is_some_and(|start| london_date(s.starts_at) >= start)
+        };
+        // Planned so far: the sessions the parties planned (moved as they moved them) that
+        // should have taken place before the day judged, whatever became of them; a
+        // re-booking stands in for the cancelled one, which already counts.
+        let planned: Vec<&e::supervision_session::Model> = sessions
+            .iter()
+            .copied()
+            .filter(|s| s.kind != "ad_hoc" && s.rebooking_of_id.is_none())
+            .filter(|s| london_date(s.created_at) <= as_of && london_date(s.starts_at) < as_of)
+            .filter(this_half_term)
+            .collect();
+
+        SuperviseeFacts {
+            supervised_since,
+            held_sessions: counting_held
+                .iter()
+                .map(|s| london_date(s.starts_at))
+                .collect(),
+            planned_so_far_this_half_term: count(planned.iter()),
+            extended_planned_so_far_this_half_term: count(
+                planned.iter().filter(|s| s.kind == "extended"),
+            ),
+            extended_held_this_half_term: count(
+                counting_held
+                    .iter()
+                    .filter(|s| s.kind == "extended" && this_half_term(s)),
+            ),
+            records_unsent_over_deadline: count(
+                held.iter()
+                    .filter(|s| past(london_date(s.starts_at), policy.record_send_days, as_of))
+                    .filter(|s| {
+                        self.records
+                            .get(&s.id)
+                            .and_then(|r| r.sent_at)
+                            .is_none_or(|sent| london_date(sent) > as_of)
+                    }),
+            ),
+            records_unsigned_over_deadline: count(
+                held.iter()
+                    .filter_map(|s| self.records.get(&s.id))
+                    .filter_map(|r| r.sent_at.map(|sent| (r, london_date(sent))))
+                    .filter(|(_, sent)| {
+                        *sent <= as_of && past(*sent, policy.record_sign_days, as_of)
+                    })
+                    .filter(|(record, _)| !self.answered(record.id, person, as_of)),
+            ),
+            actions_overdue: count(
+                self.actions
+                    .iter()
+                    .filter(|a| a.owner_id == person)
+                    .filter(|a| sessions.iter().any(|s| s.id == a.session_id))
+                    .filter(|a| open_on(a, as_of) && a.due_on < as_of),
+            ),
+            agreement_review_due: current.review_due_on,
+            training_expires: self
+                .training
+                .iter()
+                .filter(|t| t.person_id == person && t.completed_on <= as_of)
+                .filter(|t| t.kind == "dsl" || t.kind == "deputy_dsl")
+                .filter_map(|t| t.expires_on)
+                .max(),
+            qa_overdue: self
+                .qa_reviews
+                .iter()
+                .filter(|q| q.agreement_lineage_id == current.lineage_id)
+                .any(|q| {
+                    qa_overdue(
+                        q.due_on,
+                        q.completed_at.map(london_date),
+                        policy.qa_overdue_days,
+                        as_of,
+                    )
+                }),
+        }
+    }
+
+    /// Whether `person` had signed, or recorded a disagreement with, `record` by `as_of`.
+    fn answered(&self, record: Uuid, person: Uuid, as_of: NaiveDate) -> bool {
+        self.signatures.iter().any(|s| {
+            s.record_id == record && s.person_id == person && london_date(s.signed_at) <= as_of
+        })
+    }
+}
+
+/// Held, and marked so by the end of `as_of`: every clock reads what it knew on the day.
+fn held_by(session: &e::supervision_session::Model, as_of: NaiveDate) -> bool {
+    marked_held_on(session).is_some_and(|marked| marked <= as_of)
+}
+
+/// Open on `as_of`: created by then and neither completed nor carried forward by then (a
+/// carried-forward action lives on as its successor, which is judged instead).
+fn open_on(action: &e::supervision_action::Model, as_of: NaiveDate) -> bool {
+    london_date(action.created_at) <= as_of
+        && match action.status.as_str() {
+            "open" => true,
+            "done" => action.completed_on.is_some_and(|done| done > as_of),
+            _ => false,
+        }
+}
+
+/// Whether a deadline of `days` after `from` had passed by `as_of`.
+fn past(from: NaiveDate, days: u32, as_of: NaiveDate) -> bool {
+    from.checked_add_days(Days::new(u64::from(days)))
+        .is_some_and(|deadline| as_of > deadline)
+}
+
+fn count<T>(items: impl Iterator<Item = T>) -> u32 {
+    items.fold(0u32, |n, _| n.saturating_add(1))
+}
+
+/// An academy with no term dates cannot have its sessions judged: it says so rather than
+/// guessing, and still shows the flags that need no calendar.
+fn without_calendar(
+    facts: &SuperviseeFacts,
+    policy: &PolicySettings,
+    as_of: NaiveDate,
+) -> ComplianceStatus {
+    let mut flags = vec![Flag::TermDatesMissing];
+    flags.extend(attention_flags(facts, policy, as_of));
+    ComplianceStatus {
+        level: ComplianceLevel::OnTrack,
+        reasons: Vec::new(),
+        flags,
+    }
+}

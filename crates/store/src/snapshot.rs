@@ -1,0 +1,148 @@
+//! One trust's supervision as the read models and the reminder scan judge it: every row they
+//! read, for the academies a scope sees, loaded in one transaction, with the questions both ask
+//! of it (which version is in force, who took part in a session, what counts as held).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use haven_domain::{PolicySettings, TermCalendar};
+use haven_entity as e;
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::time::london_date;
+use crate::tx::ReadTx;
+
+/// Every row the rules read. Sessions, records and the rest are loaded whole: the rules decide
+/// what was known on the day they judge from the rows' own dates.
+pub(crate) struct Snapshot {
+    pub(crate) academies: Vec<e::academy::Model>,
+    pub(crate) people: BTreeMap<Uuid, String>,
+    pub(crate) roles: Vec<e::role_assignment::Model>,
+    pub(crate) agreements: Vec<e::agreement::Model>,
+    pub(crate) supervisees: Vec<e::agreement_supervisee::Model>,
+    pub(crate) sessions: Vec<e::supervision_session::Model>,
+    /// `attended` by (session, person).
+    pub(crate) attendees: BTreeMap<(Uuid, Uuid), Option<bool>>,
+    /// Agendas by session.
+    pub(crate) agendas: BTreeMap<Uuid, e::agenda::Model>,
+    /// Records by session.
+    pub(crate) records: BTreeMap<Uuid, e::supervision_record::Model>,
+    pub(crate) signatures: Vec<e::record_signature::Model>,
+    pub(crate) actions: Vec<e::supervision_action::Model>,
+    pub(crate) qa_reviews: Vec<e::qa_review::Model>,
+    pub(crate) training: Vec<e::training_record::Model>,
+    /// Each academy's calendar; none for an academy whose term dates are missing.
+    pub(crate) calendars: BTreeMap<Uuid, TermCalendar>,
+    pub(crate) trust_policy: PolicySettings,
+    /// Each academy's effective settings.
+    pub(crate) policies: BTreeMap<Uuid, PolicySettings>,
+}
+
+impl Snapshot {
+    pub(crate) async fn load(read: &ReadTx<'_>) -> Result<Self, StoreError> {
+        let academies = read.list::<e::academy::Entity>().await?;
+        let ids: Vec<Uuid> = academies.iter().map(|a| a.id).collect();
+        let term_dates = read.list::<e::term_date::Entity>().await?;
+        let policies = crate::policy::effective_in(read, &ids).await?;
+        Ok(Self {
+            calendars: crate::calendar::calendars(&ids, &term_dates),
+            trust_policy: policies.trust,
+            policies: policies.academies,
+            academies,
+            people: read
+                .list::<e::person::Entity>()
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.display_name))
+                .collect(),
+            roles: read.list::<e::role_assignment::Entity>().await?,
+            agreements: read.list::<e::agreement::Entity>().await?,
+            supervisees: read.list::<e::agreement_supervisee::Entity>().await?,
+            sessions: read.list::<e::supervision_session::Entity>().await?,
+            attendees: read
+                .list::<e::session_attendee::Entity>()
+                .await?
+                .into_iter()
+                .map(|a| ((a.session_id, a.person_id), a.attended))
+                .collect(),
+            agendas: read
+                .list::<e::agenda::Entity>()
+                .await?
+                .into_iter()
+                .map(|a| (a.session_id, a))
+                .collect(),
+            records: read
+                .list::<e::supervision_record::Entity>()
+                .await?
+                .into_iter()
+                .map(|r| (r.session_id, r))
+                .collect(),
+            signatures: read.list::<e::record_signature::Entity>().await?,
+            actions: read.list::<e::supervision_action::Entity>().await?,
+            qa_reviews: read.list::<e::qa_review::Entity>().await?,
+            training: read.list::<e::training_record::Entity>().await?,
+        })
+    }
+
+    /// The ids of every version of `agreement`'s lineage.
+    pub(crate) fn lineage(&self, agreement: &e::agreement::Model) -> BTreeSet<Uuid> {
+        self.agreements
+            .iter()
+            .filter(|a| a.lineage_id == agreement.lineage_id)
+            .map(|a| a.id)
+            .collect()
+    }
+
+    /// When the minimum began to apply to a lineage: its first activation.
+    pub(crate) fn supervised_since(&self, lineage: &BTreeSet<Uuid>) -> Option<NaiveDate> {
+        self.agreements
+            .iter()
+            .filter(|a| lineage.contains(&a.id))
+            .filter_map(|a| a.activated_on)
+            .min()
+    }
+
+    /// The supervisees named by an agreement version.
+    pub(crate) fn supervisees_of(&self, agreement: Uuid) -> Vec<Uuid> {
+        self.supervisees
+            .iter()
+            .filter(|s| s.agreement_id == agreement)
+            .map(|s| s.person_id)
+            .collect()
+    }
+
+    /// The agreement version a session belongs to.
+    pub(crate) fn agreement(&self, id: Uuid) -> Option<&e::agreement::Model> {
+        self.agreements.iter().find(|a| a.id == id)
+    }
+
+    /// Whether `person` was a party to `session`: for a group, only if they attended once it
+    /// was held; otherwise unless the supervisor recorded them as absent.
+    pub(crate) fn took_part(
+        &self,
+        session: &e::supervision_session::Model,
+        person: Uuid,
+        agreement: &e::agreement::Model,
+    ) -> bool {
+        match self.attendees.get(&(session.id, person)) {
+            Some(Some(attended)) => *attended,
+            Some(None) => true,
+            None => agreement.kind != "group",
+        }
+    }
+}
+
+/// Whether an agreement version was in force on `on`: activated by then and not yet ended.
+pub(crate) fn in_force(agreement: &e::agreement::Model, on: NaiveDate) -> bool {
+    agreement.activated_on.is_some_and(|from| from <= on)
+        && agreement.ended_on.is_none_or(|ended| ended > on)
+}
+
+/// The day a session was marked held, if it is held.
+pub(crate) fn marked_held_on(session: &e::supervision_session::Model) -> Option<NaiveDate> {
+    session
+        .held_marked_at
+        .filter(|_| session.status == "held")
+        .map(london_date)
+}
