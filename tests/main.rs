@@ -32,6 +32,7 @@ mod provider_sign_in;
 mod qa;
 mod record_access;
 mod records;
+mod reminders;
 mod row_level_security;
 mod sessions;
 mod sign_in;

@@ -8,6 +8,7 @@ mod error;
 pub mod policy;
 pub mod qa;
 pub mod record_content;
+pub mod reminders;
 pub mod role;
 pub mod signature;
 pub mod values;
@@ -29,6 +30,11 @@ pub use error::DomainError;
 pub use policy::{PolicyOverride, PolicySettings, Recipient, ReminderKind, ReminderRule};
 pub use qa::{qa_due_dates, qa_overdue};
 pub use record_content::{ActionReview, Change, Decision, Gibbs, RecordContent};
+pub use reminders::{
+    AcademyContext, ActionFacts, AgreementFacts, DueReminder, HeldSession, MinimumFacts,
+    QaReviewFacts, RecordFacts, ReminderFacts, ReminderScan, SessionFacts, Signed, SkipReason,
+    Skipped, Subject, TrainingFacts, reminders_due,
+};
 pub use role::{Role, ScopeKind};
 pub use signature::{ContentHash, canonical_json, content_hash};
 pub use values::{CaseReference, Initials, MaxCases, SessionLength};

@@ -20,6 +20,7 @@ pub mod grant;
 pub mod policy;
 pub mod qa;
 pub mod record;
+pub mod reminders;
 pub mod scope;
 pub mod secret;
 pub mod session;

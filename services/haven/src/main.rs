@@ -143,10 +143,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = database::connect_and_migrate(&settings).await?;
             let as_of = as_of.unwrap_or_else(|| clock.today_london());
-            let report = haven_scheduler::run_once(&db, as_of).await?;
+            let report = haven_scheduler::run_once(&db, as_of, &clock).await?;
             println!(
-                "scan as of {}: {} notifications",
-                report.as_of, report.notifications
+                "scan as of {}: {} trusts, {} QA reviews created, {} reminders due, {} notifications queued",
+                report.as_of,
+                report.trusts,
+                report.qa_reviews_created,
+                report.reminders_due,
+                report.notifications
             );
             Ok(())
         }

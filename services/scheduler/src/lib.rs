@@ -93,20 +93,23 @@ impl Scheduler {
                     .data(tick_queue.clone())
                     .build(on_tick)
             });
-        let db = self.db;
+        let context = ScanContext {
+            db: self.db,
+            clock: self.clock,
+        };
         let monitor = match self.queue {
             QueueStore::Sqlite(pool) => monitor.register(move |_| {
                 WorkerBuilder::new(scan_name.as_str())
                     .backend(sqlite_worker::<DailyScan>(&pool))
                     .retry(retry.clone())
-                    .data(db.clone())
+                    .data(context.clone())
                     .build(daily_scan)
             }),
             QueueStore::Postgres(pool) => monitor.register(move |_| {
                 WorkerBuilder::new(scan_name.as_str())
                     .backend(postgres_worker::<DailyScan>(&pool))
                     .retry(retry.clone())
-                    .data(db.clone())
+                    .data(context.clone())
                     .build(daily_scan)
             }),
         };
@@ -128,19 +131,36 @@ impl Scheduler {
 ///
 /// # Errors
 /// The records database failed.
-pub async fn run_once(db: &Db, as_of: NaiveDate) -> anyhow::Result<ScanReport> {
-    Ok(logged_scan(db, as_of).await?)
+pub async fn run_once(db: &Db, as_of: NaiveDate, clock: &dyn Clock) -> anyhow::Result<ScanReport> {
+    Ok(logged_scan(db, as_of, clock.now()).await?)
 }
 
-async fn logged_scan(db: &Db, as_of: NaiveDate) -> Result<ScanReport, StoreError> {
+async fn logged_scan(
+    db: &Db,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<ScanReport, StoreError> {
     let span = tracing::info_span!("daily_scan", %as_of);
     async {
-        let report = scan::run(db, as_of).await?;
-        tracing::info!(notifications = report.notifications, "daily scan done");
+        let report = scan::run(db, as_of, now).await?;
+        tracing::info!(
+            trusts = report.trusts,
+            qa_reviews_created = report.qa_reviews_created,
+            reminders_due = report.reminders_due,
+            notifications = report.notifications,
+            "daily scan done"
+        );
         Ok(report)
     }
     .instrument(span)
     .await
+}
+
+/// What the scan worker needs: the records, and the clock that dates what it writes.
+#[derive(Clone)]
+struct ScanContext {
+    db: Db,
+    clock: Arc<dyn Clock>,
 }
 
 /// The cron tick: enqueue the scan of the tick's London day.
@@ -152,8 +172,8 @@ async fn on_tick(tick: Tick<Tz>, queue: Data<QueueStore>) -> Result<(), BoxDynEr
 }
 
 /// The scan worker's handler.
-async fn daily_scan(job: DailyScan, db: Data<Db>) -> Result<(), BoxDynError> {
-    logged_scan(&db, job.as_of).await?;
+async fn daily_scan(job: DailyScan, context: Data<ScanContext>) -> Result<(), BoxDynError> {
+    logged_scan(&context.db, job.as_of, context.clock.now()).await?;
     Ok(())
 }
 

@@ -15,6 +15,17 @@ fn at(rfc3339: &str) -> DateTime<Utc> {
     rfc3339.parse().unwrap()
 }
 
+/// An empty records database with Haven's schema.
+async fn records() -> haven_store::Db {
+    let db = haven_store::Db::connect("sqlite::memory:", 1)
+        .await
+        .unwrap();
+    haven_migrations::migrate(db.schema_connection())
+        .await
+        .unwrap();
+    db
+}
+
 #[test]
 fn start_up_scan_is_the_latest_seven_o_clock() {
     // Winter: London is UTC.
@@ -46,14 +57,21 @@ fn tick_falls_on_its_london_day() {
 
 #[tokio::test]
 async fn run_once_reports_the_day() {
-    let db = haven_store::Db::connect("sqlite::memory:", 1)
-        .await
-        .unwrap();
-    let report = run_once(&db, date(2026, 11, 20)).await.unwrap();
+    let db = records().await;
+    let report = run_once(
+        &db,
+        date(2026, 11, 20),
+        &FixedClock(at("2026-11-20T07:00:00Z")),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         report,
         ScanReport {
             as_of: date(2026, 11, 20),
+            trusts: 0,
+            qa_reviews_created: 0,
+            reminders_due: 0,
             notifications: 0
         }
     );
@@ -62,9 +80,7 @@ async fn run_once_reports_the_day() {
 /// Starts a scheduler on `queue` at noon on 23 November 2026, waits for its start-up scan to
 /// finish, then stops it; every wait is bounded.
 async fn assert_start_up_scan_runs_and_scheduler_stops(queue: &QueueStore) {
-    let db = haven_store::Db::connect("sqlite::memory:", 1)
-        .await
-        .unwrap();
+    let db = records().await;
     let scheduler = Scheduler::build(db, queue.clone(), FixedClock(at("2026-11-23T12:00:00Z")));
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
