@@ -34,6 +34,7 @@ mod record_access;
 mod records;
 mod reminders;
 mod row_level_security;
+mod scenarios;
 mod sessions;
 mod sign_in;
 mod tenancy;
