@@ -712,3 +712,66 @@ async fn a_renewal_is_a_new_version_that_supersedes_the_old_when_signed_and_the_
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_scheduler_drafts_each_renewal_thirty_days_before_the_review_date_once() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let db = &app.test_db.db;
+        let tenants = Tenants::create(db).await;
+        let scheduler = haven_store::Scope::system(
+            tenants.trust_a,
+            haven_store::SystemActor::Scheduler,
+            haven_store::Origin::Worker,
+        );
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 8, d).unwrap();
+        let draft = |as_of| {
+            haven_store::agreement::draft_due_renewals(db, &scheduler, as_of, crate::harness::now())
+        };
+
+        // The fixture's agreements are due for review on 8 September 2026.
+        assert_eq!(
+            draft(day(8)).await.unwrap(),
+            Vec::<Uuid>::new(),
+            "{backend:?}"
+        );
+        let drafted = draft(day(9)).await.unwrap();
+        assert_eq!(drafted.len(), 2, "{backend:?}: A1's and A2's");
+        assert!(draft(day(10)).await.unwrap().is_empty(), "drafted once");
+
+        let renewals = e::agreement::Entity::find()
+            .filter(e::agreement::Column::Id.is_in(drafted))
+            .all(&app.test_db.owner)
+            .await
+            .unwrap();
+        assert!(
+            renewals
+                .iter()
+                .all(|r| r.version == 2 && r.status == "draft")
+        );
+        assert!(renewals.iter().all(|r| r.trust_id == tenants.trust_a));
+
+        // A party asking for a renewal now finds it drafted.
+        let supervisor = browser_a(&app, &tenants, tenants.rsl_a).await;
+        let previous = renewals[0].previous_version_id.unwrap();
+        let again = send(
+            &app,
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/agreements/{previous}/renew"),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(fields_of(again).await, ["status"], "{backend:?}");
+
+        let lead = tenants.scope_a(db, tenants.lead_a).await;
+        let refused =
+            haven_store::agreement::draft_due_renewals(db, &lead, day(9), crate::harness::now())
+                .await;
+        assert!(matches!(
+            refused,
+            Err(haven_store::StoreError::NotPermitted { .. })
+        ));
+        app.stop().await;
+    }
+}

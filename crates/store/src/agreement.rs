@@ -5,8 +5,12 @@
 //! Parties reach their agreements wherever the academy sits (an external supervisor may see no
 //! academy at all); everyone else reaches those of the academies their scope sees.
 
-use chrono::{DateTime, Months, NaiveDate, Utc};
-use haven_domain::{Cadence, ContentHash, MaxCases, PolicySettings, SessionLength, Weeks};
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
+use haven_domain::{
+    Cadence, ContentHash, MaxCases, PolicySettings, ReminderKind, SessionLength, Weeks,
+};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -16,7 +20,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
-use crate::scope::Scope;
+use crate::scope::{Actor, Scope};
 use crate::{Db, StoreError, WriteTx};
 
 const DRAFT: &str = "draft";
@@ -746,6 +750,120 @@ async fn activate(
     Ok(())
 }
 
+/// Drafts `row`'s next version with the same parties and terms, unless one is drafted already.
+async fn draft_next_version(
+    tx: &mut WriteTx<'_>,
+    row: &e::agreement::Model,
+    supervisees: &[Uuid],
+) -> Result<Uuid, StoreError> {
+    let later = e::agreement::Entity::find()
+        .filter(e::agreement::Column::TrustId.eq(tx.scope().trust_id()))
+        .filter(e::agreement::Column::LineageId.eq(row.lineage_id))
+        .filter(e::agreement::Column::Version.gt(row.version))
+        .one(tx.connection())
+        .await?;
+    if let Some(later) = later {
+        return Err(invalid(
+            "status",
+            format!("version {} is already drafted", later.version),
+        ));
+    }
+    let new_id = Uuid::now_v7();
+    insert_version(
+        tx,
+        Version {
+            id: new_id,
+            academy_id: row.academy_id,
+            lineage_id: row.lineage_id,
+            version: row.version + 1,
+            previous_version_id: Some(row.id),
+            kind: &row.kind,
+            supervisor_id: row.supervisor_id,
+        },
+        &Terms::of(row),
+        supervisees,
+    )
+    .await?;
+    tx.audit(
+        AuditEntry::new("renew", "agreement", Some(row.id))
+            .with_detail(json!({ "new_version_id": new_id })),
+    )
+    .await?;
+    Ok(new_id)
+}
+
+/// How many days before its review date an agreement's renewal is drafted: when the academy's
+/// "agreement review due" reminder first falls, so the draft is there when the parties are
+/// reminded (30 days by default).
+fn renewal_lead_days(policy: &PolicySettings) -> u64 {
+    policy
+        .reminder(ReminderKind::AgreementReviewDue)
+        .and_then(|rule| rule.offsets_days.iter().min().copied())
+        .map_or(30, |offset| offset.unsigned_abs().into())
+}
+
+/// Drafts the renewal of every active agreement of the scope's trust whose review date is
+/// within its academy's renewal lead time of `as_of` and that has no next version yet: run by
+/// the scheduler daily, so a second run (or a renewal a party already drafted) adds nothing.
+/// Returns the new drafts' ids.
+pub async fn draft_due_renewals(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, StoreError> {
+    if !matches!(scope.actor(), Actor::System(_)) {
+        return Err(StoreError::NotPermitted {
+            action: "draft the renewals that fell due",
+        });
+    }
+    let read = db.read(scope).await?;
+    let active = read
+        .list_where::<e::agreement::Entity, _>(e::agreement::Column::Status.eq(ACTIVE))
+        .await?;
+    let drafted: BTreeSet<(Uuid, i32)> = read
+        .list::<e::agreement::Entity>()
+        .await?
+        .into_iter()
+        .map(|a| (a.lineage_id, a.version))
+        .collect();
+    read.finish().await?;
+    let mut policies: BTreeMap<Uuid, PolicySettings> = BTreeMap::new();
+    let mut due = Vec::new();
+    for row in active {
+        let Some(review) = row.review_due_on else {
+            continue;
+        };
+        let next_drafted = drafted
+            .iter()
+            .any(|(lineage, version)| *lineage == row.lineage_id && *version > row.version);
+        if next_drafted {
+            continue;
+        }
+        let policy = match policies.get(&row.academy_id) {
+            Some(policy) => policy,
+            None => {
+                let policy = crate::policy::effective(db, scope, row.academy_id).await?;
+                policies.entry(row.academy_id).or_insert(policy)
+            }
+        };
+        let draft_from = review
+            .checked_sub_days(Days::new(renewal_lead_days(policy)))
+            .unwrap_or(review);
+        if as_of >= draft_from {
+            due.push(row);
+        }
+    }
+    let mut tx = db.write(scope, now).await?;
+    let mut created = Vec::with_capacity(due.len());
+    for row in &due {
+        let supervisees = supervisees_of(tx.connection(), scope, row.id).await?;
+        created.push(draft_next_version(&mut tx, row, &supervisees).await?);
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
 /// Drafts the next version of an active agreement, with the same parties and terms, by a party
 /// or a trust lead. The active version stays in force until the new one is signed.
 pub async fn renew(
@@ -772,39 +890,7 @@ pub async fn renew(
             ),
         ));
     }
-    let later = e::agreement::Entity::find()
-        .filter(e::agreement::Column::TrustId.eq(scope.trust_id()))
-        .filter(e::agreement::Column::LineageId.eq(row.lineage_id))
-        .filter(e::agreement::Column::Version.gt(row.version))
-        .one(tx.connection())
-        .await?;
-    if let Some(later) = later {
-        return Err(invalid(
-            "status",
-            format!("version {} is already drafted", later.version),
-        ));
-    }
-    let new_id = Uuid::now_v7();
-    insert_version(
-        &mut tx,
-        Version {
-            id: new_id,
-            academy_id: row.academy_id,
-            lineage_id: row.lineage_id,
-            version: row.version + 1,
-            previous_version_id: Some(row.id),
-            kind: &row.kind,
-            supervisor_id: row.supervisor_id,
-        },
-        &Terms::of(&row),
-        &supervisees,
-    )
-    .await?;
-    tx.audit(
-        AuditEntry::new("renew", "agreement", Some(row.id))
-            .with_detail(json!({ "new_version_id": new_id })),
-    )
-    .await?;
+    let new_id = draft_next_version(&mut tx, &row, &supervisees).await?;
     let view = view_of(tx.connection(), scope, new_id).await?;
     tx.commit().await?;
     Ok(view)
