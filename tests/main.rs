@@ -32,6 +32,7 @@ mod provider_sign_in;
 mod qa;
 mod record_access;
 mod records;
+mod reminder_rules;
 mod reminders;
 mod row_level_security;
 mod scenarios;

@@ -244,7 +244,11 @@ pub async fn submit_agenda(
             let mut changed = agenda.into_active_model();
             changed.items = Set(json!(items));
             changed.submitted_by = Set(person);
-            changed.submitted_at = Set(Some(now));
+            // Sent is when it first reached the supervisor: an update after that neither makes
+            // an agenda sent in time late nor brings back the reminders its sending ended.
+            if changed.submitted_at.as_ref().is_none() {
+                changed.submitted_at = Set(Some(now));
+            }
             changed.row_version = Set(read + 1);
             changed.updated_at = Set(now);
             let done = e::agenda::Entity::update_many()
