@@ -27,6 +27,7 @@ mod harness;
 mod isolation_matrix;
 mod migrations;
 mod oidc;
+mod operations;
 mod policy;
 mod provider_sign_in;
 mod qa;

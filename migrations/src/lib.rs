@@ -21,6 +21,7 @@ mod m20261123_000005_oversight;
 mod m20261123_000006_outbox_audit;
 mod m20261123_000007_row_level_security;
 mod m20261123_000008_sign_in;
+mod m20261123_000009_scan_runs;
 
 /// Every Haven migration, in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_outbox_audit::Migration),
             Box::new(m20261123_000007_row_level_security::Migration),
             Box::new(m20261123_000008_sign_in::Migration),
+            Box::new(m20261123_000009_scan_runs::Migration),
         ]
     }
 }

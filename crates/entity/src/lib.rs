@@ -27,6 +27,7 @@ pub mod record_amendment;
 pub mod record_signature;
 pub mod region;
 pub mod role_assignment;
+pub mod scan_run;
 pub mod session_attendee;
 pub mod sign_in_session;
 pub mod supervision_action;
@@ -60,6 +61,7 @@ pub mod prelude {
     pub use super::record_signature::Entity as RecordSignature;
     pub use super::region::Entity as Region;
     pub use super::role_assignment::Entity as RoleAssignment;
+    pub use super::scan_run::Entity as ScanRun;
     pub use super::session_attendee::Entity as SessionAttendee;
     pub use super::sign_in_session::Entity as SignInSession;
     pub use super::supervision_action::Entity as SupervisionAction;

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod qa;
 pub mod record;
 pub mod reminders;
+pub mod scan_run;
 pub mod scope;
 pub mod secret;
 pub mod session;

@@ -6,6 +6,8 @@
 //! run twice, on two schedulers at once, or again after a crash half-way inserts only the rows
 //! that are not there yet, so nothing is doubled and nothing the first run missed is lost.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use haven_domain::reminders::{
     AcademyContext, ActionFacts, AgreementFacts, HeldSession, MinimumFacts, QaReviewFacts,
@@ -31,6 +33,8 @@ pub struct ReminderReport {
     pub due: usize,
     /// Of those, queued by this run (the rest were queued by an earlier one).
     pub queued: usize,
+    /// `queued` by rule (as the outbox spells it), for the rules that queued anything.
+    pub queued_by_rule: BTreeMap<String, usize>,
     /// Rules that could not be judged for an academy, and why.
     pub skipped: Vec<Skipped>,
 }
@@ -50,12 +54,14 @@ pub async fn queue_due(
 
     let mut tx = db.write(scope, now).await?;
     let mut queued = 0usize;
+    let mut queued_by_rule: BTreeMap<String, usize> = BTreeMap::new();
     for reminder in &scan.due {
+        let rule = rule_code(reminder);
         let row = e::notification_outbox::ActiveModel {
             id: Set(Uuid::now_v7()),
             trust_id: Set(reminder.trust_id),
             idempotency_key: Set(reminder.idempotency_key()),
-            rule: Set(rule_code(reminder)),
+            rule: Set(rule.clone()),
             subject_kind: Set(reminder.subject.kind().to_owned()),
             subject_id: Set(reminder.subject.id()),
             due_on: Set(reminder.due_on),
@@ -78,6 +84,8 @@ pub async fn queue_due(
             .await?;
         if matches!(inserted, TryInsertResult::Inserted(_)) {
             queued = queued.saturating_add(1);
+            let count = queued_by_rule.entry(rule).or_default();
+            *count = count.saturating_add(1);
         }
     }
     if queued > 0 {
@@ -93,6 +101,7 @@ pub async fn queue_due(
     Ok(ReminderReport {
         due: scan.due.len(),
         queued,
+        queued_by_rule,
         skipped: scan.skipped,
     })
 }

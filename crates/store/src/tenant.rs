@@ -45,7 +45,7 @@ tenant_tables!(
         record_signature, record_amendment, supervision_action, escalation, qa_review;
     by_trust: region, person, role_assignment, policy_setting, training_record, access_grant,
         access_grant_record, api_token, notification_outbox, identity_provider, pending_sign_in,
-        sign_in_session,
+        sign_in_session, scan_run,
 );
 
 /// An academy is its own academy: a person scoped to one sees only that one.

@@ -34,6 +34,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::actions::configure(cfg);
     crate::escalations::configure(cfg);
     crate::compliance::configure(cfg);
+    crate::operations::configure(cfg);
     auth::configure_api(cfg);
 }
 

@@ -16,6 +16,7 @@ mod escalations;
 mod grants;
 mod health;
 mod me;
+mod operations;
 mod pages;
 mod path_id;
 mod policy;

@@ -52,6 +52,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(health::configure)
+                .configure(crate::operations::configure_metrics)
                 .configure(auth::configure)
                 .configure(pages::configure)
                 .app_data(document.clone())

@@ -3,9 +3,16 @@
 //!
 //! A trust whose scan fails does not stop the others; the scan then fails as a whole so the
 //! queue retries it, and the retry finds the trusts already done with nothing left to add.
+//!
+//! Each trust's run is recorded (`haven_store::scan_run`), failed or not, so its leads and the
+//! operator's metrics can see that the scan ran and what it queued.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use haven_store::scan_run::{NewScanRun, RunOutcome, ScanCounts};
 use haven_store::{Db, Origin, Scope, StoreError, SystemActor};
+use tracing::Instrument as _;
 
 /// What one scan did, across every trust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,17 +43,58 @@ pub async fn run(db: &Db, as_of: NaiveDate, now: DateTime<Utc>) -> Result<ScanRe
         notifications: 0,
     };
     let mut failure = None;
+    // The clock is read once, at the edge; how long each trust took is measured, not read.
+    let began = Instant::now();
+    let at = |instant: Instant| now + Duration::from_std(instant - began).unwrap_or_default();
     for trust in haven_store::trust::all(db).await? {
         let scope = Scope::system(trust.id, SystemActor::Scheduler, Origin::Worker);
-        match scan_trust(db, &scope, as_of, now).await {
-            Ok((created, due, queued)) => {
+        let span = tracing::info_span!("trust_scan", trust = %trust.id);
+        let started_at = at(Instant::now());
+        let scanned = scan_trust(db, &scope, as_of, now)
+            .instrument(span.clone())
+            .await;
+        let run = NewScanRun {
+            scanned_on: as_of,
+            started_at,
+            finished_at: at(Instant::now()),
+            outcome: match &scanned {
+                Ok(counts) => RunOutcome::Succeeded(counts.clone()),
+                Err(error) => RunOutcome::Failed(error.to_string()),
+            },
+        };
+        let finished_at = run.finished_at;
+        let recorded = haven_store::scan_run::record(db, &scope, run, finished_at)
+            .instrument(span.clone())
+            .await;
+        let _entered = span.enter();
+        match (scanned, recorded) {
+            (Ok(counts), Ok(_)) => {
+                tracing::info!(
+                    qa_reviews_created = counts.qa_reviews_created,
+                    reminders_due = counts.reminders_due,
+                    notifications = counts.notifications_queued,
+                    "the trust's scan done"
+                );
                 report.trusts = report.trusts.saturating_add(1);
-                report.qa_reviews_created = report.qa_reviews_created.saturating_add(created);
-                report.reminders_due = report.reminders_due.saturating_add(due);
-                report.notifications = report.notifications.saturating_add(queued);
+                report.qa_reviews_created = report
+                    .qa_reviews_created
+                    .saturating_add(counts.qa_reviews_created);
+                report.reminders_due = report.reminders_due.saturating_add(counts.reminders_due);
+                report.notifications = report
+                    .notifications
+                    .saturating_add(counts.notifications_queued);
             }
-            Err(error) => {
-                tracing::error!(trust = %trust.id, %error, "the trust's scan failed");
+            // A run nobody can see is retried like a failed one: running a day again is
+            // harmless, and the retry records it.
+            (Ok(_), Err(error)) => {
+                tracing::error!(%error, "the trust's scan ran but could not be recorded");
+                failure = Some(error);
+            }
+            (Err(error), recorded) => {
+                tracing::error!(%error, "the trust's scan failed");
+                if let Err(unrecorded) = recorded {
+                    tracing::error!(error = %unrecorded, "the failed scan could not be recorded");
+                }
                 failure = Some(error);
             }
         }
@@ -63,7 +111,7 @@ async fn scan_trust(
     scope: &Scope,
     as_of: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<(usize, usize, usize), StoreError> {
+) -> Result<ScanCounts, StoreError> {
     let created = haven_store::qa::create_due(db, scope, as_of, now)
         .await?
         .len();
@@ -71,5 +119,11 @@ async fn scan_trust(
     for skipped in &reminders.skipped {
         tracing::warn!(trust = %scope.trust_id(), "{skipped}");
     }
-    Ok((created, reminders.due, reminders.queued))
+    Ok(ScanCounts {
+        qa_reviews_created: created,
+        reminders_due: reminders.due,
+        notifications_queued: reminders.queued,
+        skipped: reminders.skipped.len(),
+        queued_by_rule: reminders.queued_by_rule,
+    })
 }
