@@ -20,6 +20,7 @@ pub enum ScanRun {
     Outcome,
     Error,
     QaReviewsCreated,
+    RenewalsDrafted,
     RemindersDue,
     NotificationsQueued,
     Skipped,
@@ -45,6 +46,7 @@ impl MigrationTrait for Migration {
                     .col(enum_string(R::Outcome))
                     .col(text_null(R::Error))
                     .col(integer(R::QaReviewsCreated).default(0))
+                    .col(integer(R::RenewalsDrafted).default(0))
                     .col(integer(R::RemindersDue).default(0))
                     .col(integer(R::NotificationsQueued).default(0))
                     .col(integer(R::Skipped).default(0))

@@ -23,6 +23,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,
     pub qa_reviews_created: i32,
+    /// Agreement renewals drafted because their review drew near.
+    pub renewals_drafted: i32,
     pub reminders_due: i32,
     /// Of those, how many this run put in the outbox (the rest an earlier run had).
     pub notifications_queued: i32,

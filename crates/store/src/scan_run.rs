@@ -38,6 +38,7 @@ const READERS: [Role; 3] = [
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanCounts {
     pub qa_reviews_created: usize,
+    pub renewals_drafted: usize,
     pub reminders_due: usize,
     pub notifications_queued: usize,
     pub skipped: usize,
@@ -73,6 +74,7 @@ pub struct ScanRun {
     pub outcome: String,
     pub error: Option<String>,
     pub qa_reviews_created: u32,
+    pub renewals_drafted: u32,
     pub reminders_due: u32,
     pub notifications_queued: u32,
     pub skipped: u32,
@@ -152,6 +154,7 @@ pub async fn record(
             outcome: Set(outcome.to_owned()),
             error: Set(error),
             qa_reviews_created: Set(as_i32(counts.qa_reviews_created)),
+            renewals_drafted: Set(as_i32(counts.renewals_drafted)),
             reminders_due: Set(as_i32(counts.reminders_due)),
             notifications_queued: Set(as_i32(counts.notifications_queued)),
             skipped: Set(as_i32(counts.skipped)),
@@ -341,6 +344,7 @@ fn view(row: e::scan_run::Model) -> ScanRun {
         outcome: row.outcome,
         error: row.error,
         qa_reviews_created: as_u32(row.qa_reviews_created),
+        renewals_drafted: as_u32(row.renewals_drafted),
         reminders_due: as_u32(row.reminders_due),
         notifications_queued: as_u32(row.notifications_queued),
         skipped: as_u32(row.skipped),

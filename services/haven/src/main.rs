@@ -145,10 +145,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let as_of = as_of.unwrap_or_else(|| clock.today_london());
             let report = haven_scheduler::run_once(&db, as_of, &clock).await?;
             println!(
-                "scan as of {}: {} trusts, {} QA reviews created, {} reminders due, {} notifications queued",
+                "scan as of {}: {} trusts, {} QA reviews created, {} renewals drafted, {} reminders due, {} notifications queued",
                 report.as_of,
                 report.trusts,
                 report.qa_reviews_created,
+                report.renewals_drafted,
                 report.reminders_due,
                 report.notifications
             );

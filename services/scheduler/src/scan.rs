@@ -1,5 +1,6 @@
-//! The daily scan: for each trust, creates the QA reviews that fell due and queues every
-//! reminder due on the day (DESIGN §5), each once.
+//! The daily scan: for each trust, creates the QA reviews that fell due, drafts the renewals of
+//! agreements whose review draws near, and queues every reminder due on the day (DESIGN §5),
+//! each once.
 //!
 //! A trust whose scan fails does not stop the others; the scan then fails as a whole so the
 //! queue retries it, and the retry finds the trusts already done with nothing left to add.
@@ -23,6 +24,8 @@ pub struct ScanReport {
     pub trusts: usize,
     /// QA reviews created because they fell due.
     pub qa_reviews_created: usize,
+    /// Agreement renewals drafted because their review drew near.
+    pub renewals_drafted: usize,
     /// Reminders due that day.
     pub reminders_due: usize,
     /// Of those, queued by this run (the rest already were).
@@ -39,6 +42,7 @@ pub async fn run(db: &Db, as_of: NaiveDate, now: DateTime<Utc>) -> Result<ScanRe
         as_of,
         trusts: 0,
         qa_reviews_created: 0,
+        renewals_drafted: 0,
         reminders_due: 0,
         notifications: 0,
     };
@@ -71,6 +75,7 @@ pub async fn run(db: &Db, as_of: NaiveDate, now: DateTime<Utc>) -> Result<ScanRe
             (Ok(counts), Ok(_)) => {
                 tracing::info!(
                     qa_reviews_created = counts.qa_reviews_created,
+                    renewals_drafted = counts.renewals_drafted,
                     reminders_due = counts.reminders_due,
                     notifications = counts.notifications_queued,
                     "the trust's scan done"
@@ -79,6 +84,9 @@ pub async fn run(db: &Db, as_of: NaiveDate, now: DateTime<Utc>) -> Result<ScanRe
                 report.qa_reviews_created = report
                     .qa_reviews_created
                     .saturating_add(counts.qa_reviews_created);
+                report.renewals_drafted = report
+                    .renewals_drafted
+                    .saturating_add(counts.renewals_drafted);
                 report.reminders_due = report.reminders_due.saturating_add(counts.reminders_due);
                 report.notifications = report
                     .notifications
@@ -105,7 +113,8 @@ pub async fn run(db: &Db, as_of: NaiveDate, now: DateTime<Utc>) -> Result<ScanRe
     }
 }
 
-/// One trust: its QA reviews first, so a review falling due today is reminded of today.
+/// One trust: its QA reviews and renewals first, so a review falling due today is reminded of
+/// today and a renewal's draft is there when its parties are reminded.
 async fn scan_trust(
     db: &Db,
     scope: &Scope,
@@ -115,12 +124,16 @@ async fn scan_trust(
     let created = haven_store::qa::create_due(db, scope, as_of, now)
         .await?
         .len();
+    let renewals = haven_store::agreement::draft_due_renewals(db, scope, as_of, now)
+        .await?
+        .len();
     let reminders = haven_store::reminders::queue_due(db, scope, as_of, now).await?;
     for skipped in &reminders.skipped {
         tracing::warn!(trust = %scope.trust_id(), "{skipped}");
     }
     Ok(ScanCounts {
         qa_reviews_created: created,
+        renewals_drafted: renewals,
         reminders_due: reminders.due,
         notifications_queued: reminders.queued,
         skipped: reminders.skipped.len(),

@@ -71,6 +71,7 @@ async fn run_once_reports_the_day() {
             as_of: date(2026, 11, 20),
             trusts: 0,
             qa_reviews_created: 0,
+            renewals_drafted: 0,
             reminders_due: 0,
             notifications: 0
         }
