@@ -177,9 +177,8 @@ fn facts(snapshot: &Snapshot, trust_id: Uuid, day: NaiveDate) -> ReminderFacts {
 fn parties(snapshot: &Snapshot, session: &e::supervision_session::Model) -> Vec<Uuid> {
     let mut people: Vec<Uuid> = snapshot
         .attendees
-        .keys()
-        .filter(|(id, _)| *id == session.id)
-        .map(|(_, person)| *person)
+        .range((session.id, Uuid::nil())..=(session.id, Uuid::max()))
+        .map(|((_, person), _)| *person)
         .collect();
     if people.is_empty() {
         people = snapshot.supervisees_of(session.agreement_id);
@@ -293,14 +292,13 @@ fn minimums(snapshot: &Snapshot, day: NaiveDate) -> Vec<MinimumFacts> {
 }
 
 fn actions(snapshot: &Snapshot) -> Vec<ActionFacts> {
+    let sessions: BTreeMap<Uuid, &e::supervision_session::Model> =
+        snapshot.sessions.iter().map(|s| (s.id, s)).collect();
     snapshot
         .actions
         .iter()
         .filter_map(|action| {
-            let session = snapshot
-                .sessions
-                .iter()
-                .find(|s| s.id == action.session_id)?;
+            let session = sessions.get(&action.session_id)?;
             let agreement = snapshot.agreement(session.agreement_id)?;
             let closed_on = match action.status.as_str() {
                 "open" => None,
