@@ -1888,3 +1888,57 @@ async fn an_agenda_edited_after_it_was_sent_is_still_sent_from_its_first_sending
         api.app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_scan_killed_part_way_and_run_again_queues_each_reminder_once_and_misses_none() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        // Eight trusts, so a scan has a middle to be killed in.
+        for _ in 0..4 {
+            let tenants = Tenants::create(&app.test_db.db).await;
+            with_term_dates(&app, &tenants).await;
+        }
+        let dir = std::env::temp_dir().join(format!("haven-kill-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // How long an undisturbed scan takes here, so the kills land across its whole run.
+        let started = std::time::Instant::now();
+        let whole = run_once_process(&app, date(2026, 3, 2), &dir)
+            .wait()
+            .unwrap();
+        assert!(whole.success());
+        let took = started.elapsed();
+        let days = [
+            (date(2026, 1, 24), 3),
+            (date(2026, 2, 1), 5),
+            (date(2026, 2, 14), 7),
+            (date(2026, 8, 9), 9),
+        ];
+        for (day, tenths) in days {
+            let mut process = run_once_process(&app, day, &dir);
+            tokio::time::sleep(took * tenths / 10).await;
+            // SIGKILL: no clean-up of any kind, as when a node is lost.
+            process.kill().unwrap();
+            let status = process.wait().unwrap();
+            let before = outbox(&app)
+                .await
+                .iter()
+                .filter(|row| row.due_on == day)
+                .count();
+            eprintln!(
+                "{backend:?} {day}: killed at {tenths}/10 of {took:?} ({status}), {before} queued"
+            );
+
+            let again = scan(&app, day).await;
+            let rows: Vec<_> = outbox(&app)
+                .await
+                .into_iter()
+                .filter(|row| row.due_on == day)
+                .collect();
+            assert!(!rows.is_empty(), "{backend:?} {day}");
+            assert_eq!(keys(&rows).len(), rows.len(), "{backend:?} {day}: doubled");
+            assert_eq!(rows.len(), again.reminders_due, "{backend:?} {day}: missed");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+        app.stop().await;
+    }
+}
