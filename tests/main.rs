@@ -41,3 +41,4 @@ mod sessions;
 mod sign_in;
 mod tenancy;
 mod training;
+mod year_of_reminders;

@@ -222,6 +222,13 @@ fn sessions(snapshot: &Snapshot) -> Vec<SessionFacts> {
 }
 
 fn records(snapshot: &Snapshot) -> Vec<RecordFacts> {
+    let mut signed: BTreeMap<Uuid, Vec<Signed>> = BTreeMap::new();
+    for signature in &snapshot.signatures {
+        signed.entry(signature.record_id).or_default().push(Signed {
+            person: signature.person_id,
+            on: london_date(signature.signed_at),
+        });
+    }
     snapshot
         .sessions
         .iter()
@@ -238,15 +245,7 @@ fn records(snapshot: &Snapshot) -> Vec<RecordFacts> {
                     .into_iter()
                     .filter(|person| snapshot.took_part(session, *person, agreement))
                     .collect(),
-                signed: snapshot
-                    .signatures
-                    .iter()
-                    .filter(|s| s.record_id == record.id)
-                    .map(|s| Signed {
-                        person: s.person_id,
-                        on: london_date(s.signed_at),
-                    })
-                    .collect(),
+                signed: signed.get(&record.id).cloned().unwrap_or_default(),
             })
         })
         .collect()

@@ -146,6 +146,7 @@ async fn logged_scan(
         tracing::info!(
             trusts = report.trusts,
             qa_reviews_created = report.qa_reviews_created,
+            renewals_drafted = report.renewals_drafted,
             reminders_due = report.reminders_due,
             notifications = report.notifications,
             "daily scan done"
