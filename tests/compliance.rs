@@ -10,34 +10,8 @@ use uuid::Uuid;
 
 use crate::harness::{
     Tenants, TestApp, TestClock, at, backends, browser_a, fields_of, get, lead_b, send,
+    with_term_dates,
 };
-
-/// The academies' 2025/26 half terms, written out so each expected date can be read here.
-fn half_terms() -> Value {
-    json!([
-        { "number": 1, "starts_on": "2025-09-03", "ends_on": "2025-10-24" },
-        { "number": 2, "starts_on": "2025-11-03", "ends_on": "2025-12-19" },
-        { "number": 3, "starts_on": "2026-01-05", "ends_on": "2026-02-13" },
-        { "number": 4, "starts_on": "2026-02-23", "ends_on": "2026-03-27" },
-        { "number": 5, "starts_on": "2026-04-13", "ends_on": "2026-05-22" },
-        { "number": 6, "starts_on": "2026-06-01", "ends_on": "2026-07-22" },
-    ])
-}
-
-async fn with_term_dates(app: &TestApp, tenants: &Tenants) {
-    let lead = browser_a(app, tenants, tenants.lead_a).await;
-    for academy in [tenants.academy_a1, tenants.academy_a2] {
-        let set = send(
-            app,
-            &lead,
-            Method::PUT,
-            &format!("/api/v1/academies/{academy}/term-dates/2025"),
-            Some(json!({ "half_terms": half_terms() })),
-        )
-        .await;
-        assert_eq!(set.status(), 200);
-    }
-}
 
 async fn read(app: &TestApp, browser: &crate::harness::Browser, path: &str) -> Value {
     let response = get(app, browser, path).await;
@@ -159,7 +133,12 @@ async fn a_status_reads_what_haven_knew_that_day_and_a_held_session_restarts_the
             Some(json!({})),
         )
         .await;
-        assert_eq!(held.status(), 200, "{backend:?} {}", held.text().await.unwrap());
+        assert_eq!(
+            held.status(),
+            200,
+            "{backend:?} {}",
+            held.text().await.unwrap()
+        );
 
         let on = |date: &str| format!("/api/v1/compliance/supervisees?as_of={date}");
         let before = entry_of(

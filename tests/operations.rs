@@ -13,36 +13,14 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Tenants, TestApp, at, backends, browser_a, call, lead_b, send};
+use crate::harness::{
+    Tenants, TestApp, at, backends, browser_a, call, lead_b, send, with_term_dates,
+};
 
 const SCANS: &str = "/api/v1/operations/scans";
 
 fn scanned_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 26).unwrap()
-}
-
-/// Trust A's academies get the 2025/26 half terms, so its reminders can be judged.
-async fn with_term_dates(app: &TestApp, tenants: &Tenants) {
-    let half_terms = json!([
-        { "number": 1, "starts_on": "2025-09-03", "ends_on": "2025-10-24" },
-        { "number": 2, "starts_on": "2025-11-03", "ends_on": "2025-12-19" },
-        { "number": 3, "starts_on": "2026-01-05", "ends_on": "2026-02-13" },
-        { "number": 4, "starts_on": "2026-02-23", "ends_on": "2026-03-27" },
-        { "number": 5, "starts_on": "2026-04-13", "ends_on": "2026-05-22" },
-        { "number": 6, "starts_on": "2026-06-01", "ends_on": "2026-07-22" },
-    ]);
-    let lead = browser_a(app, tenants, tenants.lead_a).await;
-    for academy in [tenants.academy_a1, tenants.academy_a2] {
-        let set = send(
-            app,
-            &lead,
-            Method::PUT,
-            &format!("/api/v1/academies/{academy}/term-dates/2025"),
-            Some(json!({ "half_terms": half_terms })),
-        )
-        .await;
-        assert_eq!(set.status(), 200);
-    }
 }
 
 async fn scan_at(

@@ -26,7 +26,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::harness::{
-    Backend, Tenants, TestApp, TestClock, at, backends, browser_a, call, lead_b, lead_b_id, send,
+    Backend, Tenants, TestApp, TestClock, at, backends, browser_a, call, half_terms_2025, lead_b,
+    lead_b_id, send,
 };
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -44,18 +45,9 @@ fn written() -> NaiveDate {
     date(2026, 1, 6)
 }
 
-const HALF_TERMS: &str = r#"[
-    { "number": 1, "starts_on": "2025-09-03", "ends_on": "2025-10-24" },
-    { "number": 2, "starts_on": "2025-11-03", "ends_on": "2025-12-19" },
-    { "number": 3, "starts_on": "2026-01-05", "ends_on": "2026-02-13" },
-    { "number": 4, "starts_on": "2026-02-23", "ends_on": "2026-03-27" },
-    { "number": 5, "starts_on": "2026-04-13", "ends_on": "2026-05-22" },
-    { "number": 6, "starts_on": "2026-06-01", "ends_on": "2026-07-22" }
-]"#;
-
-/// Every academy of both trusts gets the 2025/26 half terms, through the API.
+/// Every academy of both trusts gets the 2025/26 half terms ([`half_terms_2025`]), through the API.
 async fn with_term_dates(app: &TestApp, tenants: &Tenants) {
-    let half_terms: serde_json::Value = serde_json::from_str(HALF_TERMS).unwrap();
+    let half_terms = half_terms_2025();
     let lead_a = browser_a(app, tenants, tenants.lead_a).await;
     let lead_b = lead_b(app, tenants).await;
     for (browser, academy) in [

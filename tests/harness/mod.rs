@@ -13,7 +13,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use uuid::Uuid;
 
 pub use requests::{
-    browser_a, browser_b, call, fields, fields_of, get, lead_b, lead_b_id, refusals, send,
+    browser_a, browser_b, call, fields, fields_of, get, half_terms_2025, lead_b, lead_b_id,
+    refusals, send, with_term_dates,
 };
 pub use tenants::{Tenants, today as tenants_today};
 
@@ -272,10 +273,9 @@ impl TestApp {
             idle: chrono::Duration::minutes(60),
             absolute: chrono::Duration::hours(12),
         };
-        let session =
-            haven_store::sign_in::start(&self.test_db.db, scope, "test", policy, at)
-                .await
-                .unwrap();
+        let session = haven_store::sign_in::start(&self.test_db.db, scope, "test", policy, at)
+            .await
+            .unwrap();
         Browser {
             cookie: format!("haven_session={}", session.cookie),
             csrf_token: session.csrf_token,

@@ -116,3 +116,32 @@ pub fn fields(problem: &Value) -> Vec<String> {
         .map(|e| e["field"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Trust A's academies' 2025/26 half terms, written out so a test can read each date it expects:
+/// spring half term 14–22 February, the summer's 23–31 May.
+pub fn half_terms_2025() -> Value {
+    serde_json::json!([
+        { "number": 1, "starts_on": "2025-09-03", "ends_on": "2025-10-24" },
+        { "number": 2, "starts_on": "2025-11-03", "ends_on": "2025-12-19" },
+        { "number": 3, "starts_on": "2026-01-05", "ends_on": "2026-02-13" },
+        { "number": 4, "starts_on": "2026-02-23", "ends_on": "2026-03-27" },
+        { "number": 5, "starts_on": "2026-04-13", "ends_on": "2026-05-22" },
+        { "number": 6, "starts_on": "2026-06-01", "ends_on": "2026-07-22" },
+    ])
+}
+
+/// Trust A's academies A1 and A2 get [`half_terms_2025`], set by the trust lead through the API.
+pub async fn with_term_dates(app: &TestApp, tenants: &Tenants) {
+    let lead = browser_a(app, tenants, tenants.lead_a).await;
+    for academy in [tenants.academy_a1, tenants.academy_a2] {
+        let set = send(
+            app,
+            &lead,
+            Method::PUT,
+            &format!("/api/v1/academies/{academy}/term-dates/2025"),
+            Some(serde_json::json!({ "half_terms": half_terms_2025() })),
+        )
+        .await;
+        assert_eq!(set.status(), 200);
+    }
+}
