@@ -308,23 +308,15 @@ impl Snapshot {
                 continue;
             };
             let calendar = self.calendars.get(&agreement.academy_id);
-            for link in self
-                .supervisees
-                .iter()
-                .filter(|s| s.agreement_id == agreement.id)
-            {
-                let facts = self.facts(agreement, link.person_id, policy, calendar, as_of);
+            for person in self.supervisees_of(agreement.id) {
+                let facts = self.facts(agreement, person, policy, calendar, as_of);
                 let status = match calendar {
                     Some(calendar) => compliance_status(&facts, policy, calendar, as_of),
                     None => without_calendar(&facts, policy, as_of),
                 };
                 entries.push(SuperviseeCompliance {
-                    person_id: link.person_id,
-                    name: self
-                        .people
-                        .get(&link.person_id)
-                        .cloned()
-                        .unwrap_or_default(),
+                    person_id: person,
+                    name: self.people.get(&person).cloned().unwrap_or_default(),
                     academy_id: agreement.academy_id,
                     agreement_id: agreement.id,
                     lineage_id: agreement.lineage_id,
@@ -355,9 +347,7 @@ impl Snapshot {
                 .and_then(|ht| cal.period_start(ht.starts_on))
         });
         let sessions: Vec<&e::supervision_session::Model> = self
-            .sessions
-            .iter()
-            .filter(|s| lineage.contains(&s.agreement_id))
+            .sessions_of(&lineage)
             .filter(|s| self.took_part(s, person, current))
             .collect();
         let held: Vec<&e::supervision_session::Model> = sessions

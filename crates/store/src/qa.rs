@@ -185,6 +185,15 @@ pub async fn create_due(
             .get(&active.academy_id)
             .cloned()
             .unwrap_or_default();
+        let due_dates = qa_due_dates(first_activation, settings.qa_interval_months, as_of);
+        // Most days nothing falls due: the lineage's sessions are read only when a review will
+        // be created from them.
+        if due_dates
+            .iter()
+            .all(|due_on| existing.contains(&(lineage_id, *due_on)))
+        {
+            continue;
+        }
         let ids: Vec<Uuid> = versions.iter().map(|v| v.id).collect();
         let sessions = tx
             .list_where::<e::supervision_session::Entity, _>(
@@ -192,7 +201,7 @@ pub async fn create_due(
             )
             .await?;
         let mut period_start = first_activation;
-        for due_on in qa_due_dates(first_activation, settings.qa_interval_months, as_of) {
+        for due_on in due_dates {
             let start = period_start;
             period_start = due_on;
             if existing.contains(&(lineage_id, due_on)) {

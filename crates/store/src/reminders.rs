@@ -267,9 +267,8 @@ fn minimums(snapshot: &Snapshot, day: NaiveDate) -> Vec<MinimumFacts> {
         };
         for person in snapshot.supervisees_of(agreement.id) {
             let held = snapshot
-                .sessions
-                .iter()
-                .filter(|s| lineage.contains(&s.agreement_id) && s.kind != "ad_hoc")
+                .sessions_of(&lineage)
+                .filter(|s| s.kind != "ad_hoc")
                 .filter(|s| snapshot.took_part(s, person, agreement))
                 .filter_map(|s| {
                     Some(HeldSession {

@@ -20,7 +20,6 @@ pub(crate) struct Snapshot {
     pub(crate) people: BTreeMap<Uuid, String>,
     pub(crate) roles: Vec<e::role_assignment::Model>,
     pub(crate) agreements: Vec<e::agreement::Model>,
-    pub(crate) supervisees: Vec<e::agreement_supervisee::Model>,
     pub(crate) sessions: Vec<e::supervision_session::Model>,
     /// `attended` by (session, person).
     pub(crate) attendees: BTreeMap<(Uuid, Uuid), Option<bool>>,
@@ -37,6 +36,54 @@ pub(crate) struct Snapshot {
     pub(crate) trust_policy: PolicySettings,
     /// Each academy's effective settings.
     pub(crate) policies: BTreeMap<Uuid, PolicySettings>,
+    /// Indexes over the rows above, so judging a trust grows with its rows, not their square.
+    index: Index,
+}
+
+/// Where to find rows by the keys the rules look them up by.
+#[derive(Default)]
+struct Index {
+    /// Position in `agreements` by id.
+    agreement: BTreeMap<Uuid, usize>,
+    /// Version ids by lineage.
+    lineage: BTreeMap<Uuid, BTreeSet<Uuid>>,
+    /// Supervisees by agreement version.
+    supervisees: BTreeMap<Uuid, Vec<Uuid>>,
+    /// Positions in `sessions` by agreement version.
+    sessions: BTreeMap<Uuid, Vec<usize>>,
+}
+
+impl Index {
+    fn of(
+        agreements: &[e::agreement::Model],
+        supervisees: &[e::agreement_supervisee::Model],
+        sessions: &[e::supervision_session::Model],
+    ) -> Self {
+        let mut index = Self::default();
+        for (at, agreement) in agreements.iter().enumerate() {
+            index.agreement.insert(agreement.id, at);
+            index
+                .lineage
+                .entry(agreement.lineage_id)
+                .or_default()
+                .insert(agreement.id);
+        }
+        for link in supervisees {
+            index
+                .supervisees
+                .entry(link.agreement_id)
+                .or_default()
+                .push(link.person_id);
+        }
+        for (at, session) in sessions.iter().enumerate() {
+            index
+                .sessions
+                .entry(session.agreement_id)
+                .or_default()
+                .push(at);
+        }
+        index
+    }
 }
 
 impl Snapshot {
@@ -45,7 +92,13 @@ impl Snapshot {
         let ids: Vec<Uuid> = academies.iter().map(|a| a.id).collect();
         let term_dates = read.list::<e::term_date::Entity>().await?;
         let policies = crate::policy::effective_in(read, &ids).await?;
+        let agreements = read.list::<e::agreement::Entity>().await?;
+        let supervisees = read.list::<e::agreement_supervisee::Entity>().await?;
+        let sessions = read.list::<e::supervision_session::Entity>().await?;
         Ok(Self {
+            index: Index::of(&agreements, &supervisees, &sessions),
+            agreements,
+            sessions,
             calendars: crate::calendar::calendars(&ids, &term_dates),
             trust_policy: policies.trust,
             policies: policies.academies,
@@ -57,9 +110,6 @@ impl Snapshot {
                 .map(|p| (p.id, p.display_name))
                 .collect(),
             roles: read.list::<e::role_assignment::Entity>().await?,
-            agreements: read.list::<e::agreement::Entity>().await?,
-            supervisees: read.list::<e::agreement_supervisee::Entity>().await?,
-            sessions: read.list::<e::supervision_session::Entity>().await?,
             attendees: read
                 .list::<e::session_attendee::Entity>()
                 .await?
@@ -87,34 +137,49 @@ impl Snapshot {
 
     /// The ids of every version of `agreement`'s lineage.
     pub(crate) fn lineage(&self, agreement: &e::agreement::Model) -> BTreeSet<Uuid> {
-        self.agreements
-            .iter()
-            .filter(|a| a.lineage_id == agreement.lineage_id)
-            .map(|a| a.id)
-            .collect()
+        self.index
+            .lineage
+            .get(&agreement.lineage_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// When the minimum began to apply to a lineage: its first activation.
     pub(crate) fn supervised_since(&self, lineage: &BTreeSet<Uuid>) -> Option<NaiveDate> {
-        self.agreements
+        lineage
             .iter()
-            .filter(|a| lineage.contains(&a.id))
+            .filter_map(|id| self.agreement(*id))
             .filter_map(|a| a.activated_on)
             .min()
     }
 
     /// The supervisees named by an agreement version.
     pub(crate) fn supervisees_of(&self, agreement: Uuid) -> Vec<Uuid> {
-        self.supervisees
-            .iter()
-            .filter(|s| s.agreement_id == agreement)
-            .map(|s| s.person_id)
-            .collect()
+        self.index
+            .supervisees
+            .get(&agreement)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The agreement version a session belongs to.
     pub(crate) fn agreement(&self, id: Uuid) -> Option<&e::agreement::Model> {
-        self.agreements.iter().find(|a| a.id == id)
+        self.index
+            .agreement
+            .get(&id)
+            .and_then(|at| self.agreements.get(*at))
+    }
+
+    /// The sessions of every version in `lineage`.
+    pub(crate) fn sessions_of<'a>(
+        &'a self,
+        lineage: &'a BTreeSet<Uuid>,
+    ) -> impl Iterator<Item = &'a e::supervision_session::Model> + 'a {
+        lineage
+            .iter()
+            .filter_map(|id| self.index.sessions.get(id))
+            .flatten()
+            .filter_map(|at| self.sessions.get(*at))
     }
 
     /// Whether `person` was a party to `session`: for a group, only if they attended once it
