@@ -268,3 +268,62 @@ async fn a_trusts_it_sets_it_up_from_the_command_line() {
         t.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn a_generated_trust_of_any_size_seeds_and_the_daily_scan_runs_over_it() {
+    for backend in crate::harness::backends() {
+        let t = crate::harness::TestDb::migrated(backend).await;
+        let dir = workdir();
+        let run = |args: &[&str]| {
+            haven(&dir)
+                .env("HAVEN_DATABASE__URL", &t.url)
+                .env("HAVEN_DATABASE__MIGRATION_URL", &t.owner_url)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let generate = [
+            "seed",
+            "--generate",
+            "--academies",
+            "3",
+            "--years",
+            "2",
+            "--slug",
+            "load",
+        ];
+        let seeded = run(&generate);
+        assert!(
+            seeded.status.success(),
+            "{backend:?}: {}",
+            stderr_line(&seeded)
+        );
+        let summary = String::from_utf8_lossy(&seeded.stdout);
+        assert!(
+            summary.contains("3 academies, 18 people, 12 agreements"),
+            "{backend:?}: {summary}"
+        );
+        let again = run(&generate);
+        assert!(!again.status.success());
+        assert!(stderr_line(&again).contains("already exists"));
+        let both = run(&["seed", "--demo", "--generate"]);
+        assert!(
+            !both.status.success(),
+            "--demo and --generate are one or the other"
+        );
+
+        let scan = run(&["scheduler", "run-once"]);
+        assert!(scan.status.success(), "{backend:?}: {}", stderr_line(&scan));
+        let report = String::from_utf8_lossy(&scan.stdout);
+        assert!(report.contains("1 trusts"), "{backend:?}: {report}");
+        let verify = run(&["audit", "verify"]);
+        assert!(
+            verify.status.success(),
+            "{backend:?}: {}",
+            stderr_line(&verify)
+        );
+        assert!(String::from_utf8_lossy(&verify.stdout).contains("load:"));
+        std::fs::remove_dir_all(dir).unwrap();
+        t.drop_database().await;
+    }
+}

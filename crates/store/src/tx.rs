@@ -299,6 +299,32 @@ impl WriteTx<'_> {
         Ok(row)
     }
 
+    /// Inserts rows of the scope's trust (each of an academy the scope sees) in one statement,
+    /// with one audit entry for them all: bulk loads such as a generated trust for load tests,
+    /// where an entry per row would cost more than the rows. The caller keeps a statement within
+    /// the engine's bound-parameter limit (a few hundred rows of any table).
+    pub async fn insert_many<A>(&mut self, models: Vec<A>) -> Result<(), StoreError>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        A::Entity: TenantTable,
+    {
+        if models.is_empty() {
+            return Ok(());
+        }
+        for model in &models {
+            self.check_placement(model)?;
+        }
+        let table = <A::Entity as Default>::default().table_name().to_owned();
+        let rows = models.len();
+        <A::Entity as EntityTrait>::insert_many(models)
+            .exec_without_returning(&self.txn)
+            .await?;
+        self.audit(
+            AuditEntry::new("create_many", &table, None).with_detail(json!({ "rows": rows })),
+        )
+        .await
+    }
+
     /// Appends an entry to the trust's audit log in this transaction.
     pub async fn audit(&mut self, entry: AuditEntry) -> Result<(), StoreError> {
         self.head = audit::append(&self.txn, self.scope, &self.head, entry, self.now).await?;

@@ -1,6 +1,7 @@
 //! `haven`: every Haven process in one binary.
 
 mod database;
+mod generate;
 mod seed;
 mod serve;
 mod telemetry;
@@ -50,8 +51,25 @@ enum Command {
     /// Seed data.
     Seed {
         /// The demo trust: 3 regions, 12 academies, about 60 people, two years of supervision.
-        #[arg(long, required = true)]
+        #[arg(
+            long,
+            required_unless_present = "generate",
+            conflicts_with = "generate"
+        )]
         demo: bool,
+        /// A generated trust of any size, for load tests: five staff per academy, a region per
+        /// 20 academies, years of supervision up to today.
+        #[arg(long)]
+        generate: bool,
+        /// Academies in the generated trust.
+        #[arg(long, default_value_t = 1000)]
+        academies: usize,
+        /// Years of supervision history in the generated trust.
+        #[arg(long, default_value_t = 5)]
+        years: u32,
+        /// The generated trust's slug.
+        #[arg(long, default_value = "generated")]
+        slug: String,
     },
     /// Setting up a trust: create it, invite its first lead, connect its sign-in.
     Trust {
@@ -161,7 +179,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("the database schema is up to date");
             Ok(())
         }
-        Command::Seed { demo: _ } => {
+        Command::Seed {
+            generate: true,
+            academies,
+            years,
+            slug,
+            ..
+        } => {
+            let db = database::connect_and_migrate(&settings).await?;
+            let shape = generate::Shape {
+                slug,
+                academies,
+                years,
+            };
+            let counts = generate::trust(&db, &shape, clock.now()).await?;
+            println!("trust {} generated: {counts}", shape.slug);
+            Ok(())
+        }
+        Command::Seed { .. } => {
             let db = database::connect_and_migrate(&settings).await?;
             match seed::demo(&db, clock.now()).await? {
                 seed::Seeded::Created(summary) => println!("demo trust seeded: {summary}"),
