@@ -7,7 +7,6 @@
 //! be a party of the session's agreement: an action is what supervision asks of its own parties.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::London;
 use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
@@ -17,6 +16,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
+use crate::time::london_date;
 use crate::{Db, StoreError, TenantTable};
 
 /// An action, for someone entitled to its content.
@@ -169,11 +169,11 @@ fn is_trust_lead(scope: &Scope) -> bool {
 
 /// The London calendar date a session starts on.
 fn session_date(session: &e::supervision_session::Model) -> NaiveDate {
-    session.starts_at.with_timezone(&London).date_naive()
+    london_date(session.starts_at)
 }
 
 fn london_today(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&London).date_naive()
+    london_date(now)
 }
 
 fn check_due(session: &e::supervision_session::Model, due_on: NaiveDate) -> Result<(), StoreError> {

@@ -7,7 +7,6 @@
 //! arrange the meeting and close it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::London;
 use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
@@ -17,6 +16,7 @@ use uuid::Uuid;
 use crate::action::{in_trust, parties};
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
+use crate::time::london_date;
 use crate::{Db, StoreError, WriteTx};
 
 /// Whom an escalation goes to.
@@ -117,7 +117,7 @@ pub async fn raise(
         return Err(invalid("reason", "must say what is unresolved"));
     }
     if let Some(assignee) = new.assignee_id {
-        let today = now.with_timezone(&London).date_naive();
+        let today = london_date(now);
         let role = new.escalated_to.role().as_str();
         let holding = e::role_assignment::Entity::find()
             .filter(e::role_assignment::Column::TrustId.eq(scope.trust_id()))

@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::London;
 use haven_domain::role::{Role, ScopeKind};
 use haven_domain::{PolicySettings, qa_due_dates, qa_overdue};
 use haven_entity as e;
@@ -21,6 +20,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::{Actor, Scope};
+use crate::time::london_date;
 use crate::{Db, StoreError};
 
 /// The yes/no checklist of Appendix 4: its key, and the field a missing answer is reported as.
@@ -72,10 +72,6 @@ pub struct Answers {
     /// Completes the review: every answer is then required.
     pub complete: bool,
     pub row_version: i32,
-}
-
-fn london_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&London).date_naive()
 }
 
 fn view(row: e::qa_review::Model, overdue_days: u32, as_of: NaiveDate) -> QaReviewView {

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::agreement::reachable;
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
+use crate::time::london_date;
 use crate::{Db, StoreError, WriteTx};
 
 const PLANNED: &str = "planned";
@@ -126,10 +127,6 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
         field,
         reason: reason.into(),
     }
-}
-
-fn london_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&London).date_naive()
 }
 
 fn me(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
