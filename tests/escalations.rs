@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::harness::{Browser, Tenants, TestApp, at, backends, call};
 
 /// A person of trust A holding `role` (trust-wide, or at academy A1 when `academy` is given).
-async fn holder(
+pub(crate) async fn holder(
     app: &TestApp,
     tenants: &Tenants,
     name: &str,
@@ -32,6 +32,7 @@ async fn holder(
                 name.to_lowercase().replace(' ', ".")
             )),
             job_title: Set(None),
+            optional_reminders: Set(true),
             notification_preference: Set("immediate".into()),
             oidc_subject: Set(None),
             active: Set(true),

@@ -30,6 +30,7 @@ pub async fn add_director(db: &Db, tenants: &Tenants) -> Uuid {
             display_name: Set("Dora Director".into()),
             email: Set(format!("dora.{}@example.org", Uuid::now_v7().simple())),
             job_title: Set(None),
+            optional_reminders: Set(true),
             notification_preference: Set("immediate".into()),
             oidc_subject: Set(None),
             active: Set(true),

@@ -22,6 +22,7 @@ mod m20261123_000006_outbox_audit;
 mod m20261123_000007_row_level_security;
 mod m20261123_000008_sign_in;
 mod m20261123_000009_scan_runs;
+mod m20261123_000010_notifications;
 
 /// Every Haven migration, in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_row_level_security::Migration),
             Box::new(m20261123_000008_sign_in::Migration),
             Box::new(m20261123_000009_scan_runs::Migration),
+            Box::new(m20261123_000010_notifications::Migration),
         ]
     }
 }

@@ -69,6 +69,7 @@ async fn person(
                 name.to_lowercase().replace(' ', ".")
             )),
             job_title: Set(None),
+            optional_reminders: Set(true),
             notification_preference: Set("immediate".into()),
             oidc_subject: Set(None),
             active: Set(true),

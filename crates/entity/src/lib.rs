@@ -36,6 +36,7 @@ pub mod supervision_session;
 pub mod term_date;
 pub mod training_record;
 pub mod trust;
+pub mod trust_email;
 
 /// The entities under their table names in PascalCase: `use haven_entity::prelude::*`.
 pub mod prelude {
@@ -70,4 +71,5 @@ pub mod prelude {
     pub use super::term_date::Entity as TermDate;
     pub use super::training_record::Entity as TrainingRecord;
     pub use super::trust::Entity as Trust;
+    pub use super::trust_email::Entity as TrustEmail;
 }

@@ -22,7 +22,7 @@ pub struct Model {
     pub subject_id: Uuid,
     pub due_on: Date,
     pub recipient_id: Uuid,
-    /// queued | sending | sent | failed | bounced
+    /// queued | sending | sent | failed | bounced | suppressed | in_digest
     #[sea_orm(column_type = "String(StringLen::N(32))")]
     pub status: String,
     pub attempts: i32,
@@ -34,6 +34,15 @@ pub struct Model {
     pub queued_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub next_attempt_at: Option<DateTimeUtc>,
+    /// What a calendar invite says (`rule` = `session_invite`), fixed when the change was made.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub payload: Option<Json>,
+    /// For a reminder folded into a daily digest (`in_digest`), the digest row's key.
+    pub digest_key: Option<String>,
+    /// When the current send began: a row `sending` long after it was not recorded.
+    pub sending_at: Option<DateTimeUtc>,
+    /// The address the message went to, as it was when sent.
+    pub delivered_to: Option<String>,
     #[sea_orm(belongs_to, from = "trust_id", to = "id")]
     pub trust: BelongsTo<super::trust::Entity>,
     #[sea_orm(

@@ -17,6 +17,8 @@ pub struct Model {
     /// immediate | digest
     #[sea_orm(column_type = "String(StringLen::N(32))")]
     pub notification_preference: String,
+    /// Whether the person receives the reminders that may be switched off.
+    pub optional_reminders: bool,
     /// The `sub` claim of the person's identity provider, bound at first sign-in.
     pub oidc_subject: Option<String>,
     pub active: bool,

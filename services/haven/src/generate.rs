@@ -361,6 +361,7 @@ impl Generator {
                 last.to_lowercase()
             )),
             job_title: Set(Some(job_title.to_owned())),
+            optional_reminders: Set(true),
             notification_preference: Set(if n.is_multiple_of(4) {
                 "digest"
             } else {

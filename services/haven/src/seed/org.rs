@@ -295,6 +295,7 @@ impl People<'_, '_> {
                 display_name: Set(name.to_owned()),
                 email: Set(email),
                 job_title: Set(Some(job_title.to_owned())),
+                optional_reminders: Set(true),
                 notification_preference: Set(if seed.rng.chance(25) {
                     "digest"
                 } else {
