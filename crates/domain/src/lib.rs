@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod capability;
 pub mod compliance;
 mod error;
+pub mod notification;
 pub mod policy;
 pub mod qa;
 pub mod record_content;

@@ -603,7 +603,7 @@ fn renewed(training: &TrainingFacts, same_kind: &[&TrainingFacts]) -> bool {
 }
 
 /// The snake_case name of a rule, as the policy's JSON spells it.
-fn rule_code(kind: ReminderKind) -> &'static str {
+pub(crate) fn rule_code(kind: ReminderKind) -> &'static str {
     match kind {
         ReminderKind::AgendaDue => "agenda_due",
         ReminderKind::SessionTomorrow => "session_tomorrow",
