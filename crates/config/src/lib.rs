@@ -87,6 +87,65 @@ pub struct QueueSettings {
 pub struct EmailSettings {
     /// Where the embedded default writes each email as an `.eml` file.
     pub outbox_dir: PathBuf,
+    /// The SMTP relay; without one, email is written to [`EmailSettings::outbox_dir`].
+    pub smtp: Option<SmtpSettings>,
+    /// The sender's display name where a trust has not set its own.
+    pub sender_name: String,
+    /// The sender's address where a trust has not set its own.
+    pub sender_address: String,
+    /// The branding colour (`#rrggbb`) where a trust has not set its own.
+    pub brand_colour: String,
+    /// How often the notifier looks for outbox rows that are due.
+    pub poll_interval_ms: u64,
+    /// The first wait after a transient failure; each later one doubles, up to the maximum.
+    pub retry_base_seconds: u64,
+    /// The longest wait between two tries.
+    pub retry_max_seconds: u64,
+    /// Tries before a message that keeps failing transiently is marked failed.
+    pub max_attempts: u32,
+    /// A row still `sending` this long after its send began was interrupted: it is sent again.
+    pub sending_timeout_seconds: u64,
+}
+
+/// How the notifier reaches its SMTP relay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// A PEM file of extra root certificates, for a relay behind a private CA.
+    pub ca_file: Option<PathBuf>,
+    /// Connections kept open to the relay.
+    #[serde(default = "SmtpSettings::default_pool_size")]
+    pub pool_size: u32,
+    /// How long one SMTP command may take.
+    #[serde(default = "SmtpSettings::default_timeout_seconds")]
+    pub timeout_seconds: u64,
+}
+
+impl SmtpSettings {
+    fn default_pool_size() -> u32 {
+        4
+    }
+
+    fn default_timeout_seconds() -> u64 {
+        30
+    }
+}
+
+/// The TLS an SMTP relay speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (usually port 587).
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Implicit,
+    /// No TLS at all: only for a relay on the same host or a test server.
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -136,7 +195,7 @@ pub struct ProviderClient {
     pub client_secret: SecretString,
 }
 
-const DEFAULTS: &str = r#"
+const DEFAULTS: &str = r##"
 environment = "development"
 
 [server]
@@ -153,6 +212,14 @@ url = "sqlite://data/queue.db"
 
 [email]
 outbox_dir = "data/outbox"
+sender_name = "Haven"
+sender_address = "haven@localhost"
+brand_colour = "#1d4f91"
+poll_interval_ms = 1000
+retry_base_seconds = 30
+retry_max_seconds = 3600
+max_attempts = 30
+sending_timeout_seconds = 600
 
 [log]
 format = "human"
@@ -165,7 +232,7 @@ absolute_timeout_hours = 12
 sign_in_attempts_per_minute = 20
 
 [auth.providers]
-"#;
+"##;
 
 /// The variables read as configuration: `HAVEN_ENVIRONMENT` and every nested `HAVEN_A__B`.
 /// Others that share the prefix (`HAVEN_CONFIG`, `HAVEN_TEST_POSTGRES_URL`) are not settings.
@@ -267,6 +334,36 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 key: "auth.sign_in_attempts_per_minute",
                 reason: "must be at least 1, or nobody could sign in".into(),
+            });
+        }
+        if let Some(smtp) = &self.email.smtp {
+            if smtp.username.is_some() != smtp.password.is_some() {
+                return Err(ConfigError::Invalid {
+                    key: "email.smtp.username",
+                    reason: "username and password are given together or not at all".into(),
+                });
+            }
+            if smtp.pool_size == 0 {
+                return Err(ConfigError::Invalid {
+                    key: "email.smtp.pool_size",
+                    reason: "must be at least 1".into(),
+                });
+            }
+            if self.environment == Environment::Production
+                && smtp.tls == SmtpTls::None
+                && smtp.username.is_some()
+            {
+                return Err(ConfigError::Invalid {
+                    key: "email.smtp.tls",
+                    reason: "a password is never sent to the relay without TLS in production"
+                        .into(),
+                });
+            }
+        }
+        if self.email.retry_base_seconds == 0 || self.email.max_attempts == 0 {
+            return Err(ConfigError::Invalid {
+                key: "email.retry_base_seconds",
+                reason: "retries need a wait and at least one attempt".into(),
             });
         }
         if self.environment == Environment::Production && self.auth.dev_login {
