@@ -6,9 +6,13 @@
 //! run twice, on two schedulers at once, or again after a crash half-way inserts only the rows
 //! that are not there yet, so nothing is doubled and nothing the first run missed is lost.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use haven_domain::notification::{
+    DIGEST_RULE, DeliveryStatus, NotificationPreference, Routing, digest_key, route,
+};
+use haven_domain::reminders::DueReminder;
 use haven_domain::reminders::{
     AcademyContext, ActionFacts, AgreementFacts, HeldSession, MinimumFacts, QaReviewFacts,
     RecordFacts, ReminderFacts, SessionFacts, Signed, Skipped, TrainingFacts, reminders_due,
@@ -16,7 +20,8 @@ use haven_domain::reminders::{
 use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{EntityTrait, TryInsertResult};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TryInsertResult};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -24,6 +29,7 @@ use crate::audit::AuditEntry;
 use crate::scope::Scope;
 use crate::snapshot::{Snapshot, in_force, marked_held_on};
 use crate::time::london_date;
+use crate::tx::{ReadTx, WriteTx};
 use crate::{Db, StoreError};
 
 /// What one trust's scan of one day did.
@@ -49,44 +55,35 @@ pub async fn queue_due(
 ) -> Result<ReminderReport, StoreError> {
     let read = db.read(scope).await?;
     let snapshot = Snapshot::load(&read).await?;
+    let choices = delivery_choices(&read).await?;
     read.finish().await?;
     let scan = reminders_due(&facts(&snapshot, scope.trust_id(), day), day);
 
     let mut tx = db.write(scope, now).await?;
     let mut queued = 0usize;
     let mut queued_by_rule: BTreeMap<String, usize> = BTreeMap::new();
+    // Recipients whose digest of the day this run created, and so may still add lines to.
+    let mut digests_opened: BTreeSet<Uuid> = BTreeSet::new();
     for reminder in &scan.due {
-        let rule = rule_code(reminder);
-        let row = e::notification_outbox::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            trust_id: Set(reminder.trust_id),
-            idempotency_key: Set(reminder.idempotency_key()),
-            rule: Set(rule.clone()),
-            subject_kind: Set(reminder.subject.kind().to_owned()),
-            subject_id: Set(reminder.subject.id()),
-            due_on: Set(reminder.due_on),
-            recipient_id: Set(reminder.recipient),
-            status: Set("queued".to_owned()),
-            attempts: Set(0),
-            last_error: Set(None),
-            smtp_response: Set(None),
-            message_id: Set(None),
-            queued_at: Set(now),
-            sent_at: Set(None),
-            next_attempt_at: Set(Some(now)),
-        };
-        let inserted = e::notification_outbox::Entity::insert(row)
-            .on_conflict_do_nothing_on([
-                e::notification_outbox::Column::TrustId,
-                e::notification_outbox::Column::IdempotencyKey,
-            ])
-            .exec(tx.connection())
-            .await?;
-        if matches!(inserted, TryInsertResult::Inserted(_)) {
-            queued = queued.saturating_add(1);
-            let count = queued_by_rule.entry(rule).or_default();
-            *count = count.saturating_add(1);
+        let (preference, optional) = choices
+            .get(&reminder.recipient)
+            .copied()
+            .unwrap_or((NotificationPreference::Immediate, true));
+        let routing = route(reminder.rule, preference, optional);
+        let row = outbox_row(reminder, routing, now);
+        if !insert_once(&tx, row).await? {
+            continue;
         }
+        if routing == Routing::Digest
+            && !open_digest(&tx, reminder, now, &mut digests_opened).await?
+        {
+            send_alone(&tx, reminder, now).await?;
+        }
+        queued = queued.saturating_add(1);
+        let count = queued_by_rule
+            .entry(reminder.rule.code().to_owned())
+            .or_default();
+        *count = count.saturating_add(1);
     }
     if queued > 0 {
         // One entry per scan: the outbox rows name no record content, and a chain entry per
@@ -106,12 +103,138 @@ pub async fn queue_due(
     })
 }
 
-/// The rule's name as the policy and the outbox spell it.
-fn rule_code(reminder: &haven_domain::reminders::DueReminder) -> String {
-    serde_json::to_value(reminder.rule)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// The outbox row of one reminder: queued to go alone, a line of the recipient's digest, or
+/// kept as suppressed so the lead can see why it was not sent.
+fn outbox_row(
+    reminder: &DueReminder,
+    routing: Routing,
+    now: DateTime<Utc>,
+) -> e::notification_outbox::ActiveModel {
+    let (status, digest) = match routing {
+        Routing::Immediate => (DeliveryStatus::Queued, None),
+        Routing::Digest => (
+            DeliveryStatus::InDigest,
+            Some(digest_key(reminder.recipient, reminder.due_on)),
+        ),
+        Routing::Suppressed => (DeliveryStatus::Suppressed, None),
+    };
+    e::notification_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(reminder.trust_id),
+        idempotency_key: Set(reminder.idempotency_key()),
+        rule: Set(reminder.rule.code().to_owned()),
+        subject_kind: Set(reminder.subject.kind().to_owned()),
+        subject_id: Set(reminder.subject.id()),
+        due_on: Set(reminder.due_on),
+        recipient_id: Set(reminder.recipient),
+        status: Set(status.as_str().to_owned()),
+        attempts: Set(0),
+        last_error: Set(None),
+        smtp_response: Set(None),
+        message_id: Set(None),
+        queued_at: Set(now),
+        sent_at: Set(None),
+        next_attempt_at: Set((status == DeliveryStatus::Queued).then_some(now)),
+        payload: Set(None),
+        digest_key: Set(digest),
+        sending_at: Set(None),
+        delivered_to: Set(None),
+    }
+}
+
+/// Inserts `row` unless its key is already in the outbox; whether it was inserted.
+async fn insert_once(
+    tx: &WriteTx<'_>,
+    row: e::notification_outbox::ActiveModel,
+) -> Result<bool, StoreError> {
+    let inserted = e::notification_outbox::Entity::insert(row)
+        .on_conflict_do_nothing_on([
+            e::notification_outbox::Column::TrustId,
+            e::notification_outbox::Column::IdempotencyKey,
+        ])
+        .exec(tx.connection())
+        .await?;
+    Ok(matches!(inserted, TryInsertResult::Inserted(_)))
+}
+
+/// Makes sure the recipient's digest of the day is queued, by this run. A digest an earlier
+/// run queued may already be on its way, so a line added now could miss it: `false` then, and
+/// the reminder goes alone.
+async fn open_digest(
+    tx: &WriteTx<'_>,
+    reminder: &DueReminder,
+    now: DateTime<Utc>,
+    opened: &mut BTreeSet<Uuid>,
+) -> Result<bool, StoreError> {
+    if opened.contains(&reminder.recipient) {
+        return Ok(true);
+    }
+    let digest = e::notification_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(reminder.trust_id),
+        idempotency_key: Set(digest_key(reminder.recipient, reminder.due_on)),
+        rule: Set(DIGEST_RULE.to_owned()),
+        subject_kind: Set("person".to_owned()),
+        subject_id: Set(reminder.recipient),
+        due_on: Set(reminder.due_on),
+        recipient_id: Set(reminder.recipient),
+        status: Set(DeliveryStatus::Queued.as_str().to_owned()),
+        attempts: Set(0),
+        last_error: Set(None),
+        smtp_response: Set(None),
+        message_id: Set(None),
+        queued_at: Set(now),
+        sent_at: Set(None),
+        next_attempt_at: Set(Some(now)),
+        payload: Set(None),
+        digest_key: Set(None),
+        sending_at: Set(None),
+        delivered_to: Set(None),
+    };
+    let created = insert_once(tx, digest).await?;
+    if created {
+        opened.insert(reminder.recipient);
+    }
+    Ok(created)
+}
+
+/// Turns a digest line just inserted into a reminder of its own.
+async fn send_alone(
+    tx: &WriteTx<'_>,
+    reminder: &DueReminder,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use e::notification_outbox::Column as C;
+    e::notification_outbox::Entity::update_many()
+        .col_expr(C::Status, Expr::value(DeliveryStatus::Queued.as_str()))
+        .col_expr(C::DigestKey, Expr::value(Option::<String>::None))
+        .col_expr(C::NextAttemptAt, Expr::value(now))
+        .filter(C::TrustId.eq(reminder.trust_id))
+        .filter(C::IdempotencyKey.eq(reminder.idempotency_key()))
+        .exec(tx.connection())
+        .await?;
+    Ok(())
+}
+
+/// Each person's choice of immediate email or a digest, and of the reminders that may be
+/// switched off.
+async fn delivery_choices(
+    read: &ReadTx<'_>,
+) -> Result<BTreeMap<Uuid, (NotificationPreference, bool)>, StoreError> {
+    Ok(read
+        .list::<e::person::Entity>()
+        .await?
+        .into_iter()
+        .map(|person| {
+            (
+                person.id,
+                (
+                    NotificationPreference::parse(&person.notification_preference),
+                    person.optional_reminders,
+                ),
+            )
+        })
+        .collect())
 }
 
 /// Holders of `role` on `day`, anywhere in the trust (`region`: only over that region).

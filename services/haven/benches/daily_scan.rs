@@ -279,7 +279,7 @@ async fn sql_counts(db: &Db, day: NaiveDate) -> BTreeMap<String, usize> {
 async fn scan_counts(db: &Db, day: NaiveDate) -> BTreeMap<String, usize> {
     let sql = format!(
         "SELECT rule, COUNT(DISTINCT subject_id) AS n FROM notification_outbox \
-         WHERE due_on = {} GROUP BY rule",
+         WHERE due_on = {} AND rule <> 'digest' GROUP BY rule",
         Dialect(db.backend()).date(day)
     );
     let rows = db
