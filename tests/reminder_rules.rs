@@ -215,6 +215,7 @@ async fn person(db: &DatabaseConnection, trust: Uuid, name: &str) -> Uuid {
             Uuid::now_v7().simple()
         )),
         job_title: Set(None),
+        optional_reminders: Set(true),
         notification_preference: Set("immediate".into()),
         oidc_subject: Set(None),
         active: Set(true),
@@ -1932,5 +1933,109 @@ async fn a_scan_killed_part_way_and_run_again_queues_each_reminder_once_and_miss
         }
         std::fs::remove_dir_all(dir).unwrap();
         app.stop().await;
+    }
+}
+
+/// Sets how `person` takes their email, as their settings would.
+async fn choose(db: &DatabaseConnection, person: Uuid, preference: &str, optional_reminders: bool) {
+    e::person::ActiveModel {
+        id: Set(person),
+        notification_preference: Set(preference.into()),
+        optional_reminders: Set(optional_reminders),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_digest_reader_gets_the_days_reminders_in_one_digest_and_switched_off_ones_are_kept_unsent()
+ {
+    for backend in backends() {
+        let w = world(backend).await;
+        let db = &w.app.test_db.owner;
+        let a1 = place_a1(&w.tenants);
+        // Sam reads one email a day; Sia switched off the reminders that may be switched off.
+        choose(db, w.sam, "digest", true).await;
+        choose(db, w.sia, "immediate", false).await;
+        let both = agreement(
+            db,
+            a1,
+            Agreement {
+                supervisees: vec![w.sam, w.sia],
+                ..Agreement::new(w.supervisor, w.sam)
+            },
+        )
+        .await;
+        // On Sunday 1 March every party hears of Monday's session, Sam of his action due on
+        // Wednesday, and Sia (mandatory) that her training expired on 28 February.
+        let monday = session(db, a1, both, date(2026, 3, 2), Booking::default()).await;
+        action(db, a1, monday, w.sam, date(2026, 3, 4), None).await;
+        training(
+            db,
+            w.tenants.trust_a,
+            w.sia,
+            date(2024, 2, 28),
+            date(2026, 2, 28),
+            written(),
+        )
+        .await;
+        scan(&w.app, date(2026, 3, 1)).await;
+        scan(&w.app, date(2026, 3, 1)).await;
+
+        let rows = outbox(&w.app).await;
+        let of = |person: Uuid| {
+            rows.iter()
+                .filter(|row| row.recipient_id == person)
+                .map(|row| (row.rule.clone(), row.status.clone()))
+                .collect::<Vec<_>>()
+        };
+        let pairs = |expected: &[(&str, &str)]| {
+            expected
+                .iter()
+                .map(|(rule, status)| ((*rule).to_owned(), (*status).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let sorted = |mut v: Vec<(String, String)>| {
+            v.sort();
+            v
+        };
+        assert_eq!(
+            sorted(of(w.sam)),
+            sorted(pairs(&[
+                ("action_due", "in_digest"),
+                ("digest", "queued"),
+                ("session_tomorrow", "in_digest"),
+            ])),
+            "{backend:?}: Sam's two reminders are lines of one digest, scanned twice"
+        );
+        let digest_key = format!("digest:{}:2026-03-01", w.sam);
+        assert!(
+            rows.iter()
+                .filter(|row| row.recipient_id == w.sam && row.rule != "digest")
+                .all(|row| row.digest_key.as_deref() == Some(digest_key.as_str())),
+            "{backend:?}: each line names its digest"
+        );
+        assert_eq!(
+            sorted(of(w.sia)),
+            sorted(pairs(&[
+                ("session_tomorrow", "suppressed"),
+                ("training_expired", "queued"),
+            ])),
+            "{backend:?}: Sia's optional reminder is kept as suppressed, the mandatory one goes"
+        );
+        assert_eq!(
+            of(w.supervisor),
+            pairs(&[("session_tomorrow", "queued")]),
+            "{backend:?}: the supervisor takes each reminder as it comes"
+        );
+        assert!(
+            rows.iter()
+                .filter(|row| row.status != "queued")
+                .all(|row| row.next_attempt_at.is_none()),
+            "{backend:?}: only queued rows wait for the notifier"
+        );
+        w.app.stop().await;
     }
 }
