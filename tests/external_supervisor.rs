@@ -26,7 +26,7 @@ fn instant(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
 
 /// An independent supervisor in trust A, assigned as the seed assigns one: the
 /// `external_supervisor` role at academy A1, which opens no academy to them.
-async fn external_supervisor(app: &TestApp, tenants: &Tenants) -> Uuid {
+pub(crate) async fn external_supervisor(app: &TestApp, tenants: &Tenants) -> Uuid {
     let system = Scope::system(tenants.trust_a, SystemActor::Seed, Origin::Cli);
     let mut tx = app.test_db.db.write(&system, now()).await.unwrap();
     let id = tx
@@ -36,6 +36,7 @@ async fn external_supervisor(app: &TestApp, tenants: &Tenants) -> Uuid {
             display_name: Set("Esme External".into()),
             email: Set("esme.external@example.org".into()),
             job_title: Set(Some("Independent safeguarding supervisor".into())),
+            optional_reminders: Set(true),
             notification_preference: Set("immediate".into()),
             oidc_subject: Set(None),
             active: Set(true),
@@ -110,7 +111,7 @@ async fn fixture_agreement(app: &TestApp, tenants: &Tenants) -> Uuid {
 
 /// The trust lead drafts an external agreement (the external supervisor over `dsl_a1`) and both
 /// parties sign it: the agreement as activated.
-async fn external_agreement(app: &TestApp, tenants: &Tenants, external: Uuid) -> Value {
+pub(crate) async fn external_agreement(app: &TestApp, tenants: &Tenants, external: Uuid) -> Value {
     let lead = browser_a(app, tenants, tenants.lead_a).await;
     let (status, draft) = call(
         app,

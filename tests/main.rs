@@ -26,6 +26,7 @@ mod external_supervisor;
 mod harness;
 mod isolation_matrix;
 mod migrations;
+mod notifications;
 mod oidc;
 mod operations;
 mod policy;

@@ -260,6 +260,7 @@ async fn add_person(
         display_name: Set(display_name.to_owned()),
         email: Set(email.to_owned()),
         job_title: Set(None),
+        optional_reminders: Set(true),
         notification_preference: Set("immediate".to_owned()),
         oidc_subject: Set(None),
         active: Set(true),

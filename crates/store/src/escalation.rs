@@ -155,6 +155,7 @@ pub async fn raise(
             updated_at: Set(now),
         })
         .await?;
+    crate::invite::queue_escalation_notice(&mut tx, &escalation).await?;
     tx.commit().await?;
     Ok(escalation)
 }

@@ -89,6 +89,10 @@ pub struct OutboxCounts {
     pub sent: u64,
     pub failed: u64,
     pub bounced: u64,
+    /// Reminders the recipient switched off, kept unsent.
+    pub suppressed: u64,
+    /// Reminders carried by a daily digest.
+    pub in_digest: u64,
 }
 
 /// The scan's health for one trust over a window of days.
@@ -271,6 +275,8 @@ impl OutboxCounts {
         self.sent = self.sent.saturating_add(other.sent);
         self.failed = self.failed.saturating_add(other.failed);
         self.bounced = self.bounced.saturating_add(other.bounced);
+        self.suppressed = self.suppressed.saturating_add(other.suppressed);
+        self.in_digest = self.in_digest.saturating_add(other.in_digest);
     }
 }
 
@@ -300,6 +306,8 @@ async fn outbox_counts<C: ConnectionTrait>(
             "sent" => counts.sent = rows,
             "failed" => counts.failed = rows,
             "bounced" => counts.bounced = rows,
+            "suppressed" => counts.suppressed = rows,
+            "in_digest" => counts.in_digest = rows,
             other => tracing::warn!(status = other, "outbox rows with an unknown status"),
         }
     }

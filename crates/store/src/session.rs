@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
+use haven_domain::notification::InviteMethod;
 use haven_domain::{Cadence, SupervisionPlan, TermCalendar, Weeks};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
@@ -271,6 +272,14 @@ async fn insert_session(
         });
     }
     attendees.sort_by_key(|a| a.person_id);
+    crate::invite::queue_session_invites(
+        tx,
+        &session,
+        agreement.supervisor_id,
+        supervisee_ids,
+        InviteMethod::Request,
+    )
+    .await?;
     Ok(SessionView { session, attendees })
 }
 
@@ -465,7 +474,15 @@ pub async fn reschedule(
         })),
     )
     .await?;
-    let (moved, _, _) = session_of(tx.connection(), scope, id).await?;
+    let (moved, _, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
+    crate::invite::queue_session_invites(
+        &mut tx,
+        &moved,
+        agreement.supervisor_id,
+        &supervisee_ids,
+        InviteMethod::Request,
+    )
+    .await?;
     let view = view(tx.connection(), scope, moved).await?;
     tx.commit().await?;
     Ok(view)
@@ -523,6 +540,14 @@ pub async fn cancel(
     tx.audit(AuditEntry::new("cancel", "supervision_session", Some(id)))
         .await?;
     let (cancelled, _, _) = session_of(tx.connection(), scope, id).await?;
+    crate::invite::queue_session_invites(
+        &mut tx,
+        &cancelled,
+        agreement.supervisor_id,
+        &supervisee_ids,
+        InviteMethod::Cancel,
+    )
+    .await?;
     let view = view(tx.connection(), scope, cancelled).await?;
     tx.commit().await?;
     Ok(view)

@@ -35,6 +35,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::escalations::configure(cfg);
     crate::compliance::configure(cfg);
     crate::operations::configure(cfg);
+    crate::notifications::configure(cfg);
     auth::configure_api(cfg);
 }
 

@@ -16,6 +16,8 @@ mod escalations;
 mod grants;
 mod health;
 mod me;
+mod notification_pages;
+mod notifications;
 mod operations;
 mod pages;
 mod path_id;

@@ -60,7 +60,7 @@ where
 #[utoipa::path(
     tag = "operations",
     summary = "The daily scan's recent runs over the caller's trust",
-    description = "Whether the daily scan (07:00 in England) ran for the caller's trust and what it did: `runs`, the newest `limit` runs, newest first, each with the day it scanned (`scanned_on`), `started_at`, `finished_at`, `outcome` (succeeded or failed), the `error` of a failed run, and its counts (`qa_reviews_created`, `renewals_drafted`, `reminders_due`, `notifications_queued`, `skipped`, `queued_by_rule`); `latest`, the newest run; `last_run_per_day`, each scanned day's last run among those started in the last `days` days; `failures`, the failed runs among them; `outbox`, the trust's notifications by delivery status (queued, sending, sent, failed, bounced); and `outbox_depth`, those still to send (queued and sending). The scan's own job queue is not reachable from the API: its depth is in the scheduler's logs, and the outbox depth stands for it here. Trust safeguarding leads, directors of education, auditors and `read_figures` tokens only.",
+    description = "Whether the daily scan (07:00 in England) ran for the caller's trust and what it did: `runs`, the newest `limit` runs, newest first, each with the day it scanned (`scanned_on`), `started_at`, `finished_at`, `outcome` (succeeded or failed), the `error` of a failed run, and its counts (`qa_reviews_created`, `renewals_drafted`, `reminders_due`, `notifications_queued`, `skipped`, `queued_by_rule`); `latest`, the newest run; `last_run_per_day`, each scanned day's last run among those started in the last `days` days; `failures`, the failed runs among them; `outbox`, the trust's notifications by delivery status (queued, sending, sent, failed, bounced, and the reminders kept unsent as suppressed or carried by a digest as in_digest); and `outbox_depth`, those still to send (queued and sending). The scan's own job queue is not reachable from the API: its depth is in the scheduler's logs, and the outbox depth stands for it here. Trust safeguarding leads, directors of education, auditors and `read_figures` tokens only.",
     params(
         ("days" = Option<String>, Query, description = "The window summarised, in days back from now: 1 to 90, 7 when absent"),
         ("limit" = Option<String>, Query, description = "How many runs `runs` lists: 1 to 200, 20 when absent")
@@ -139,6 +139,8 @@ fn exposition(totals: &OperatorTotals) -> String {
         sent,
         failed,
         bounced,
+        suppressed,
+        in_digest,
     } = totals.outbox;
     metric(
         &mut text,
@@ -151,6 +153,8 @@ fn exposition(totals: &OperatorTotals) -> String {
             ("status=\"sent\"", sent),
             ("status=\"failed\"", failed),
             ("status=\"bounced\"", bounced),
+            ("status=\"suppressed\"", suppressed),
+            ("status=\"in_digest\"", in_digest),
         ],
     );
     metric(

@@ -55,6 +55,7 @@ impl Application {
                 .configure(crate::operations::configure_metrics)
                 .configure(auth::configure)
                 .configure(pages::configure)
+                .configure(crate::notification_pages::configure)
                 .app_data(document.clone())
                 .service(web::scope("/api/v1").configure(api::configure))
         })

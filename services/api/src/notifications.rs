@@ -1,0 +1,192 @@
+//! Email, as people and their trust set it and as its lead watches it go: a person's own
+//! preferences at `/me/notifications`, the trust's sender at `/trust/email-settings`, and
+//! delivery per person at `/notifications/deliveries`. The rules live in
+//! `haven_store::notification_settings` and `haven_store::delivery`.
+
+use actix_web::{HttpResponse, get, put, web};
+use haven_domain::notification::{DeliveryStatus, NotificationPreference};
+use haven_store::delivery::DeliveryFilter;
+use haven_store::notification_settings::EmailSettings;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::body::{Body, problem};
+use crate::problem::ApiError;
+use crate::state::ApiState;
+
+/// `immediate` or `digest`, refusing anything else.
+pub(crate) fn preference(text: &str) -> Result<NotificationPreference, &'static str> {
+    match text {
+        "immediate" => Ok(NotificationPreference::Immediate),
+        "digest" => Ok(NotificationPreference::Digest),
+        _ => Err("must be immediate or digest"),
+    }
+}
+
+#[utoipa::path(
+    tag = "notifications",
+    summary = "The caller's email preferences",
+    description = "`preference` (immediate: each reminder as it comes; digest: one email a day), `optional_reminders` (whether the reminders that may be switched off reach the caller) and `reminders`, every reminder rule with `mandatory`: mandatory reminders say something has been missed and cannot be switched off. A person's own; an API token has none.",
+    responses((status = 200, description = "`preference`, `optional_reminders` and `reminders`"), (status = 401, description = "Not signed in"), (status = 403, description = "An API token, which is no person"))
+)]
+#[get("/me/notifications")]
+async fn my_preferences(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    let settings =
+        haven_store::notification_settings::preferences(&state.db, &signed_in.scope).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+#[utoipa::path(
+    tag = "notifications",
+    summary = "Set the caller's email preferences",
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `preference` (immediate or digest) and `optional_reminders` (true or false); unknown fields are refused"),
+    responses((status = 200, description = "The preferences as set, with `reminders`"), (status = 401, description = "Not signed in"), (status = 403, description = "An API token, which is no person"), (status = 422, description = "A bad value, named by field"))
+)]
+#[put("/me/notifications")]
+async fn set_my_preferences(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = Body::read(&body, &["preference", "optional_reminders"])?;
+    let chosen = body.parsed("preference", preference);
+    let optional = match body.fields.get("optional_reminders") {
+        Some(Value::Bool(on)) => Some(*on),
+        _ => {
+            body.refuse("optional_reminders", "is required: true or false");
+            None
+        }
+    };
+    body.finish()?;
+    let (Some(chosen), Some(optional)) = (chosen, optional) else {
+        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
+    };
+    let settings = haven_store::notification_settings::set_preferences(
+        &state.db,
+        &signed_in.scope,
+        chosen,
+        optional,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+/// `?status=` and `?person=`, read as text so a bad value is answered by name.
+#[derive(Deserialize)]
+pub(crate) struct DeliveriesQuery {
+    status: Option<String>,
+    person: Option<String>,
+}
+
+impl DeliveriesQuery {
+    pub(crate) fn filter(&self) -> Result<DeliveryFilter, ApiError> {
+        let mut problems = Vec::new();
+        let status = match self.status.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => DeliveryStatus::parse(text).or_else(|| {
+                problems.push(problem(
+                    "status",
+                    "must be queued, sending, sent, failed, bounced, suppressed or in_digest",
+                ));
+                None
+            }),
+        };
+        let person = match self.person.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => Uuid::try_parse(text).ok().or_else(|| {
+                problems.push(problem("person", "is not an id"));
+                None
+            }),
+        };
+        if problems.is_empty() {
+            Ok(DeliveryFilter { status, person })
+        } else {
+            Err(ApiError::Validation(problems))
+        }
+    }
+}
+
+#[utoipa::path(
+    tag = "notifications",
+    summary = "Email delivery per person in the caller's trust",
+    description = "Each person with any email: `person_id`, `name`, `email`, `counts` by status (queued, sending, sent, failed, bounced, suppressed, in_digest), `last_sent_at`, `bounced` (the address was refused after the last message that went), and `messages`, the newest 20 (`rule`, `due_on`, `status`, `attempts`, `last_error`, `smtp_response`, `message_id`, `queued_at`, `sent_at`, `delivered_to`). Bounced addresses come first, then people with failures. Trust safeguarding leads, directors of education and auditors only.",
+    params(
+        ("status" = Option<String>, Query, description = "Only messages in this state, and only people who have one"),
+        ("person" = Option<String>, Query, description = "Only this person's messages")
+    ),
+    responses((status = 200, description = "`people`"), (status = 403, description = "Not a trust safeguarding lead, director or auditor"), (status = 422, description = "A malformed status or person"))
+)]
+#[get("/notifications/deliveries")]
+async fn deliveries(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    query: web::Query<DeliveriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = query.filter()?;
+    let people = haven_store::delivery::per_person(&state.db, &signed_in.scope, filter).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "people": people })))
+}
+
+#[utoipa::path(
+    tag = "notifications",
+    summary = "The trust's email sender",
+    description = "`sender_name`, `sender_address`, `reply_to` and `brand_colour` (`#rrggbb`) of the caller's trust's email; `null` where Haven's configured sender or colour applies. Trust safeguarding leads only.",
+    responses((status = 200, description = "The settings"), (status = 403, description = "Not a trust safeguarding lead"))
+)]
+#[get("/trust/email-settings")]
+async fn email_settings(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    let settings =
+        haven_store::notification_settings::email_settings(&state.db, &signed_in.scope).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+#[utoipa::path(
+    tag = "notifications",
+    summary = "Set the trust's email sender",
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `sender_name`, `sender_address`, `reply_to` (email addresses) and `brand_colour` (`#rrggbb`), each a string or null (Haven's configured value); the whole setting is replaced, and unknown fields are refused"),
+    responses((status = 200, description = "The settings as stored"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "A bad value, named by field"))
+)]
+#[put("/trust/email-settings")]
+async fn set_email_settings(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = Body::read(
+        &body,
+        &["sender_name", "sender_address", "reply_to", "brand_colour"],
+    )?;
+    let settings = EmailSettings {
+        sender_name: body.optional_string("sender_name"),
+        sender_address: body.optional_string("sender_address"),
+        reply_to: body.optional_string("reply_to"),
+        brand_colour: body.optional_string("brand_colour"),
+    };
+    body.finish()?;
+    let stored = haven_store::notification_settings::set_email_settings(
+        &state.db,
+        &signed_in.scope,
+        settings,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(stored))
+}
+
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(my_preferences)
+        .service(set_my_preferences)
+        .service(deliveries)
+        .service(email_settings)
+        .service(set_email_settings);
+}
