@@ -27,6 +27,7 @@ mod harness;
 mod isolation_matrix;
 mod migrations;
 mod notifications;
+mod notifier_outbox;
 mod oidc;
 mod operations;
 mod policy;

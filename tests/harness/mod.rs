@@ -1,5 +1,6 @@
 //! Fresh databases, a running app on port 0, and two trusts to try every wall with.
 
+pub mod notifier;
 pub mod oidc;
 mod requests;
 mod tenants;

@@ -51,11 +51,15 @@ impl Job for DailyScan {
 
 /// Deliver one outbox row.
 ///
-/// Pushed without an idempotency key: the outbox row records delivery, so a second job for
-/// the same row finds it sent; a queue key would instead forbid re-enqueueing the row after an
-/// SMTP outage outlasts its attempts.
+/// The notifier's dispatcher pushes one for each row it leases; the row, not the job, is the
+/// truth of delivery. Pushed without an idempotency key: the worker claims the row before it
+/// sends, so a second job for the same row finds it taken or done, and a lost job only means
+/// the row is leased again when its lease runs out; a queue key would instead forbid pushing
+/// the row again after a retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notify {
+    /// The trust the row belongs to: the worker reads and writes it in that trust's scope.
+    pub trust_id: Uuid,
     /// The outbox row to render and send.
     pub outbox_id: Uuid,
 }

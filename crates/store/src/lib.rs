@@ -20,6 +20,7 @@ pub mod escalation;
 pub mod grant;
 mod invite;
 pub mod notification_settings;
+pub mod outbox;
 pub mod policy;
 pub mod qa;
 pub mod record;

@@ -173,7 +173,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Notifier => serve::notifier(&settings).await,
+        Command::Notifier => serve::notifier(&settings, clock).await,
         Command::Migrate => {
             database::connect_and_migrate(&settings).await?;
             println!("the database schema is up to date");

@@ -131,7 +131,13 @@ pub async fn all(settings: &Settings, demo: bool, clock: impl Clock + Copy) -> a
     let queue = queue(settings).await?;
     let (sender, shutdown) = Shutdown::new();
     let scheduler = Scheduler::build(db.clone(), queue.clone(), clock);
-    let notifier = Notifier::build(db.clone(), queue.clone(), settings.email.outbox_dir.clone());
+    let notifier = Notifier::build(
+        db.clone(),
+        queue.clone(),
+        &settings.email,
+        &settings.server.public_url,
+        clock,
+    );
     let services = vec![
         (
             "api",
@@ -174,11 +180,17 @@ pub async fn scheduler(settings: &Settings, clock: impl Clock) -> anyhow::Result
     outcome
 }
 
-pub async fn notifier(settings: &Settings) -> anyhow::Result<()> {
+pub async fn notifier(settings: &Settings, clock: impl Clock) -> anyhow::Result<()> {
     let db = database::connect_and_migrate(settings).await?;
     let queue = queue(settings).await?;
     let (sender, shutdown) = Shutdown::new();
-    let notifier = Notifier::build(db, queue.clone(), settings.email.outbox_dir.clone());
+    let notifier = Notifier::build(
+        db,
+        queue.clone(),
+        &settings.email,
+        &settings.server.public_url,
+        clock,
+    );
     let handle = tokio::spawn(notifier.run_until_stopped(shutdown.wait()));
     let outcome = run_until_stopped(sender, vec![("notifier", handle)]).await;
     queue.close().await;
