@@ -254,13 +254,28 @@ async fn a_send_interrupted_by_a_crash_goes_again_with_the_same_message_id() {
         recent.attempts = Set(1);
         recent.sending_at = Set(Some(now + chrono::Duration::hours(1)));
         let recent = recent.insert(&app.test_db.owner).await.unwrap();
+        // One cut short on every one of its tries may be what stops the notifier: given up.
+        let mut poison = reminder_row(
+            tenants.trust_a,
+            tenants.dsl_a2,
+            tenants.session_a2,
+            "sending",
+            now,
+        );
+        poison.attempts = Set(5);
+        poison.sending_at = Set(Some(now - chrono::Duration::hours(1)));
+        let poison = poison.insert(&app.test_db.owner).await.unwrap();
 
         let notifier = RunningNotifier::start(&app, |email| {
             email.sending_timeout_seconds = 60;
+            email.max_attempts = 5;
         })
         .await;
         let rows = wait_until(&app, "the interrupted message sent", |rows| {
             rows.iter().any(|r| r.id == row.id && r.status == "sent")
+                && rows
+                    .iter()
+                    .any(|r| r.id == poison.id && r.status == "failed")
         })
         .await;
         let emls = notifier.eml_files();
@@ -279,6 +294,22 @@ async fn a_send_interrupted_by_a_crash_goes_again_with_the_same_message_id() {
         );
         let copies = emls.iter().filter(|eml| eml.contains(&message_id)).count();
         assert_eq!(copies, 1, "{backend:?}");
+        let given_up = rows.iter().find(|r| r.id == poison.id).unwrap();
+        assert!(
+            given_up
+                .last_error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("not tried again"),
+            "{backend:?}: {:?}",
+            given_up.last_error
+        );
+        assert!(
+            !emls
+                .iter()
+                .any(|eml| eml.contains(&format!("<{}@localhost>", poison.id))),
+            "{backend:?}"
+        );
         let untouched = rows.iter().find(|r| r.id == recent.id).unwrap();
         assert_eq!(untouched.status, "sending", "{backend:?}");
         assert_eq!(untouched.attempts, 1);
@@ -400,7 +431,7 @@ async fn a_trusts_notifier_scope_never_touches_another_trusts_rows() {
         let a = system(tenants.trust_a);
         let now = SystemClock.now();
         assert_eq!(
-            outbox::recover_interrupted(db, &a, now, Duration::from_secs(60))
+            outbox::recover_interrupted(db, &a, now, Duration::from_secs(60), 30)
                 .await
                 .unwrap(),
             0,

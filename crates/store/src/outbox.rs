@@ -101,15 +101,41 @@ fn before(now: DateTime<Utc>, timeout: Duration) -> DateTime<Utc> {
 /// Queues again the scope's rows left `sending` for longer than `timeout`: their notifier
 /// stopped between claiming and recording, so whether the relay took the message is unknown.
 /// They are due at once and go out with the same `Message-ID`, which lets a receiver that did
-/// get the first copy recognise the second. Returns how many rows were queued again.
+/// get the first copy recognise the second. A row that has been tried `max_attempts` times is
+/// marked failed instead. Returns how many rows were queued again.
 pub async fn recover_interrupted(
     db: &Db,
     scope: &Scope,
     now: DateTime<Utc>,
     timeout: Duration,
+    max_attempts: u32,
 ) -> Result<u64, StoreError> {
     let cutoff = before(now, timeout);
+    let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
     let mut tx = db.write(scope, now).await?;
+    // A message whose every try was cut short may be what stops the notifier: it is not tried
+    // again, and the delivery page shows why.
+    let given_up = e::notification_outbox::Entity::update_many()
+        .col_expr(C::Status, Expr::value(DeliveryStatus::Failed.as_str()))
+        .col_expr(C::NextAttemptAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            C::LastError,
+            Expr::value(format!(
+                "interrupted while sending on each of {max_attempts} tries; not tried again"
+            )),
+        )
+        .filter(C::TrustId.eq(scope.trust_id()))
+        .filter(C::Status.eq(DeliveryStatus::Sending.as_str()))
+        .filter(C::SendingAt.lt(cutoff))
+        .filter(C::Attempts.gte(max_attempts))
+        .exec(tx.connection())
+        .await?;
+    if given_up.rows_affected > 0 {
+        tracing::error!(
+            rows = given_up.rows_affected,
+            "messages interrupted on every try are marked failed"
+        );
+    }
     let done = e::notification_outbox::Entity::update_many()
         .col_expr(C::Status, Expr::value(DeliveryStatus::Queued.as_str()))
         .col_expr(C::NextAttemptAt, Expr::value(now))

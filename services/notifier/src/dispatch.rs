@@ -41,22 +41,26 @@ pub struct Dispatcher {
     queue: QueueStore,
     clock: Arc<dyn Clock>,
     sending_timeout: Duration,
+    max_attempts: u32,
 }
 
 impl Dispatcher {
     /// A dispatcher over `db`'s outbox pushing to `queue`; a row `sending` for longer than
-    /// `sending_timeout` is taken to be interrupted.
+    /// `sending_timeout` is taken to be interrupted, and sent again unless it has been tried
+    /// `max_attempts` times.
     pub fn new(
         db: Db,
         queue: QueueStore,
         clock: Arc<dyn Clock>,
         sending_timeout: Duration,
+        max_attempts: u32,
     ) -> Self {
         Self {
             db,
             queue,
             clock,
             sending_timeout,
+            max_attempts,
         }
     }
 
@@ -83,9 +87,14 @@ impl Dispatcher {
         if !outbox::has_work(&self.db, &scope, self.clock.now(), self.sending_timeout).await? {
             return Ok(());
         }
-        let recovered =
-            outbox::recover_interrupted(&self.db, &scope, self.clock.now(), self.sending_timeout)
-                .await?;
+        let recovered = outbox::recover_interrupted(
+            &self.db,
+            &scope,
+            self.clock.now(),
+            self.sending_timeout,
+            self.max_attempts,
+        )
+        .await?;
         if recovered > 0 {
             tracing::warn!(
                 %trust_id,

@@ -109,6 +109,7 @@ impl Notifier {
             self.queue.clone(),
             Arc::clone(&self.clock),
             Duration::from_secs(settings.sending_timeout_seconds),
+            settings.max_attempts,
         );
         let poll = Duration::from_millis(settings.poll_interval_ms.max(1));
 
