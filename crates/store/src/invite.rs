@@ -6,51 +6,17 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use haven_domain::notification::{
-    Addressee, ESCALATION_RULE, Invite, InviteMethod, SESSION_INVITE_RULE,
+    Addressee, DeliveryStatus, ESCALATION_RULE, Invite, InviteMethod, SESSION_INVITE_RULE,
 };
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::outbox::NewRow;
 use crate::time::london_date;
 use crate::{StoreError, WriteTx};
-
-/// A queued outbox row, due now.
-fn queued(
-    trust_id: Uuid,
-    key: String,
-    rule: &str,
-    subject: (&str, Uuid),
-    recipient_id: Uuid,
-    payload: Option<serde_json::Value>,
-    now: DateTime<Utc>,
-) -> e::notification_outbox::ActiveModel {
-    e::notification_outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        trust_id: Set(trust_id),
-        idempotency_key: Set(key),
-        rule: Set(rule.to_owned()),
-        subject_kind: Set(subject.0.to_owned()),
-        subject_id: Set(subject.1),
-        due_on: Set(london_date(now)),
-        recipient_id: Set(recipient_id),
-        status: Set("queued".to_owned()),
-        attempts: Set(0),
-        last_error: Set(None),
-        smtp_response: Set(None),
-        message_id: Set(None),
-        queued_at: Set(now),
-        sent_at: Set(None),
-        next_attempt_at: Set(Some(now)),
-        payload: Set(payload),
-        digest_key: Set(None),
-        sending_at: Set(None),
-        delivered_to: Set(None),
-    }
-}
 
 /// Queues the invite `method` of `session` (as it stands after the change, its
 /// `ical_sequence` included) for the supervisor and every supervisee. The rows go in through
@@ -114,18 +80,20 @@ pub(crate) async fn queue_session_invites(
         .iter()
         .filter(|id| people.contains_key(id))
         .map(|recipient| {
-            queued(
+            let mut row = NewRow {
                 trust_id,
-                format!(
+                key: format!(
                     "{SESSION_INVITE_RULE}:{}:{}:{recipient}",
                     session.id, session.ical_sequence
                 ),
-                SESSION_INVITE_RULE,
-                ("session", session.id),
-                *recipient,
-                Some(payload.clone()),
-                now,
-            )
+                rule: SESSION_INVITE_RULE,
+                subject: ("session", session.id),
+                recipient_id: *recipient,
+                due_on: london_date(now),
+            }
+            .model(DeliveryStatus::Queued, now);
+            row.payload = Set(Some(payload.clone()));
+            row
         })
         .collect();
     tx.insert_many(rows).await
@@ -140,14 +108,15 @@ pub(crate) async fn queue_escalation_notice(
     let Some(assignee) = escalation.assignee_id else {
         return Ok(());
     };
-    let row = queued(
-        escalation.trust_id,
-        format!("{ESCALATION_RULE}:{}:{assignee}", escalation.id),
-        ESCALATION_RULE,
-        ("escalation", escalation.id),
-        assignee,
-        None,
-        tx.now(),
-    );
+    let now = tx.now();
+    let row = NewRow {
+        trust_id: escalation.trust_id,
+        key: format!("{ESCALATION_RULE}:{}:{assignee}", escalation.id),
+        rule: ESCALATION_RULE,
+        subject: ("escalation", escalation.id),
+        recipient_id: assignee,
+        due_on: london_date(now),
+    }
+    .model(DeliveryStatus::Queued, now);
     tx.insert_many(vec![row]).await
 }

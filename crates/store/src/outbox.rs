@@ -43,6 +43,52 @@ use e::notification_outbox::Column as C;
 /// One outbox row.
 pub type Row = e::notification_outbox::Model;
 
+/// What a new outbox row is: the scan's reminders and digests, a session's invites and an
+/// escalation's notice are all made from one.
+pub(crate) struct NewRow<'a> {
+    pub(crate) trust_id: Uuid,
+    /// Unique within the trust: a second insert of the same key is a no-op.
+    pub(crate) key: String,
+    pub(crate) rule: &'a str,
+    /// The subject's kind and id.
+    pub(crate) subject: (&'a str, Uuid),
+    pub(crate) recipient_id: Uuid,
+    pub(crate) due_on: NaiveDate,
+}
+
+impl NewRow<'_> {
+    /// The row, written `now` with `status`; a queued row is due at once.
+    pub(crate) fn model(
+        self,
+        status: DeliveryStatus,
+        now: DateTime<Utc>,
+    ) -> e::notification_outbox::ActiveModel {
+        use sea_orm::ActiveValue::Set;
+        e::notification_outbox::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(self.trust_id),
+            idempotency_key: Set(self.key),
+            rule: Set(self.rule.to_owned()),
+            subject_kind: Set(self.subject.0.to_owned()),
+            subject_id: Set(self.subject.1),
+            due_on: Set(self.due_on),
+            recipient_id: Set(self.recipient_id),
+            status: Set(status.as_str().to_owned()),
+            attempts: Set(0),
+            last_error: Set(None),
+            smtp_response: Set(None),
+            message_id: Set(None),
+            queued_at: Set(now),
+            sent_at: Set(None),
+            next_attempt_at: Set((status == DeliveryStatus::Queued).then_some(now)),
+            payload: Set(None),
+            digest_key: Set(None),
+            sending_at: Set(None),
+            delivered_to: Set(None),
+        }
+    }
+}
+
 /// Every trust's id, for the notifier's rounds (each trust is then worked in its own scope).
 pub async fn trust_ids(db: &Db) -> Result<Vec<Uuid>, StoreError> {
     Ok(crate::trust::all(db)

@@ -26,6 +26,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::outbox::NewRow;
 use crate::scope::Scope;
 use crate::snapshot::{Snapshot, in_force, marked_held_on};
 use crate::time::london_date;
@@ -118,28 +119,17 @@ fn outbox_row(
         ),
         Routing::Suppressed => (DeliveryStatus::Suppressed, None),
     };
-    e::notification_outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        trust_id: Set(reminder.trust_id),
-        idempotency_key: Set(reminder.idempotency_key()),
-        rule: Set(reminder.rule.code().to_owned()),
-        subject_kind: Set(reminder.subject.kind().to_owned()),
-        subject_id: Set(reminder.subject.id()),
-        due_on: Set(reminder.due_on),
-        recipient_id: Set(reminder.recipient),
-        status: Set(status.as_str().to_owned()),
-        attempts: Set(0),
-        last_error: Set(None),
-        smtp_response: Set(None),
-        message_id: Set(None),
-        queued_at: Set(now),
-        sent_at: Set(None),
-        next_attempt_at: Set((status == DeliveryStatus::Queued).then_some(now)),
-        payload: Set(None),
-        digest_key: Set(digest),
-        sending_at: Set(None),
-        delivered_to: Set(None),
+    let mut row = NewRow {
+        trust_id: reminder.trust_id,
+        key: reminder.idempotency_key(),
+        rule: reminder.rule.code(),
+        subject: (reminder.subject.kind(), reminder.subject.id()),
+        recipient_id: reminder.recipient,
+        due_on: reminder.due_on,
     }
+    .model(status, now);
+    row.digest_key = Set(digest);
+    row
 }
 
 /// Inserts `row` unless its key is already in the outbox; whether it was inserted.
@@ -169,28 +159,15 @@ async fn open_digest(
     if opened.contains(&reminder.recipient) {
         return Ok(true);
     }
-    let digest = e::notification_outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        trust_id: Set(reminder.trust_id),
-        idempotency_key: Set(digest_key(reminder.recipient, reminder.due_on)),
-        rule: Set(DIGEST_RULE.to_owned()),
-        subject_kind: Set("person".to_owned()),
-        subject_id: Set(reminder.recipient),
-        due_on: Set(reminder.due_on),
-        recipient_id: Set(reminder.recipient),
-        status: Set(DeliveryStatus::Queued.as_str().to_owned()),
-        attempts: Set(0),
-        last_error: Set(None),
-        smtp_response: Set(None),
-        message_id: Set(None),
-        queued_at: Set(now),
-        sent_at: Set(None),
-        next_attempt_at: Set(Some(now)),
-        payload: Set(None),
-        digest_key: Set(None),
-        sending_at: Set(None),
-        delivered_to: Set(None),
-    };
+    let digest = NewRow {
+        trust_id: reminder.trust_id,
+        key: digest_key(reminder.recipient, reminder.due_on),
+        rule: DIGEST_RULE,
+        subject: ("person", reminder.recipient),
+        recipient_id: reminder.recipient,
+        due_on: reminder.due_on,
+    }
+    .model(DeliveryStatus::Queued, now);
     let created = insert_once(tx, digest).await?;
     if created {
         opened.insert(reminder.recipient);
