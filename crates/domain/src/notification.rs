@@ -51,6 +51,29 @@ impl ReminderKind {
         ALL_REMINDERS.into_iter().find(|kind| kind.code() == code)
     }
 
+    /// What the reminder is about, in words for a settings page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AgendaDue => "Your agenda is due before a session",
+            Self::SessionTomorrow => "A session is tomorrow",
+            Self::SessionUnconfirmed => "A session has not been marked as held",
+            Self::RecordNotSent => "A session's record has not been sent",
+            Self::RecordNotSentOverdue => "A session's record is overdue",
+            Self::RecordUnsigned => "A record is waiting for your signature",
+            Self::RecordUnsignedOverdue => "A record's signatures are overdue",
+            Self::NotReheld => "A cancelled session has not been held again",
+            Self::SupervisionOverdue => "Supervision is overdue",
+            Self::ActionDue => "An action is due soon",
+            Self::ActionOverdue => "An action is overdue",
+            Self::AgreementReviewDue => "A supervision agreement is due for review",
+            Self::AgreementReviewOverdue => "A supervision agreement is past its review date",
+            Self::QaDue => "A quality assurance review is due",
+            Self::QaOverdue => "A quality assurance review is overdue",
+            Self::TrainingExpiring => "Safeguarding training expires soon",
+            Self::TrainingExpired => "Safeguarding training has expired",
+        }
+    }
+
     /// Whether the reminder says something has already been missed. Those cannot be switched
     /// off: a breached minimum, an unheld rebooking, an overdue record, action, review, QA or
     /// expired training is exactly what must reach a person however they set their email.

@@ -26,6 +26,8 @@ use crate::{Db, StoreError};
 pub struct ReminderSetting {
     /// The rule, as the outbox spells it.
     pub rule: &'static str,
+    /// What it is about, in words.
+    pub label: &'static str,
     /// Mandatory reminders say something has been missed and cannot be switched off.
     pub mandatory: bool,
 }
@@ -47,6 +49,7 @@ pub fn reminder_settings() -> Vec<ReminderSetting> {
         .into_iter()
         .map(|kind: ReminderKind| ReminderSetting {
             rule: kind.code(),
+            label: kind.label(),
             mandatory: kind.is_mandatory(),
         })
         .collect()

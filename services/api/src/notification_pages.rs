@@ -30,11 +30,6 @@ struct SettingsPage {
     error: Option<String>,
 }
 
-/// A rule's code as words: `session_tomorrow` reads "session tomorrow".
-fn words(rule: &str) -> String {
-    rule.replace('_', " ")
-}
-
 fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
@@ -68,8 +63,8 @@ async fn settings_page(
         csrf_token: session.csrf_token.clone(),
         digest: settings.preference == NotificationPreference::Digest,
         optional_reminders: settings.optional_reminders,
-        optional: optional.iter().map(|rule| words(rule.rule)).collect(),
-        mandatory: mandatory.iter().map(|rule| words(rule.rule)).collect(),
+        optional: optional.iter().map(|rule| rule.label.to_owned()).collect(),
+        mandatory: mandatory.iter().map(|rule| rule.label.to_owned()).collect(),
         saved,
         error,
     })

@@ -29,7 +29,7 @@ pub(crate) fn preference(text: &str) -> Result<NotificationPreference, &'static 
 #[utoipa::path(
     tag = "notifications",
     summary = "The caller's email preferences",
-    description = "`preference` (immediate: each reminder as it comes; digest: one email a day), `optional_reminders` (whether the reminders that may be switched off reach the caller) and `reminders`, every reminder rule with `mandatory`: mandatory reminders say something has been missed and cannot be switched off. A person's own; an API token has none.",
+    description = "`preference` (immediate: each reminder as it comes; digest: one email a day), `optional_reminders` (whether the reminders that may be switched off reach the caller) and `reminders`, every reminder rule with its `label` (in words) and `mandatory`: mandatory reminders say something has been missed and cannot be switched off. A person's own; an API token has none.",
     responses((status = 200, description = "`preference`, `optional_reminders` and `reminders`"), (status = 401, description = "Not signed in"), (status = 403, description = "An API token, which is no person"))
 )]
 #[get("/me/notifications")]
