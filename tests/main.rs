@@ -21,6 +21,7 @@ mod audit;
 mod calendar;
 mod cli;
 mod compliance;
+mod email_links;
 mod escalations;
 mod external_supervisor;
 mod harness;

@@ -399,6 +399,57 @@ pub async fn carry_forward(
     Ok(view(carried))
 }
 
+/// Whether `scope` may read the session's actions (its parties and trust leads), or only count
+/// them (anyone else who sees its academy); [`StoreError::NotFound`] for everyone else.
+async fn entitled_to_actions(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    session: &e::supervision_session::Model,
+) -> Result<bool, StoreError> {
+    let (_, supervisor, supervisees) = parties(conn, scope, session).await?;
+    let is_party = scope
+        .person_id()
+        .is_some_and(|p| p == supervisor || supervisees.contains(&p));
+    let entitled = scope.may_read_record_content()
+        && scope.person_id().is_some()
+        && (is_party || is_trust_lead(scope));
+    if !entitled && !scope.sees_academy(session.academy_id) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(entitled)
+}
+
+/// An action's figures: who owns it, when it is due and how far it has got, never what it says.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionFigures {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub owner_id: Uuid,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub completed_on: Option<NaiveDate>,
+}
+
+/// One action's figures, for exactly those [`for_session`] answers about its session; no content
+/// is read, so no audit entry is written. [`StoreError::NotFound`] for anyone else.
+pub async fn figures(db: &Db, scope: &Scope, action_id: Uuid) -> Result<ActionFigures, StoreError> {
+    let read = db.read(scope).await?;
+    let conn = read.connection();
+    let action = in_trust::<e::supervision_action::Entity>(conn, scope, action_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(conn, scope, action.session_id).await?;
+    entitled_to_actions(conn, scope, &session).await?;
+    read.finish().await?;
+    Ok(ActionFigures {
+        id: action.id,
+        session_id: action.session_id,
+        owner_id: action.owner_id,
+        due_on: action.due_on,
+        status: action.status,
+        completed_on: action.completed_on,
+    })
+}
+
 /// A session's actions: their content for its parties and trust leads (the read audited), the
 /// counts for anyone else who sees its academy.
 pub async fn for_session(
@@ -410,16 +461,7 @@ pub async fn for_session(
     let mut tx = db.write(scope, now).await?;
     let conn = tx.connection();
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
-    let (_, supervisor, supervisees) = parties(conn, scope, &session).await?;
-    let is_party = scope
-        .person_id()
-        .is_some_and(|p| p == supervisor || supervisees.contains(&p));
-    let entitled = scope.may_read_record_content()
-        && scope.person_id().is_some()
-        && (is_party || is_trust_lead(scope));
-    if !entitled && !scope.sees_academy(session.academy_id) {
-        return Err(StoreError::NotFound);
-    }
+    let entitled = entitled_to_actions(conn, scope, &session).await?;
     let actions = e::supervision_action::Entity::find()
         .filter(e::supervision_action::Column::TrustId.eq(scope.trust_id()))
         .filter(e::supervision_action::Column::SessionId.eq(session.id))

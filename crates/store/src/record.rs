@@ -246,17 +246,32 @@ pub async fn session_figures(
     scope: &Scope,
     session_id: Uuid,
 ) -> Result<SessionFigures, StoreError> {
+    Ok(session_summary(db, scope, session_id).await?.figures)
+}
+
+/// A session's figures and who its staff are: what a page about it may show.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    pub figures: SessionFigures,
+    pub supervisor_id: Uuid,
+    pub supervisee_ids: Vec<Uuid>,
+}
+
+/// A session's [`SessionSummary`], for exactly those [`session_figures`] answers.
+pub async fn session_summary(
+    db: &Db,
+    scope: &Scope,
+    session_id: Uuid,
+) -> Result<SessionSummary, StoreError> {
     let read = db.read(scope).await?;
     let conn = read.connection();
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
-    if !scope.sees_academy(session.academy_id) {
-        let (supervisor, supervisees) = parties(conn, scope, &session).await?;
-        let is_party = scope
-            .person_id()
-            .is_some_and(|p| p == supervisor || supervisees.contains(&p));
-        if !is_party {
-            return Err(StoreError::NotFound);
-        }
+    let (supervisor, supervisees) = parties(conn, scope, &session).await?;
+    let is_party = scope
+        .person_id()
+        .is_some_and(|p| p == supervisor || supervisees.contains(&p));
+    if !scope.sees_academy(session.academy_id) && !is_party {
+        return Err(StoreError::NotFound);
     }
     let record = e::supervision_record::Entity::find()
         .filter(e::supervision_record::Column::TrustId.eq(scope.trust_id()))
@@ -264,7 +279,48 @@ pub async fn session_figures(
         .one(conn)
         .await?;
     read.finish().await?;
-    Ok(SessionFigures {
+    Ok(SessionSummary {
+        figures: figures(session, record),
+        supervisor_id: supervisor,
+        supervisee_ids: supervisees,
+    })
+}
+
+/// A record's [`SessionSummary`], never its content (so nothing is read that needs an audit
+/// entry), for exactly those [`read_record`] answers: the entitled and anyone who sees its
+/// academy. For anyone else it is [`StoreError::NotFound`], as for a missing id.
+pub async fn record_summary(
+    db: &Db,
+    scope: &Scope,
+    record_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<SessionSummary, StoreError> {
+    let read = db.read(scope).await?;
+    let conn = read.connection();
+    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
+    if !scope.sees_academy(record.academy_id)
+        && entitlement(conn, scope, &session, record.id, now)
+            .await?
+            .is_none()
+    {
+        return Err(StoreError::NotFound);
+    }
+    let (supervisor, supervisees) = parties(conn, scope, &session).await?;
+    read.finish().await?;
+    Ok(SessionSummary {
+        figures: figures(session, Some(record)),
+        supervisor_id: supervisor,
+        supervisee_ids: supervisees,
+    })
+}
+
+fn figures(
+    session: e::supervision_session::Model,
+    record: Option<e::supervision_record::Model>,
+) -> SessionFigures {
+    SessionFigures {
         session_id: session.id,
         academy_id: session.academy_id,
         starts_at: session.starts_at,
@@ -275,7 +331,7 @@ pub async fn session_figures(
             id: r.id,
             status: r.status,
         }),
-    })
+    }
 }
 
 /// A domain refusal as the store's, naming the field.

@@ -29,6 +29,7 @@ mod security;
 mod sessions;
 mod startup;
 mod state;
+mod subject_pages;
 mod tokens;
 mod training;
 

@@ -56,6 +56,7 @@ impl Application {
                 .configure(auth::configure)
                 .configure(pages::configure)
                 .configure(crate::notification_pages::configure)
+                .configure(crate::subject_pages::configure)
                 .app_data(document.clone())
                 .service(web::scope("/api/v1").configure(api::configure))
         })
