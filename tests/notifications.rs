@@ -396,7 +396,10 @@ async fn the_settings_page_says_which_reminders_cannot_be_switched_off_and_saves
             html.contains("cannot be switched off, because they mean something has been missed")
         );
         let (optional, mandatory) = html.split_once("Reminders that are always sent").unwrap();
-        assert!(mandatory.contains("<li>Supervision is overdue</li>"), "{html}");
+        assert!(
+            mandatory.contains("<li>Supervision is overdue</li>"),
+            "{html}"
+        );
         assert!(mandatory.contains("<li>Safeguarding training has expired</li>"));
         assert!(mandatory.contains("Notices of escalations assigned to you"));
         assert!(!mandatory.contains("<li>A session is tomorrow</li>"));

@@ -84,11 +84,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        create_indexes(
-            manager,
-            vec![index(O::Table, [O::TrustId, O::DigestKey])],
-        )
-        .await?;
+        create_indexes(manager, vec![index(O::Table, [O::TrustId, O::DigestKey])]).await?;
 
         if manager.get_database_backend() == DatabaseBackend::Postgres {
             isolate_by_trust(manager, "trust_email", "SELECT, INSERT, UPDATE").await?;
@@ -104,7 +100,12 @@ impl MigrationTrait for Migration {
         use NotificationOutbox as O;
         for column in [O::Payload, O::DigestKey, O::SendingAt, O::DeliveredTo] {
             manager
-                .alter_table(Table::alter().table(O::Table).drop_column(column).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table(O::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
                 .await?;
         }
         manager
