@@ -29,6 +29,7 @@ mod isolation_matrix;
 mod migrations;
 mod notifications;
 mod notifier_outbox;
+mod notifier_smtp;
 mod oidc;
 mod operations;
 mod policy;

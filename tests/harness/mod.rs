@@ -2,6 +2,7 @@
 
 pub mod notifier;
 pub mod oidc;
+pub mod smtp;
 mod requests;
 mod tenants;
 
