@@ -2,8 +2,8 @@
 
 pub mod notifier;
 pub mod oidc;
-pub mod smtp;
 mod requests;
+pub mod smtp;
 mod tenants;
 
 use chrono::{DateTime, TimeZone, Utc};
