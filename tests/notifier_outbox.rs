@@ -7,52 +7,23 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use haven_config::{SmtpSettings, SmtpTls};
 use haven_domain::notification::{Content, retry_delay};
 use haven_entity as e;
 use haven_jobs::{Clock, FixedClock, SystemClock};
-use haven_store::outbox::{self, Delivered, SenderDefaults};
+use haven_store::outbox::{self, Delivered, SenderDefaults, Stopped};
 use haven_store::{Origin, Scope, SystemActor};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, EntityTrait};
 use uuid::Uuid;
 
-use crate::harness::notifier::{RunningNotifier, outbox as all_rows, settled, wait_until};
+use crate::harness::notifier::{
+    RunningNotifier, outbox as all_rows, reminder_row, settled, wait_until,
+};
 use crate::harness::{Tenants, TestApp, at, backends, with_term_dates};
 
 /// A reminder row of `trust` to `recipient` about `session`, in the state given.
-fn reminder_row(
-    trust: Uuid,
-    recipient: Uuid,
-    session: Uuid,
-    status: &str,
-    now: DateTime<Utc>,
-) -> e::notification_outbox::ActiveModel {
-    e::notification_outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        trust_id: Set(trust),
-        idempotency_key: Set(format!("test:{}", Uuid::now_v7())),
-        rule: Set("session_tomorrow".to_owned()),
-        subject_kind: Set("session".to_owned()),
-        subject_id: Set(session),
-        due_on: Set(NaiveDate::from_ymd_opt(2026, 1, 12).unwrap()),
-        recipient_id: Set(recipient),
-        status: Set(status.to_owned()),
-        attempts: Set(0),
-        last_error: Set(None),
-        smtp_response: Set(None),
-        message_id: Set(None),
-        queued_at: Set(now),
-        sent_at: Set(None),
-        next_attempt_at: Set(Some(now)),
-        payload: Set(None),
-        digest_key: Set(None),
-        sending_at: Set(None),
-        delivered_to: Set(None),
-    }
-}
-
 /// Inserts `count` queued reminders of trust A (to Dana, about her session), due now.
 async fn queue_in_a(app: &TestApp, tenants: &Tenants, count: usize) -> Vec<Uuid> {
     let mut ids = Vec::new();
@@ -380,7 +351,7 @@ async fn notifiers_racing_for_one_row_lease_and_claim_it_once() {
         );
         // A late second answer for the same claim records nothing over it.
         assert!(
-            !outbox::record_failed(db, &scope, id, now, "late")
+            !outbox::record_stopped(db, &scope, id, now, Stopped::Failed, "late")
                 .await
                 .unwrap()
         );
@@ -449,7 +420,7 @@ async fn a_trusts_notifier_scope_never_touches_another_trusts_rows() {
                 .is_none()
         );
         assert!(
-            !outbox::record_failed(db, &a, stuck_b.id, now, "x")
+            !outbox::record_stopped(db, &a, stuck_b.id, now, Stopped::Failed, "x")
                 .await
                 .unwrap()
         );

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use haven_config::{EmailSettings, SmtpTls};
 use haven_domain::notification::{Addressee, Invite, InviteMethod, SESSION_INVITE_RULE};
 use haven_entity as e;
@@ -21,7 +21,9 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, EntityTrait};
 use uuid::Uuid;
 
-use crate::harness::notifier::{RunningNotifier, email_settings, outbox, settled, wait_until};
+use crate::harness::notifier::{
+    self, RunningNotifier, email_settings, outbox, settled, wait_until,
+};
 use crate::harness::smtp::{Options, Received, SmtpServer};
 use crate::harness::{Backend, Tenants, TestApp, backends};
 
@@ -164,29 +166,7 @@ fn reminder_row(
     recipient: Uuid,
     session: Uuid,
 ) -> e::notification_outbox::ActiveModel {
-    let now = SystemClock.now();
-    e::notification_outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        trust_id: Set(trust),
-        idempotency_key: Set(format!("smtp-test:{}", Uuid::now_v7())),
-        rule: Set("session_tomorrow".to_owned()),
-        subject_kind: Set("session".to_owned()),
-        subject_id: Set(session),
-        due_on: Set(NaiveDate::from_ymd_opt(2026, 1, 12).unwrap()),
-        recipient_id: Set(recipient),
-        status: Set("queued".to_owned()),
-        attempts: Set(0),
-        last_error: Set(None),
-        smtp_response: Set(None),
-        message_id: Set(None),
-        queued_at: Set(now),
-        sent_at: Set(None),
-        next_attempt_at: Set(Some(now)),
-        payload: Set(None),
-        digest_key: Set(None),
-        sending_at: Set(None),
-        delivered_to: Set(None),
-    }
+    notifier::reminder_row(trust, recipient, session, "queued", SystemClock.now())
 }
 
 /// Queues `count` reminders for trust A's people (distinct keys), returning their ids.

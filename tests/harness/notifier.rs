@@ -4,10 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use haven_config::EmailSettings;
 use haven_entity as e;
 use haven_jobs::{QueueStore, SystemClock};
 use haven_notifier::Notifier;
+use sea_orm::ActiveValue::Set;
 use sea_orm::EntityTrait;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -166,4 +168,37 @@ pub async fn wait_until(
 pub fn settled(rows: &[e::notification_outbox::Model]) -> bool {
     rows.iter()
         .all(|row| row.status != "queued" && row.status != "sending")
+}
+
+/// An outbox row of trust `trust`: a `session_tomorrow` reminder to `recipient` about
+/// `session`, with `status`, written `now` under a key of its own.
+pub fn reminder_row(
+    trust: Uuid,
+    recipient: Uuid,
+    session: Uuid,
+    status: &str,
+    now: DateTime<Utc>,
+) -> e::notification_outbox::ActiveModel {
+    e::notification_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(trust),
+        idempotency_key: Set(format!("test:{}", Uuid::now_v7())),
+        rule: Set("session_tomorrow".to_owned()),
+        subject_kind: Set("session".to_owned()),
+        subject_id: Set(session),
+        due_on: Set(NaiveDate::from_ymd_opt(2026, 1, 12).unwrap()),
+        recipient_id: Set(recipient),
+        status: Set(status.to_owned()),
+        attempts: Set(0),
+        last_error: Set(None),
+        smtp_response: Set(None),
+        message_id: Set(None),
+        queued_at: Set(now),
+        sent_at: Set(None),
+        next_attempt_at: Set(Some(now)),
+        payload: Set(None),
+        digest_key: Set(None),
+        sending_at: Set(None),
+        delivered_to: Set(None),
+    }
 }

@@ -336,21 +336,27 @@ pub async fn record_retry(
     .await
 }
 
-/// Records a claimed row as failed for good, with the reason.
-pub async fn record_failed(
+/// Records a claimed row as stopped for good, with the relay's reason: `Failed`, or `Bounced`
+/// when the relay refused the recipient's address.
+pub async fn record_stopped(
     db: &Db,
     scope: &Scope,
     id: Uuid,
     now: DateTime<Utc>,
+    outcome: Stopped,
     reason: &str,
 ) -> Result<bool, StoreError> {
+    let status = match outcome {
+        Stopped::Failed => DeliveryStatus::Failed,
+        Stopped::Bounced => DeliveryStatus::Bounced,
+    };
     finish(
         db,
         scope,
         id,
         now,
         e::notification_outbox::ActiveModel {
-            status: sea_orm::ActiveValue::Set(DeliveryStatus::Failed.as_str().to_owned()),
+            status: sea_orm::ActiveValue::Set(status.as_str().to_owned()),
             last_error: sea_orm::ActiveValue::Set(Some(reason.to_owned())),
             ..Default::default()
         },
@@ -358,26 +364,13 @@ pub async fn record_failed(
     .await
 }
 
-/// Records a claimed row as bounced: the relay refused the recipient's address.
-pub async fn record_bounced(
-    db: &Db,
-    scope: &Scope,
-    id: Uuid,
-    now: DateTime<Utc>,
-    reason: &str,
-) -> Result<bool, StoreError> {
-    finish(
-        db,
-        scope,
-        id,
-        now,
-        e::notification_outbox::ActiveModel {
-            status: sea_orm::ActiveValue::Set(DeliveryStatus::Bounced.as_str().to_owned()),
-            last_error: sea_orm::ActiveValue::Set(Some(reason.to_owned())),
-            ..Default::default()
-        },
-    )
-    .await
+/// How a message that will not be tried again ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Refused for good, or given up.
+    Failed,
+    /// The relay refused the recipient's address.
+    Bounced,
 }
 
 /// One update of a row still `sending`: the whole of what happens between the relay's answer

@@ -14,7 +14,7 @@ use std::{sync::Arc, time::Duration};
 use apalis::prelude::{BoxDynError, Data};
 use haven_domain::notification::retry_delay;
 use haven_jobs::{Clock, Notify};
-use haven_store::outbox::{self, Delivered, SenderDefaults};
+use haven_store::outbox::{self, Delivered, SenderDefaults, Stopped};
 use haven_store::{Db, Origin, Scope, StoreError, SystemActor};
 
 use crate::render::{Envelope, Renderer};
@@ -123,10 +123,14 @@ impl Deliverer {
             Err(failure) => match failure.kind {
                 FailureKind::Transient => self.transient(&scope, &row, &failure.reason).await?,
                 FailureKind::Permanent => {
-                    outbox::record_failed(&this.db, &scope, row.id, now, &failure.reason).await?
+                    let stopped = Stopped::Failed;
+                    outbox::record_stopped(&this.db, &scope, row.id, now, stopped, &failure.reason)
+                        .await?
                 }
                 FailureKind::Bounced => {
-                    outbox::record_bounced(&this.db, &scope, row.id, now, &failure.reason).await?
+                    let stopped = Stopped::Bounced;
+                    outbox::record_stopped(&this.db, &scope, row.id, now, stopped, &failure.reason)
+                        .await?
                 }
             },
         };
@@ -152,7 +156,8 @@ impl Deliverer {
         let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
         if attempts >= this.retry.max_attempts {
             let reason = format!("gave up after {attempts} attempts: {reason}");
-            return outbox::record_failed(&this.db, scope, row.id, now, &reason).await;
+            return outbox::record_stopped(&this.db, scope, row.id, now, Stopped::Failed, &reason)
+                .await;
         }
         let wait = retry_delay(attempts, this.retry.base, this.retry.max);
         let next = chrono::Duration::from_std(wait)
@@ -169,7 +174,15 @@ impl Deliverer {
         reason: &str,
     ) -> Result<(), StoreError> {
         tracing::warn!(outbox_id = %row.id, reason, "message failed");
-        outbox::record_failed(&self.0.db, scope, row.id, self.0.clock.now(), reason).await?;
+        outbox::record_stopped(
+            &self.0.db,
+            scope,
+            row.id,
+            self.0.clock.now(),
+            Stopped::Failed,
+            reason,
+        )
+        .await?;
         Ok(())
     }
 }
