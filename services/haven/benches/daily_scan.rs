@@ -30,7 +30,6 @@
 )]
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeDelta};
@@ -38,15 +37,11 @@ use haven_domain::{PolicySettings, ReminderKind};
 use haven_entity as e;
 use haven_jobs::{Clock, SystemClock};
 use haven_store::{Db, Origin, Scope, SystemActor};
-use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use uuid::Uuid;
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
+mod common;
+use common::{FreshPostgres, env_number, generate_trust, ms};
 
 /// One engine's measurements.
 struct Row {
@@ -77,20 +72,9 @@ async fn main() {
     std::fs::remove_dir_all(&dir).unwrap();
 
     if let Ok(server) = std::env::var("HAVEN_TEST_POSTGRES_URL") {
-        let name = format!("haven_bench_{}", Uuid::now_v7().simple());
-        let admin = Database::connect(&server).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        let base = server.rsplit_once('/').unwrap().0;
-        let url = format!("{base}/{name}");
-        rows.push(engine("PostgreSQL", &url, academies, years, runs).await);
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
+        let postgres = FreshPostgres::create(&server).await;
+        rows.push(engine("PostgreSQL", &postgres.url, academies, years, runs).await);
+        postgres.drop().await;
     }
 
     println!();
@@ -119,10 +103,6 @@ async fn main() {
     }
 }
 
-fn ms(duration: Duration) -> String {
-    format!("{:.0} ms", duration.as_secs_f64() * 1000.0)
-}
-
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -136,27 +116,9 @@ async fn engine(
     runs: usize,
 ) -> Row {
     let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_haven"))
-        .env_remove("RUST_LOG")
-        .env("HAVEN_DATABASE__URL", url)
-        .env_remove("HAVEN_DATABASE__MIGRATION_URL")
-        .env("HAVEN_LOG__FILTER", "warn")
-        .stdin(Stdio::null())
-        .args(["seed", "--generate", "--slug", "bench"])
-        .args(["--academies", &academies.to_string()])
-        .args(["--years", &years.to_string()])
-        .output()
-        .unwrap();
+    let seeded = generate_trust(engine, url, academies, years);
     let generate = started.elapsed();
-    assert!(
-        output.status.success(),
-        "{engine}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!(
-        "{engine}: {}",
-        String::from_utf8_lossy(&output.stdout).trim()
-    );
+    println!("{engine}: {seeded}");
 
     let db = Db::connect(url, 5).await.unwrap();
     let clock = SystemClock;

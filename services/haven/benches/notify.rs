@@ -37,15 +37,11 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
+mod common;
+use common::{FreshPostgres, env_number, generate_trust, ms};
 
 /// The test SMTP server, writing into `dir/mail/new`.
 struct Server {
@@ -136,22 +132,12 @@ async fn main() {
     );
     server.clear();
 
-    if let Ok(postgres) = std::env::var("HAVEN_TEST_POSTGRES_URL") {
-        let name = format!("haven_bench_{}", Uuid::now_v7().simple());
-        let admin = Database::connect(&postgres).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        let base = postgres.rsplit_once('/').unwrap().0;
-        let url = format!("{base}/{name}");
-        rows.push(engine("PostgreSQL", &url, &url, &server, emails, pool).await);
+    if let Ok(server_url) = std::env::var("HAVEN_TEST_POSTGRES_URL") {
+        let postgres = FreshPostgres::create(&server_url).await;
+        let url = &postgres.url;
+        rows.push(engine("PostgreSQL", url, url, &server, emails, pool).await);
         assert_eq!(server.files().len(), emails, "Haven sent each message once");
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
+        postgres.drop().await;
     }
     drop(server);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -182,10 +168,6 @@ fn rate(emails: usize, took: Duration) -> f64 {
     f64::from(u32::try_from(emails).unwrap()) / took.as_secs_f64().max(1e-9)
 }
 
-fn ms(duration: Duration) -> String {
-    format!("{:.0} ms", duration.as_secs_f64() * 1000.0)
-}
-
 /// Seeds a small trust on `url`, queues `emails` reminders to its people and times the notifier
 /// from its start until every row is `sent`.
 async fn engine(
@@ -196,21 +178,7 @@ async fn engine(
     emails: usize,
     pool: usize,
 ) -> Row {
-    let output = Command::new(env!("CARGO_BIN_EXE_haven"))
-        .env_remove("RUST_LOG")
-        .env("HAVEN_DATABASE__URL", url)
-        .env_remove("HAVEN_DATABASE__MIGRATION_URL")
-        .env("HAVEN_LOG__FILTER", "warn")
-        .stdin(Stdio::null())
-        .args(["seed", "--generate", "--slug", "bench"])
-        .args(["--academies", "4", "--years", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{engine}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    generate_trust(engine, url, 4, 1);
 
     let db = Db::connect(url, 8).await.unwrap();
     let trust = haven_store::trust::find_by_slug(&db, "bench")
