@@ -73,9 +73,12 @@ pub struct Initials(String);
 impl Initials {
     /// Accepts 1–4 letters; dots and spaces are dropped ("j. s." is "JS").
     pub fn parse(input: &str) -> Result<Self, DomainError> {
+        // Judged once uppercased: some letters uppercase to several characters, not all of
+        // them letters ("ῖ" is "Ι" and a combining accent).
         let letters: Vec<char> = input
             .chars()
             .filter(|c| *c != '.' && !c.is_whitespace())
+            .flat_map(char::to_uppercase)
             .collect();
         if letters.is_empty() {
             return Err(DomainError::invalid("initials", "are empty"));
@@ -89,9 +92,7 @@ impl Initials {
         if letters.len() > 4 {
             return Err(DomainError::invalid("initials", "have more than 4 letters"));
         }
-        Ok(Self(
-            letters.iter().flat_map(|c| c.to_uppercase()).collect(),
-        ))
+        Ok(Self(letters.into_iter().collect()))
     }
 
     /// The initials as text.
@@ -261,6 +262,14 @@ mod tests {
     }
 
     #[test]
+    fn initials_are_judged_as_uppercased() {
+        // "ῖ" uppercases to "Ι" and a combining accent, which is no letter.
+        assert!(Initials::parse("ῖ").is_err());
+        assert_eq!(Initials::parse("ß").unwrap().as_str(), "SS");
+        assert!(Initials::parse("ßßß").is_err());
+    }
+
+    #[test]
     fn session_length_accepts_15_to_240_minutes_only() {
         assert_eq!(SessionLength::parse(15).unwrap().minutes(), 15);
         assert_eq!(SessionLength::parse(240).unwrap().minutes(), 240);
@@ -293,7 +302,7 @@ mod tests {
         }
 
         #[test]
-        fn parsed_initials_are_uppercased_letters(s in "\\PC{0,8}") {
+        fn parsed_initials_are_uppercased_letters(s in "\\PC{0,8}|[ῖßǆ]{1,4}") {
             if let Ok(i) = Initials::parse(&s) {
                 prop_assert!(i.as_str().chars().all(char::is_alphabetic));
                 prop_assert_eq!(i.as_str().to_uppercase(), i.as_str());
