@@ -30,7 +30,7 @@ use crate::outbox::NewRow;
 use crate::scope::Scope;
 use crate::snapshot::{Snapshot, in_force, marked_held_on};
 use crate::time::london_date;
-use crate::tx::{ReadTx, WriteTx};
+use crate::tx::WriteTx;
 use crate::{Db, StoreError};
 
 /// What one trust's scan of one day did.
@@ -56,7 +56,6 @@ pub async fn queue_due(
 ) -> Result<ReminderReport, StoreError> {
     let read = db.read(scope).await?;
     let snapshot = Snapshot::load(&read).await?;
-    let choices = delivery_choices(&read).await?;
     read.finish().await?;
     let scan = reminders_due(&facts(&snapshot, scope.trust_id(), day), day);
 
@@ -66,7 +65,8 @@ pub async fn queue_due(
     // Recipients whose digest of the day this run created, and so may still add lines to.
     let mut digests_opened: BTreeSet<Uuid> = BTreeSet::new();
     for reminder in &scan.due {
-        let (preference, optional) = choices
+        let (preference, optional) = snapshot
+            .email_choices
             .get(&reminder.recipient)
             .copied()
             .unwrap_or((NotificationPreference::Immediate, true));
@@ -191,27 +191,6 @@ async fn send_alone(
         .exec(tx.connection())
         .await?;
     Ok(())
-}
-
-/// Each person's choice of immediate email or a digest, and of the reminders that may be
-/// switched off.
-async fn delivery_choices(
-    read: &ReadTx<'_>,
-) -> Result<BTreeMap<Uuid, (NotificationPreference, bool)>, StoreError> {
-    Ok(read
-        .list::<e::person::Entity>()
-        .await?
-        .into_iter()
-        .map(|person| {
-            (
-                person.id,
-                (
-                    NotificationPreference::parse(&person.notification_preference),
-                    person.optional_reminders,
-                ),
-            )
-        })
-        .collect())
 }
 
 /// Holders of `role` on `day`, anywhere in the trust (`region`: only over that region).

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use haven_domain::notification::NotificationPreference;
 use haven_domain::{PolicySettings, TermCalendar};
 use haven_entity as e;
 use uuid::Uuid;
@@ -18,6 +19,9 @@ use crate::tx::ReadTx;
 pub(crate) struct Snapshot {
     pub(crate) academies: Vec<e::academy::Model>,
     pub(crate) people: BTreeMap<Uuid, String>,
+    /// Each person's choice of immediate email or a digest, and of the reminders that may be
+    /// switched off.
+    pub(crate) email_choices: BTreeMap<Uuid, (NotificationPreference, bool)>,
     pub(crate) roles: Vec<e::role_assignment::Model>,
     pub(crate) agreements: Vec<e::agreement::Model>,
     pub(crate) sessions: Vec<e::supervision_session::Model>,
@@ -95,6 +99,7 @@ impl Snapshot {
         let agreements = read.list::<e::agreement::Entity>().await?;
         let supervisees = read.list::<e::agreement_supervisee::Entity>().await?;
         let sessions = read.list::<e::supervision_session::Entity>().await?;
+        let people = read.list::<e::person::Entity>().await?;
         Ok(Self {
             index: Index::of(&agreements, &supervisees, &sessions),
             agreements,
@@ -103,12 +108,14 @@ impl Snapshot {
             trust_policy: policies.trust,
             policies: policies.academies,
             academies,
-            people: read
-                .list::<e::person::Entity>()
-                .await?
-                .into_iter()
-                .map(|p| (p.id, p.display_name))
+            email_choices: people
+                .iter()
+                .map(|p| {
+                    let preference = NotificationPreference::parse(&p.notification_preference);
+                    (p.id, (preference, p.optional_reminders))
+                })
                 .collect(),
+            people: people.into_iter().map(|p| (p.id, p.display_name)).collect(),
             roles: read.list::<e::role_assignment::Entity>().await?,
             attendees: read
                 .list::<e::session_attendee::Entity>()
