@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod capability;
 pub mod compliance;
 mod error;
+pub mod input;
 pub mod notification;
 pub mod policy;
 pub mod qa;

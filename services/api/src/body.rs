@@ -1,6 +1,7 @@
 //! JSON object bodies read field by field, so every mistake is answered under its field's name.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use haven_domain::input::{self, TextKind};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -15,7 +16,8 @@ pub(crate) fn problem(field: &str, reason: impl Into<String>) -> FieldProblem {
 
 /// A JSON object body, read field by field: every mistake is collected under its field's name,
 /// and fields the endpoint does not know are refused rather than silently ignored (a misspelt
-/// `ends_on` dropped would give a role that never ends).
+/// `ends_on` dropped would give a role that never ends). Every string anywhere in it, nested
+/// documents included, is printable prose of a bounded length before any field is read.
 pub(crate) struct Body {
     pub(crate) fields: Map<String, Value>,
     pub(crate) problems: Vec<FieldProblem>,
@@ -29,12 +31,61 @@ impl Body {
                 format!("send a JSON object with {}", known.join(", ")),
             )]));
         };
-        let problems = fields
+        let mut problems: Vec<FieldProblem> = fields
             .keys()
             .filter(|key| !known.contains(&key.as_str()))
             .map(|key| problem(key, "is not a field here"))
             .collect();
+        for (key, value) in &fields {
+            printable(key, value, &mut problems);
+        }
         Ok(Self { fields, problems })
+    }
+
+    /// A required calendar date, written `YYYY-MM-DD` inside Haven's window of dates.
+    pub(crate) fn date(&mut self, field: &str) -> Option<NaiveDate> {
+        if matches!(self.fields.get(field), None | Some(Value::Null)) {
+            self.problems
+                .push(problem(field, "is required: a date, YYYY-MM-DD"));
+            return None;
+        }
+        self.optional_date(field)
+    }
+
+    /// A required instant, RFC 3339 inside Haven's window of dates.
+    pub(crate) fn instant(&mut self, field: &str) -> Option<DateTime<Utc>> {
+        self.parsed(field, input::instant)
+    }
+
+    /// An optional instant: absent or null is `None`.
+    pub(crate) fn optional_instant(&mut self, field: &str) -> Option<DateTime<Utc>> {
+        match self.fields.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => match input::instant(text) {
+                Ok(at) => Some(at),
+                Err(refusal) => {
+                    self.problems.push(problem(field, refusal.0));
+                    None
+                }
+            },
+            Some(_) => {
+                self.problems
+                    .push(problem(field, "must be a date and time, RFC 3339, or null"));
+                None
+            }
+        }
+    }
+
+    /// A required piece of prose (a reason, a note) of at most `max_chars` characters.
+    pub(crate) fn prose(&mut self, field: &str, max_chars: usize) -> String {
+        let text = self.string(field);
+        if text.chars().count() > max_chars {
+            self.problems.push(problem(
+                field,
+                format!("must be at most {max_chars} characters"),
+            ));
+        }
+        text
     }
 
     /// A required string; empty strings are the store's to judge, with its reason.
@@ -46,6 +97,15 @@ impl Body {
                 String::new()
             }
         }
+    }
+
+    /// A required id.
+    pub(crate) fn id(&mut self, field: &str) -> Option<Uuid> {
+        if matches!(self.fields.get(field), None | Some(Value::Null)) {
+            self.problems.push(problem(field, "is required: an id"));
+            return None;
+        }
+        self.optional_id(field)
     }
 
     /// An optional id: absent or null is `None`.
@@ -67,11 +127,13 @@ impl Body {
     pub(crate) fn optional_date(&mut self, field: &str) -> Option<NaiveDate> {
         match self.fields.get(field) {
             None | Some(Value::Null) => None,
-            Some(Value::String(text)) => text.parse().ok().or_else(|| {
-                self.problems
-                    .push(problem(field, "must be a date, YYYY-MM-DD"));
-                None
-            }),
+            Some(Value::String(text)) => match input::date(text) {
+                Ok(date) => Some(date),
+                Err(refusal) => {
+                    self.problems.push(problem(field, refusal.0));
+                    None
+                }
+            },
             Some(_) => {
                 self.problems
                     .push(problem(field, "must be a date, YYYY-MM-DD, or null"));
@@ -139,12 +201,48 @@ impl Body {
         self.problems.push(problem(field, reason));
     }
 
-    /// The problems found, as the 422 answer, or nothing.
-    pub(crate) fn finish(self) -> Result<(), ApiError> {
+    /// A required line of text (a name, a title): printable, one line, of a bounded length.
+    pub(crate) fn line(&mut self, field: &str) -> String {
+        let text = self.string(field);
+        if let Err(refusal) = input::text(&text, TextKind::Line) {
+            self.problems.push(problem(field, refusal.0));
+        }
+        text
+    }
+
+    /// The problems found, as the 422 answer, or nothing. A field refused by more than one
+    /// check is named once, with the first reason found.
+    pub(crate) fn finish(mut self) -> Result<(), ApiError> {
+        let mut named = std::collections::BTreeSet::new();
+        self.problems
+            .retain(|problem| named.insert(problem.field.clone()));
         if self.problems.is_empty() {
             Ok(())
         } else {
             Err(ApiError::Validation(self.problems))
         }
+    }
+}
+
+/// Refuses, under the path of the field that holds it, any string that is not printable prose
+/// of a bounded length: a NUL byte or an endless text never reaches the store.
+fn printable(path: &str, value: &Value, problems: &mut Vec<FieldProblem>) {
+    match value {
+        Value::String(text) => {
+            if let Err(refusal) = input::text(text, TextKind::Prose) {
+                problems.push(problem(path, refusal.0));
+            }
+        }
+        Value::Array(items) => {
+            for (at, item) in items.iter().enumerate() {
+                printable(&format!("{path}[{at}]"), item, problems);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                printable(&format!("{path}.{key}"), item, problems);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
