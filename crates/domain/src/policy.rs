@@ -115,6 +115,9 @@ pub struct PolicySettings {
     pub dsl_training_years: u32,
     /// Working days before the minimum's due date a supervisee shows as due soon.
     pub due_soon_working_days: u32,
+    /// The longest a grant of exceptional access to records may last, in days (a trust-wide
+    /// setting: an academy's override does not change it).
+    pub grant_max_days: u32,
     /// The reminder table.
     pub reminders: Vec<ReminderRule>,
 }
@@ -147,6 +150,7 @@ impl PolicySettings {
             agreement_review_months: 12,
             dsl_training_years: 2,
             due_soon_working_days: 10,
+            grant_max_days: 90,
             reminders: default_reminders(),
         }
     }
@@ -251,7 +255,7 @@ impl PolicySettings {
     /// Refuses settings no policy could mean, naming the field: a zero or absurdly large
     /// count, or a reminder rule with no day, no recipient or given twice.
     pub fn validate(&self) -> Result<(), DomainError> {
-        let counts: [(&'static str, u32, u32); 9] = [
+        let counts: [(&'static str, u32, u32); 10] = [
             ("agenda_days_before", self.agenda_days_before, 60),
             ("record_send_days", self.record_send_days, 366),
             ("record_sign_days", self.record_sign_days, 366),
@@ -261,6 +265,7 @@ impl PolicySettings {
             ("agreement_review_months", self.agreement_review_months, 60),
             ("dsl_training_years", self.dsl_training_years, 10),
             ("due_soon_working_days", self.due_soon_working_days, 195),
+            ("grant_max_days", self.grant_max_days, 366),
         ];
         for (field, value, max) in counts {
             if value == 0 {

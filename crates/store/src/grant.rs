@@ -111,6 +111,13 @@ pub async fn create(
         return Err(invalid("ends_at", "is not after starts_at"));
     }
     let mut tx = db.write(scope, now).await?;
+    let max_days = crate::policy::trust_default_in(&tx).await?.grant_max_days;
+    if grant.ends_at - grant.starts_at > chrono::Duration::days(i64::from(max_days)) {
+        return Err(invalid(
+            "ends_at",
+            &format!("is more than the trust's longest grant, {max_days} days, after starts_at"),
+        ));
+    }
     let grantee = tx.find::<e::person::Entity>(grant.grantee_id).await?;
     if !grantee.active {
         return Err(StoreError::NotFound);

@@ -122,6 +122,11 @@ pub async fn trust_default(db: &Db, scope: &Scope) -> Result<TrustPolicy, StoreE
     })
 }
 
+/// The trust default as it stands inside a write, for a trust-wide rule checked there.
+pub(crate) async fn trust_default_in(tx: &WriteTx<'_>) -> Result<PolicySettings, StoreError> {
+    trust_settings(row(tx.connection(), tx.scope(), TRUST_KEY).await?.as_ref())
+}
+
 /// The settings that rule `academy_id`: the trust default with the academy's override applied.
 /// An academy outside the scope is [`StoreError::NotFound`].
 pub async fn effective(

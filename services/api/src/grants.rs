@@ -2,42 +2,24 @@
 //! which values are refused, is the store's rule (`haven_store::grant`).
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use chrono::{DateTime, Utc};
 use haven_store::grant::{GrantTarget, NewGrant};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
+use crate::body::{Body, problem};
 use crate::path_id::PathId;
-use crate::problem::{ApiError, FieldProblem};
+use crate::problem::ApiError;
 use crate::state::ApiState;
 
-/// The body of `POST /grants`. Every field is optional here so that a missing one is answered
-/// by name (422) rather than as an unreadable body.
-#[derive(Deserialize)]
-struct GrantBody {
-    grantee_id: Option<Uuid>,
-    reason: Option<String>,
-    record_ids: Option<Vec<Uuid>>,
-    subject_person_id: Option<Uuid>,
-    /// Defaults to now.
-    starts_at: Option<DateTime<Utc>>,
-    ends_at: Option<DateTime<Utc>>,
-}
-
-fn problem(field: &str, reason: &str) -> FieldProblem {
-    FieldProblem {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
+/// A grant's reason says why the access is needed, briefly.
+const REASON_MAX_CHARS: usize = 2_000;
 
 #[utoipa::path(
     tag = "grants",
     summary = "Grant exceptional access to records",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object; unknown fields are refused"),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `grantee_id`, `reason`, either `record_ids` or `subject_person_id`, `ends_at` and optionally `starts_at` (RFC 3339; now when absent), at most the trust's `grant_max_days` apart; unknown fields are refused"),
     responses((status = 201, description = "The grant"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/grants")]
@@ -46,29 +28,40 @@ async fn create_grant(
     state: web::Data<ApiState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: GrantBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::Validation(vec![problem("body", &e.to_string())]))?;
-    let mut problems = Vec::new();
-    if body.grantee_id.is_none() {
-        problems.push(problem("grantee_id", "is required"));
-    }
-    if body.ends_at.is_none() {
-        problems.push(problem("ends_at", "is required"));
-    }
-    let target = match (body.record_ids, body.subject_person_id) {
-        (Some(ids), None) => Some(GrantTarget::Records(ids)),
+    let mut body = Body::read(
+        &body,
+        &[
+            "grantee_id",
+            "reason",
+            "record_ids",
+            "subject_person_id",
+            "starts_at",
+            "ends_at",
+        ],
+    )?;
+    let grantee_id = body.id("grantee_id");
+    let reason = body.prose("reason", REASON_MAX_CHARS);
+    let starts_at = body.optional_instant("starts_at");
+    let ends_at = body.instant("ends_at");
+    let record_ids = body.take("record_ids").map(|ids| {
+        serde_json::from_value::<Vec<Uuid>>(ids).map_err(|_| "must be a list of record ids")
+    });
+    let subject_person_id = body.optional_id("subject_person_id");
+    let target = match (record_ids, subject_person_id) {
+        (Some(Ok(ids)), None) => Some(GrantTarget::Records(ids)),
+        (Some(Err(reason)), None) => {
+            body.refuse("record_ids", reason);
+            None
+        }
         (None, Some(person)) => Some(GrantTarget::SubjectPerson(person)),
         _ => {
-            problems.push(problem(
-                "record_ids",
-                "give either record_ids or subject_person_id",
-            ));
+            body.refuse("record_ids", "give either record_ids or subject_person_id");
             None
         }
     };
-    let (Some(grantee_id), Some(ends_at), Some(target)) = (body.grantee_id, body.ends_at, target)
-    else {
-        return Err(ApiError::Validation(problems));
+    body.finish()?;
+    let (Some(grantee_id), Some(ends_at), Some(target)) = (grantee_id, ends_at, target) else {
+        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
     };
     let now = state.clock.now();
     let grant = haven_store::grant::create(
@@ -76,9 +69,9 @@ async fn create_grant(
         &signed_in.scope,
         NewGrant {
             grantee_id,
-            reason: body.reason.as_deref().unwrap_or_default(),
+            reason: &reason,
             target,
-            starts_at: body.starts_at.unwrap_or(now),
+            starts_at: starts_at.unwrap_or(now),
             ends_at,
         },
         now,
