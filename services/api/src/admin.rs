@@ -145,7 +145,7 @@ async fn create_region(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let mut body = Body::read(&body, &["name"])?;
-    let name = body.string("name");
+    let name = body.line("name");
     body.finish()?;
     let region = admin::create_region(&state.db, &caller.scope, &name, state.clock.now()).await?;
     Ok(HttpResponse::Created().json(RegionView::from(region)))
@@ -186,10 +186,10 @@ async fn create_academy(
         &body,
         &["name", "urn", "phase", "local_authority", "region_id"],
     )?;
-    let name = body.string("name");
+    let name = body.line("name");
     let urn = body.string("urn");
     let phase = body.string("phase");
-    let local_authority = body.string("local_authority");
+    let local_authority = body.line("local_authority");
     let region_id = body.optional_id("region_id");
     body.finish()?;
     let academy = admin::create_academy(
@@ -264,7 +264,7 @@ async fn invite_person(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let mut body = Body::read(&body, &["display_name", "email"])?;
-    let display_name = body.string("display_name");
+    let display_name = body.line("display_name");
     let email = body.string("email");
     body.finish()?;
     let person = admin::invite_person(

@@ -27,9 +27,8 @@ impl AsOfQuery {
     fn as_of(&self, state: &ApiState) -> Result<NaiveDate, ApiError> {
         match self.as_of.as_deref() {
             None => Ok(state.clock.today_london()),
-            Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                ApiError::Validation(vec![problem("as_of", "must be a date, YYYY-MM-DD")])
-            }),
+            Some(text) => haven_domain::input::date(text)
+                .map_err(|refusal| ApiError::Validation(vec![problem("as_of", refusal.0)])),
         }
     }
 

@@ -11,6 +11,9 @@ use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 
+/// An escalation's reason says why, briefly: the detail lives in the record it points to.
+const REASON_MAX_CHARS: usize = 2_000;
+
 #[utoipa::path(
     tag = "escalations",
     summary = "Escalate an unresolved disagreement",
@@ -37,7 +40,7 @@ async fn raise(
     let note = body.optional_id("case_note_id");
     let escalated_to = body.parsed("escalated_to", EscalatedTo::parse);
     let assignee_id = body.optional_id("assignee_id");
-    let reason = body.string("reason");
+    let reason = body.prose("reason", REASON_MAX_CHARS);
     let subject = match (record, note) {
         (Some(record), None) => Some(Subject::Record(record)),
         (None, Some(note)) => Some(Subject::CaseNote(note)),
@@ -119,7 +122,7 @@ async fn close(
 ) -> Result<HttpResponse, ApiError> {
     let escalation_id = id.0;
     let mut body = Body::read(&body, &["outcome"])?;
-    let outcome = body.string("outcome");
+    let outcome = body.prose("outcome", REASON_MAX_CHARS);
     body.finish()?;
     let escalation = haven_store::escalation::close(
         &state.db,

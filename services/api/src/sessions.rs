@@ -3,7 +3,7 @@
 //! (`haven_store::session`); this module reads bodies field by field so each mistake is named.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, NaiveTime, Utc, Weekday};
+use chrono::{NaiveTime, Weekday};
 use haven_store::session::{self, Mode, NewSession, PlanRequest, SessionKind};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -13,12 +13,6 @@ use crate::body::{Body, problem};
 use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
-
-fn instant(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| "must be a date and time with its offset, RFC 3339".to_owned())
-}
 
 fn weekday(text: &str) -> Result<Weekday, String> {
     text.parse()
@@ -34,12 +28,27 @@ fn unread() -> ApiError {
     ApiError::Validation(vec![problem("body", "a required field is missing")])
 }
 
+/// A session's length as booked: an ad hoc call may be short, and nothing lasts past a day's
+/// working hours.
+const SESSION_MINUTES: std::ops::RangeInclusive<u32> = 5..=480;
+
 fn minutes(body: &mut Body, field: &str) -> u32 {
     let value = body.integer(field);
-    u32::try_from(value).unwrap_or_else(|_| {
-        body.refuse(field, "must be a positive number of minutes");
-        0
-    })
+    match u32::try_from(value) {
+        Ok(minutes) if SESSION_MINUTES.contains(&minutes) => minutes,
+        _ if !body.fields.contains_key(field) => 0,
+        _ => {
+            body.refuse(
+                field,
+                format!(
+                    "must be between {} and {} minutes",
+                    SESSION_MINUTES.start(),
+                    SESSION_MINUTES.end()
+                ),
+            );
+            0
+        }
+    }
 }
 
 #[utoipa::path(
@@ -74,8 +83,8 @@ async fn plan_sessions(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let mut body = Body::read(&body, &["from", "to", "weekday", "time", "mode"])?;
-    let from = body.parsed("from", |text| text.parse::<chrono::NaiveDate>());
-    let to = body.parsed("to", |text| text.parse::<chrono::NaiveDate>());
+    let from = body.date("from");
+    let to = body.date("to");
     let weekday = body.parsed("weekday", weekday);
     let time = body.parsed("time", time);
     let mode = body.parsed("mode", Mode::parse);
@@ -119,7 +128,7 @@ async fn book_session(
     let id = id.0;
     let mut body = Body::read(&body, &["kind", "starts_at", "duration", "mode"])?;
     let kind = body.parsed("kind", SessionKind::parse);
-    let starts_at = body.parsed("starts_at", instant);
+    let starts_at = body.instant("starts_at");
     let duration_minutes = minutes(&mut body, "duration");
     let mode = body.parsed("mode", Mode::parse);
     body.finish()?;
@@ -158,7 +167,7 @@ async fn move_session(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let mut body = Body::read(&body, &["starts_at", "row_version"])?;
-    let starts_at = body.parsed("starts_at", instant);
+    let starts_at = body.instant("starts_at");
     let row_version = body.integer("row_version");
     body.finish()?;
     let Some(starts_at) = starts_at else {
@@ -223,7 +232,7 @@ async fn rebook_session(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let mut body = Body::read(&body, &["starts_at"])?;
-    let starts_at = body.parsed("starts_at", instant);
+    let starts_at = body.instant("starts_at");
     body.finish()?;
     let Some(starts_at) = starts_at else {
         return Err(unread());

@@ -133,17 +133,14 @@ fn read_new_token(body: &[u8], now: DateTime<Utc>) -> Result<NewToken, ApiError>
     }
     let expires_at = match fields.get("expires_at") {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) => match DateTime::parse_from_rfc3339(text) {
-            Ok(at) if at > now => Some(at.with_timezone(&Utc)),
+        Some(Value::String(text)) => match haven_domain::input::instant(text) {
+            Ok(at) if at > now => Some(at),
             Ok(_) => {
                 problems.push(problem("expires_at", "must be in the future"));
                 None
             }
-            Err(_) => {
-                problems.push(problem(
-                    "expires_at",
-                    "must be a date and time with its offset (RFC 3339)",
-                ));
+            Err(refusal) => {
+                problems.push(problem("expires_at", refusal.0));
                 None
             }
         },

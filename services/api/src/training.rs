@@ -14,7 +14,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Authenticated;
 use crate::body::{Body, problem};
 use crate::path_id::PathId;
-use crate::policy::finish_with;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 
@@ -68,15 +67,11 @@ async fn record_training(
 ) -> Result<HttpResponse, ApiError> {
     let person_id = id.0;
     let mut body = Body::read(&body, &["course", "kind", "completed_on", "expires_on"])?;
-    let course = body.string("course");
+    let course = body.line("course");
     let kind = body.parsed("kind", TrainingKind::parse);
-    let completed_on = body.optional_date("completed_on");
+    let completed_on = body.date("completed_on");
     let expires_on = body.optional_date("expires_on");
-    let mut problems = Vec::new();
-    if completed_on.is_none() {
-        problems.push(problem("completed_on", "is required: a date, YYYY-MM-DD"));
-    }
-    finish_with(body, problems)?;
+    body.finish()?;
     let (Some(kind), Some(completed_on)) = (kind, completed_on) else {
         return Err(ApiError::Validation(vec![problem("kind", "is required")]));
     };
