@@ -17,14 +17,21 @@ use crate::scope::Scope;
 use crate::tenant::{TenantTable, scoped};
 use crate::{Db, StoreError};
 
-/// On PostgreSQL, names the transaction's trust for row-level security. Transaction-local
-/// (`true`), so a pooled connection never carries one trust's setting into another's work.
+/// The longest one statement of a transaction may run or wait for a lock on PostgreSQL: a
+/// request that went astray is stopped there, and the trust's other writers go on. (SQLite's
+/// writers wait at most their busy timeout, set where the database is connected.)
+const STATEMENT_TIMEOUT: &str = "30s";
+
+/// On PostgreSQL, names the transaction's trust for row-level security and bounds each of its
+/// statements. Both are transaction-local (`true`), so a pooled connection never carries one
+/// trust's setting into another's work.
 async fn set_trust(txn: &DatabaseTransaction, trust_id: Uuid) -> Result<(), StoreError> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
-            "SELECT set_config('app.trust_id', $1, true)",
-            [trust_id.to_string().into()],
+            "SELECT set_config('app.trust_id', $1, true), \
+                    set_config('statement_timeout', $2, true)",
+            [trust_id.to_string().into(), STATEMENT_TIMEOUT.into()],
         ))
         .await?;
     }

@@ -74,6 +74,14 @@ async fn generate(
             "is required: a date, YYYY-MM-DD",
         )]));
     };
+    // Reviews due later are opened one at a time by the director (`POST
+    // /agreements/{id}/qa-reviews/next`), so one call never creates years of them.
+    if as_of > state.clock.today_london() {
+        return Err(ApiError::Validation(vec![problem(
+            "as_of",
+            "must not be after today; the director opens a review before it falls due",
+        )]));
+    }
     let created =
         haven_store::qa::create_due(&state.db, &caller.scope, as_of, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(json!({ "created": created })))
