@@ -12,6 +12,7 @@ pub mod auth;
 mod body;
 mod calendar;
 mod compliance;
+mod edge;
 mod escalations;
 mod grants;
 mod health;

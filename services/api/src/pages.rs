@@ -30,6 +30,21 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
     }
 }
 
+/// The one answer for a page that is missing, malformed or not the caller's to see.
+pub(crate) fn not_found() -> HttpResponse {
+    render(
+        StatusCode::NOT_FOUND,
+        &Message {
+            title: "Page not found".into(),
+            paragraphs: vec![
+                "There is nothing here that you can see. The link may be old, or meant for \
+                 someone else."
+                    .into(),
+            ],
+        },
+    )
+}
+
 struct Me {
     name: String,
     trust: String,

@@ -27,6 +27,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("too many attempts; wait a minute and try again")]
     TooManyRequests,
+    #[error("this address does not take that method")]
+    MethodNotAllowed,
     #[error("not ready: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -42,6 +44,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooManyRequests => "too-many-requests",
+            ApiError::MethodNotAllowed => "method-not-allowed",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -67,6 +70,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -98,6 +102,20 @@ impl ResponseError for ApiError {
                 errors: fields,
             })
     }
+}
+
+/// A problem document for an error answered before any handler ran (a body over the limit, a
+/// query that did not read), so that every error under `/api/` has one shape.
+pub(crate) fn for_status(status: StatusCode) -> HttpResponse {
+    let title = status.canonical_reason().unwrap_or("error");
+    HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .json(ProblemDocument {
+            kind: format!("/problems/{}", title.to_lowercase().replace(' ', "-")),
+            title: title.to_lowercase(),
+            status: status.as_u16(),
+            errors: &[],
+        })
 }
 
 impl From<haven_store::StoreError> for ApiError {

@@ -23,7 +23,10 @@ pub fn headers(production: bool) -> DefaultHeaders {
         .add(("x-content-type-options", "nosniff"))
         .add(("referrer-policy", "no-referrer"))
         .add(("x-frame-options", "DENY"))
-        .add(("cross-origin-opener-policy", "same-origin"));
+        .add(("cross-origin-opener-policy", "same-origin"))
+        // Pages and answers carry people's names and records: no browser or proxy keeps them.
+        // What may be kept (the stylesheet) says so itself.
+        .add(("cache-control", "no-store"));
     if production {
         headers.add((
             "strict-transport-security",

@@ -10,7 +10,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::api::{self, OpenApiJson};
 use crate::state::ApiState;
-use crate::{auth, health, pages, security};
+use crate::{auth, edge, health, pages, security};
 
 /// A bound, not yet running, API server.
 pub struct Application {
@@ -35,6 +35,7 @@ impl Application {
         ));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(edge::api_errors_as_problems())
                 .wrap_fn(|req, srv| {
                     let id = req.extensions().get::<RequestId>().copied();
                     let response = srv.call(req);
@@ -58,7 +59,9 @@ impl Application {
                 .configure(crate::notification_pages::configure)
                 .configure(crate::subject_pages::configure)
                 .app_data(document.clone())
+                .app_data(edge::query_config())
                 .service(web::scope("/api/v1").configure(api::configure))
+                .default_service(web::to(edge::unrouted))
         })
         .disable_signals()
         .listen(listener)?

@@ -16,7 +16,7 @@ use haven_store::{Scope, StoreError};
 use uuid::Uuid;
 
 use crate::auth::{self, Authenticated};
-use crate::pages::{Message, render};
+use crate::pages::{not_found, render};
 use crate::problem::ApiError;
 use crate::state::ApiState;
 
@@ -73,21 +73,6 @@ fn moment(at: DateTime<Utc>) -> String {
 
 fn maybe_day(date: Option<NaiveDate>, none: &str) -> String {
     date.map_or_else(|| none.to_owned(), day)
-}
-
-/// The one answer for a subject that is missing, malformed or not the caller's to see.
-fn not_found() -> HttpResponse {
-    render(
-        StatusCode::NOT_FOUND,
-        &Message {
-            title: "Page not found".into(),
-            paragraphs: vec![
-                "There is nothing here that you can see. The link may be old, or meant for \
-                 someone else."
-                    .into(),
-            ],
-        },
-    )
 }
 
 /// A store answer as a page: what the scope cannot see (or may not read) is not found.
