@@ -50,8 +50,22 @@ pub struct ServerSettings {
     pub host: String,
     /// 0 asks the operating system for a free port (the tests do).
     pub port: u16,
-    /// The address people use to reach Haven; links in emails start with it.
+    /// The address people use to reach Haven; links in emails start with it. Unset, it is
+    /// `http://127.0.0.1:<port>`, right only for a person on this machine (see [`Settings::warnings`]).
+    #[serde(default)]
     pub public_url: String,
+    /// Whether `public_url` was derived because none was set.
+    #[serde(skip)]
+    pub public_url_derived: bool,
+}
+
+impl ServerSettings {
+    fn derive_public_url(&mut self) {
+        if self.public_url.is_empty() {
+            self.public_url = format!("http://127.0.0.1:{}", self.port);
+            self.public_url_derived = true;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -201,7 +215,6 @@ environment = "development"
 [server]
 host = "127.0.0.1"
 port = 8080
-public_url = "http://127.0.0.1:8080"
 
 [database]
 url = "sqlite://data/haven.db"
@@ -271,12 +284,26 @@ impl Settings {
                 .set_override(key, value)
                 .map_err(|e| ConfigError::Parse(e.to_string()))?;
         }
-        let settings: Settings = builder
+        let mut settings: Settings = builder
             .build()
             .and_then(config::Config::try_deserialize)
             .map_err(|e| ConfigError::Parse(e.to_string()))?;
+        settings.server.derive_public_url();
         settings.validate()?;
         Ok(settings)
+    }
+
+    /// What is allowed but probably wrong, for the log at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.server.public_url_derived && self.environment != Environment::Development {
+            warnings.push(format!(
+                "server.public_url is not set: links in email point to {}, which only this \
+                 machine can open",
+                self.server.public_url
+            ));
+        }
+        warnings
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -437,6 +464,35 @@ mod tests {
         .unwrap();
         assert_eq!(s.server.port, 9090);
         assert_eq!(s.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn links_follow_the_port_when_no_public_url_is_set() {
+        let s = Settings::load_from(None, env(&[("HAVEN_SERVER__PORT", "9090")])).unwrap();
+        assert_eq!(s.server.public_url, "http://127.0.0.1:9090");
+        assert!(s.warnings().is_empty(), "development says nothing");
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("HAVEN_SERVER__PORT", "9090"),
+                ("HAVEN_ENVIRONMENT", "production"),
+                ("HAVEN_EMAIL__SENDER_ADDRESS", "haven@example-trust.org.uk"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.warnings().len(), 1, "production is warned");
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("HAVEN_SERVER__PORT", "9090"),
+                (
+                    "HAVEN_SERVER__PUBLIC_URL",
+                    "https://haven.example-trust.org.uk",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.public_url, "https://haven.example-trust.org.uk");
     }
 
     #[test]

@@ -151,6 +151,9 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     telemetry::init(settings.log.format, &settings.log.filter);
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
+    }
     let clock = SystemClock;
     match cli.command {
         Command::Serve { demo } => serve::all(&settings, demo, clock).await,
