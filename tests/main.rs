@@ -25,6 +25,7 @@ mod email_links;
 mod escalations;
 mod external_supervisor;
 mod harness;
+mod hostile_input;
 mod isolation_matrix;
 mod migrations;
 mod notifications;
