@@ -2044,6 +2044,24 @@ async fn a_digest_reader_gets_the_days_reminders_in_one_digest_and_switched_off_
 }
 
 impl Api {
+    /// The page at `path` as `person` sees it.
+    async fn page(&self, person: Uuid, path: &str) -> String {
+        let now = haven_jobs::Clock::now(&self.clock);
+        let scope = Scope::for_person(
+            &self.app.test_db.db,
+            self.tenants.trust_a,
+            person,
+            Origin::Cli,
+            now.date_naive(),
+        )
+        .await
+        .unwrap();
+        let browser = self.app.browser_at(&scope, now).await;
+        let response = send(&self.app, &browser, Method::GET, path, None).await;
+        assert_eq!(response.status(), 200, "{:?}: {path}", self.backend);
+        response.text().await.unwrap()
+    }
+
     /// Trust B's lead asks for `path`: whatever trust A holds there, they find nothing.
     async fn walled(&self, path: &str) {
         let now = haven_jobs::Clock::now(&self.clock);
@@ -2425,6 +2443,11 @@ async fn an_ad_hoc_session_owes_no_agenda_and_no_record_so_nobody_is_reminded_or
         )
         .await;
         api.walled(&sessions).await;
+        let page = api.page(dana, &format!("/sessions/{ad_hoc_id}")).await;
+        assert!(
+            page.contains("owes no agenda and no record"),
+            "{backend:?}: the session page says what is owed"
+        );
 
         // No record is ever written for it: not late, not flagged.
         api.set(date(2026, 2, 10), 10);
