@@ -2432,8 +2432,24 @@ async fn an_ad_hoc_session_owes_no_agenda_and_no_record_so_nobody_is_reminded_or
                 "{backend:?}: {refused}"
             );
         }
-        api.set(date(2026, 1, 20), 12);
+        // An agenda sent for it anyway, the day before, is not late: none was owed.
         let ad_hoc_id = uuid_of(&ad_hoc);
+        api.set(date(2026, 1, 19), 10);
+        let agenda = api
+            .expect(
+                200,
+                dana,
+                Method::PUT,
+                &format!("/api/v1/sessions/{ad_hoc_id}/agenda"),
+                Some(json!({ "items": ["Case CP-9"] })),
+            )
+            .await;
+        assert_eq!(
+            (&agenda["due_by"], &agenda["late"]),
+            (&serde_json::Value::Null, &json!(false)),
+            "{backend:?}: {agenda}"
+        );
+        api.set(date(2026, 1, 20), 12);
         api.expect(
             200,
             rsl,
