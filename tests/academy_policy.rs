@@ -185,6 +185,85 @@ async fn a_draft_takes_the_session_length_cap_and_agenda_it_leaves_out_from_the_
     }
 }
 
+#[tokio::test]
+async fn a_draft_takes_the_academys_minimum_unless_it_names_its_own_and_keeps_it_as_a_term() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let lead = browser_a(&app, &tenants, tenants.lead_a).await;
+        override_at(
+            &app,
+            &lead,
+            tenants.academy_a1,
+            json!({ "minimum": "every_4_weeks" }),
+        )
+        .await;
+        let draft = |body: Value| call(&app, Method::POST, "/api/v1/agreements", &lead, Some(body));
+        let (status, at_a1) = draft(draft_body(
+            tenants.academy_a1,
+            tenants.rsl_a,
+            tenants.dsl_a1,
+        ))
+        .await;
+        assert_eq!(status, 201, "{backend:?}: {at_a1}");
+        assert_eq!(at_a1["terms"]["minimum"], "every_4_weeks", "{backend:?}");
+        let (status, at_a2) = draft(draft_body(
+            tenants.academy_a2,
+            tenants.rsl_a,
+            tenants.dsl_a2,
+        ))
+        .await;
+        assert_eq!(status, 201, "{backend:?}: {at_a2}");
+        assert_eq!(
+            at_a2["terms"]["minimum"], "half_termly",
+            "{backend:?}: the trust's"
+        );
+
+        // The head's external agreement at the same academy is half-termly.
+        let mut named = draft_body(tenants.academy_a1, tenants.rsl_a, tenants.head_a1);
+        named["kind"] = json!("external");
+        named["minimum"] = json!("half_termly");
+        let (status, named) = draft(named).await;
+        assert_eq!(status, 201, "{backend:?}: {named}");
+        assert_eq!(named["terms"]["minimum"], "half_termly");
+        let path = format!("/api/v1/agreements/{}", named["id"].as_str().unwrap());
+        let (status, read) = call(&app, Method::GET, &path, &lead, None).await;
+        assert_eq!(status, 200, "{backend:?}: {read}");
+        assert_eq!(read["terms"]["minimum"], "half_termly", "{backend:?}");
+        assert_eq!(read["content_hash"], named["content_hash"], "{backend:?}");
+
+        // A draft's minimum is edited like any term.
+        let (status, edited) = call(
+            &app,
+            Method::PATCH,
+            &path,
+            &lead,
+            Some(json!({ "row_version": read["row_version"], "minimum": "termly" })),
+        )
+        .await;
+        assert_eq!(status, 200, "{backend:?}: {edited}");
+        assert_eq!(edited["terms"]["minimum"], "termly");
+        assert_ne!(
+            edited["content_hash"], read["content_hash"],
+            "{backend:?}: signed"
+        );
+
+        for bad in [json!("fortnightly"), json!("every_13_weeks"), json!(4)] {
+            let mut body = draft_body(tenants.academy_a1, tenants.rsl_a, tenants.dsl_a1);
+            body["minimum"] = bad.clone();
+            let refused = send(&app, &lead, Method::POST, "/api/v1/agreements", Some(body)).await;
+            assert_eq!(fields_of(refused).await, ["minimum"], "{backend:?}: {bad}");
+        }
+        let other_trust = crate::harness::lead_b(&app, &tenants).await;
+        let (status, _) = call(&app, Method::GET, &path, &other_trust, None).await;
+        assert_eq!(status, 404, "{backend:?}: another trust");
+        let other_academy = browser_a(&app, &tenants, tenants.dsl_a2).await;
+        let (status, _) = call(&app, Method::GET, &path, &other_academy, None).await;
+        assert_eq!(status, 404, "{backend:?}: another academy");
+        app.stop().await;
+    }
+}
+
 /// Books, as `rsl_a`, a formal session of the fixture's agreement at `academy`.
 async fn booked(app: &TestApp, tenants: &Tenants, academy: Uuid, starts_at: &str) -> Value {
     let supervisor = browser_a(app, tenants, tenants.rsl_a).await;
@@ -236,23 +315,24 @@ async fn rebooking_window_follows_the_academys_override() {
             rebook.push(format!("/api/v1/sessions/{id}/rebook"));
         }
         let third_day = json!({ "starts_at": "2026-05-06T09:00:00Z" });
-        let refused = send(
+        let (status, body) = call(
             &app,
-            &supervisor,
             Method::POST,
             &rebook[0],
+            &supervisor,
             Some(third_day.clone()),
         )
         .await;
         assert_eq!(
-            fields_of(refused).await,
-            ["starts_at"],
-            "{backend:?}: A1 re-holds within two working days"
+            (status, &body["rebooked_late"]),
+            (201, &json!(true)),
+            "{backend:?}: A1 re-holds within two working days: {body}"
         );
         let (status, body) =
             call(&app, Method::POST, &rebook[1], &supervisor, Some(third_day)).await;
         assert_eq!(
-            status, 201,
+            (status, &body["rebooked_late"]),
+            (201, &json!(false)),
             "{backend:?}: A2 keeps five working days: {body}"
         );
         let (status, body) = call(
@@ -263,7 +343,11 @@ async fn rebooking_window_follows_the_academys_override() {
             Some(json!({ "starts_at": "2026-05-05T09:00:00Z" })),
         )
         .await;
-        assert_eq!(status, 201, "{backend:?}: within A1's two days: {body}");
+        assert_eq!(
+            (status, &body["rebooked_late"]),
+            (201, &json!(false)),
+            "{backend:?}: within A1's two days: {body}"
+        );
         app.stop().await;
     }
 }

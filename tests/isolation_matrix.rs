@@ -237,6 +237,7 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
                     plan_cadence: "half_termly".into(),
                     plan_weeks: None,
                     extended_each_half_term: false,
+                    minimum: None,
                     session_minutes: Some(60),
                     max_cases_per_session: Some(3),
                     agenda_required: Some(true),

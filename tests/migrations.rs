@@ -1,8 +1,11 @@
 //! The schema: one migration set for both engines, all or nothing, never run by an older Haven.
 
-use sea_orm::{ConnectionTrait, Statement};
+use std::collections::BTreeMap;
 
-use crate::harness::{TestDb, backends};
+use sea_orm::{ConnectionTrait, Statement};
+use uuid::Uuid;
+
+use crate::harness::{Tenants, TestDb, backends};
 
 async fn has_table(t: &TestDb, table: &str) -> bool {
     let conn = &t.owner;
@@ -103,6 +106,65 @@ async fn the_services_connection_refuses_a_schema_that_is_not_exactly_this_haven
             .unwrap();
         let error = haven_migrations::check(app).await.unwrap_err().to_string();
         assert!(error.contains("newer"), "{backend:?}: {error}");
+        t.drop_database().await;
+    }
+}
+
+/// A policy row written as the store writes one: the trust default or an academy's override.
+async fn policy_row(t: &TestDb, trust: Uuid, academy: Option<Uuid>, minimum: &str) {
+    use sea_orm::ActiveModelTrait;
+    use sea_orm::ActiveValue::Set;
+    haven_entity::policy_setting::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trust_id: Set(trust),
+        academy_id: Set(academy),
+        scope_key: Set(academy.map_or_else(|| "trust".to_owned(), |id| id.to_string())),
+        settings: Set(serde_json::json!({ "minimum": minimum })),
+        row_version: Set(1),
+        created_at: Set(crate::harness::now()),
+        updated_at: Set(crate::harness::now()),
+    }
+    .insert(&t.owner)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn agreements_from_before_the_minimum_was_a_term_take_their_academys_effective_minimum() {
+    use haven_migrations::MigratorTrait;
+    use sea_orm::EntityTrait;
+    for backend in backends() {
+        let t = TestDb::migrated(backend).await;
+        let tenants = Tenants::create(&t.db).await;
+        // Trust A's default is termly and A1 overrides it to 4 weeks; trust B has no policy.
+        policy_row(&t, tenants.trust_a, None, "termly").await;
+        policy_row(
+            &t,
+            tenants.trust_a,
+            Some(tenants.academy_a1),
+            "every_4_weeks",
+        )
+        .await;
+        haven_migrations::Migrator::down(&t.owner, Some(1))
+            .await
+            .unwrap();
+        haven_migrations::migrate(&t.owner).await.unwrap();
+        let minimums: BTreeMap<Uuid, String> = haven_entity::agreement::Entity::find()
+            .all(&t.owner)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.academy_id, a.minimum))
+            .collect();
+        assert_eq!(
+            minimums,
+            BTreeMap::from([
+                (tenants.academy_a1, "every_4_weeks".to_owned()),
+                (tenants.academy_a2, "termly".to_owned()),
+                (tenants.academy_b1, "half_termly".to_owned()),
+            ]),
+            "{backend:?}"
+        );
         t.drop_database().await;
     }
 }

@@ -289,6 +289,7 @@ async fn agreement(db: &DatabaseConnection, place: Place, agreement: Agreement) 
         plan_cadence: Set("half_termly".into()),
         plan_weeks: Set(None),
         extended_each_half_term: Set(false),
+        minimum: Set("half_termly".into()),
         session_minutes: Set(60),
         max_cases_per_session: Set(Some(3)),
         agenda_required: Set(agreement.agenda_required),
@@ -360,6 +361,8 @@ async fn session(
         cancelled_by: Set(None),
         cancel_reason: Set(booking.cancelled_on.map(|_| "Illness".into())),
         rebooking_of_id: Set(booking.rebooking_of),
+        rebooked_late: Set(false),
+        note: Set(None),
         ical_sequence: Set(0),
         row_version: Set(1),
         created_at: Set(on(booking.booked_on.unwrap_or(written()))),
@@ -2037,5 +2040,475 @@ async fn a_digest_reader_gets_the_days_reminders_in_one_digest_and_switched_off_
             "{backend:?}: only queued rows wait for the notifier"
         );
         w.app.stop().await;
+    }
+}
+
+impl Api {
+    /// The page at `path` as `person` sees it.
+    async fn page(&self, person: Uuid, path: &str) -> String {
+        let now = haven_jobs::Clock::now(&self.clock);
+        let scope = Scope::for_person(
+            &self.app.test_db.db,
+            self.tenants.trust_a,
+            person,
+            Origin::Cli,
+            now.date_naive(),
+        )
+        .await
+        .unwrap();
+        let browser = self.app.browser_at(&scope, now).await;
+        let response = send(&self.app, &browser, Method::GET, path, None).await;
+        assert_eq!(response.status(), 200, "{:?}: {path}", self.backend);
+        response.text().await.unwrap()
+    }
+
+    /// Trust B's lead asks for `path`: whatever trust A holds there, they find nothing.
+    async fn walled(&self, path: &str) {
+        let now = haven_jobs::Clock::now(&self.clock);
+        let lead = lead_b_id(&self.app, &self.tenants).await;
+        let scope = Scope::for_person(
+            &self.app.test_db.db,
+            self.tenants.trust_b,
+            lead,
+            Origin::Cli,
+            now.date_naive(),
+        )
+        .await
+        .unwrap();
+        let browser = self.app.browser_at(&scope, now).await;
+        let (status, body) = call(&self.app, Method::GET, path, &browser, None).await;
+        assert_eq!(status, 404, "{:?}: {path}: {body}", self.backend);
+    }
+
+    /// The supervisor drafts an agreement at `academy` and every party signs it now.
+    async fn signed_agreement(
+        &self,
+        academy: Uuid,
+        supervisor: Uuid,
+        supervisees: &[Uuid],
+        terms: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut body = json!({
+            "academy_id": academy, "supervisor_id": supervisor, "supervisee_ids": supervisees,
+            "standard_agenda": "Cases, actions, wellbeing", "records_location": "Haven",
+            "confidentiality_terms": "As the trust policy", "diversity_terms": "As the trust policy",
+        });
+        for (key, value) in terms.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let draft = self
+            .expect(
+                201,
+                supervisor,
+                Method::POST,
+                "/api/v1/agreements",
+                Some(body),
+            )
+            .await;
+        let sign = format!("/api/v1/agreements/{}/sign", uuid_of(&draft));
+        let mut signed = draft.clone();
+        for party in std::iter::once(supervisor).chain(supervisees.iter().copied()) {
+            signed = self
+                .expect(
+                    200,
+                    party,
+                    Method::POST,
+                    &sign,
+                    Some(json!({ "content_hash": draft["content_hash"] })),
+                )
+                .await;
+        }
+        assert_eq!(signed["status"], "active", "{:?}: {signed}", self.backend);
+        signed
+    }
+
+    /// The supervisor books a session of `kind` of `agreement` and marks it held on its day,
+    /// after it ran.
+    async fn held(
+        &self,
+        supervisor: Uuid,
+        agreement: &serde_json::Value,
+        kind: &str,
+        day: NaiveDate,
+    ) -> serde_json::Value {
+        let booking = json!({ "kind": kind, "starts_at": on(day), "duration": 60,
+                              "mode": "video" });
+        let path = format!("/api/v1/agreements/{}/sessions", uuid_of(agreement));
+        let session = self
+            .expect(201, supervisor, Method::POST, &path, Some(booking))
+            .await;
+        self.set(day, 12);
+        self.expect(
+            200,
+            supervisor,
+            Method::POST,
+            &format!("/api/v1/sessions/{}/held", uuid_of(&session)),
+            Some(json!({})),
+        )
+        .await
+    }
+
+    /// `person`'s compliance entries on `as_of`, as the trust lead reads them.
+    async fn compliance_of(&self, person: Uuid, as_of: NaiveDate) -> Vec<serde_json::Value> {
+        let all = self
+            .expect(
+                200,
+                self.tenants.lead_a,
+                Method::GET,
+                &format!("/api/v1/compliance/supervisees?as_of={as_of}"),
+                None,
+            )
+            .await;
+        all["supervisees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["person_id"] == person.to_string())
+            .cloned()
+            .collect()
+    }
+}
+
+/// Scans every day from `from` to `to`.
+async fn scan_days(app: &TestApp, from: NaiveDate, to: NaiveDate) {
+    for day in from.iter_days().take_while(|day| *day <= to) {
+        scan(app, day).await;
+    }
+}
+
+async fn api_on(backend: Backend, day: NaiveDate) -> Api {
+    let clock = TestClock::starting_at(on(day));
+    let app = TestApp::spawn_with_clock(backend, clock.clone(), |_| {}).await;
+    let tenants = Tenants::create(&app.test_db.db).await;
+    with_term_dates(&app, &tenants).await;
+    Api {
+        app,
+        clock,
+        tenants,
+        backend,
+    }
+}
+
+#[tokio::test]
+async fn each_agreement_keeps_its_own_minimum_so_a_four_week_group_and_a_half_termly_external_head_are_reminded_each_by_theirs()
+ {
+    for backend in backends() {
+        let api = api_on(backend, date(2026, 1, 12)).await;
+        let t = &api.tenants;
+        let (rsl, head, lead) = (t.rsl_a, t.head_a1, t.lead_a);
+        let db = &api.app.test_db.owner;
+        let (ada, bo) = (
+            person(db, t.trust_a, "Ada Group").await,
+            person(db, t.trust_a, "Bo Group").await,
+        );
+        // Brook Primary's policy is Old Park's floor: never more than 4 weeks apart.
+        api.expect(
+            200,
+            lead,
+            Method::PUT,
+            &format!("/api/v1/academies/{}/policy", t.academy_a1),
+            Some(json!({ "row_version": 0, "override": { "minimum": "every_4_weeks" } })),
+        )
+        .await;
+        // The weekly group leaves its minimum to the academy's policy; the head's external
+        // agreement is half-termly.
+        let group = api
+            .signed_agreement(
+                t.academy_a1,
+                rsl,
+                &[ada, bo],
+                json!({ "kind": "group", "plan_cadence": "weekly", "agenda_required": false }),
+            )
+            .await;
+        assert_eq!(group["terms"]["minimum"], "every_4_weeks", "{backend:?}");
+        let external = api
+            .signed_agreement(
+                t.academy_a1,
+                rsl,
+                &[head],
+                json!({ "kind": "external", "plan_cadence": "half_termly",
+                        "minimum": "half_termly" }),
+            )
+            .await;
+        assert_eq!(external["terms"]["minimum"], "half_termly", "{backend:?}");
+        let read = api
+            .expect(
+                200,
+                head,
+                Method::GET,
+                &format!("/api/v1/agreements/{}", uuid_of(&external)),
+                None,
+            )
+            .await;
+        assert_eq!(read["terms"]["minimum"], "half_termly", "{backend:?}");
+        api.walled(&format!("/api/v1/agreements/{}", uuid_of(&external)))
+            .await;
+
+        // Each held once early in the spring half term, then nothing more.
+        api.held(rsl, &group, "group", date(2026, 1, 14)).await;
+        api.set(date(2026, 1, 14), 14);
+        api.held(rsl, &external, "formal", date(2026, 1, 15)).await;
+
+        // The group: 20 working days after Wednesday 14 January is Wednesday 11 February, so
+        // on the 13th it is overdue; the head, held in that half term, is due by the end of
+        // the next (27 March), not 20 working days on (12 February) as the academy's floor
+        // would have it.
+        api.set(date(2026, 2, 13), 10);
+        for (person, level) in [(ada, "overdue"), (head, "on_track")] {
+            let entries = api.compliance_of(person, date(2026, 2, 13)).await;
+            assert_eq!(entries.len(), 1, "{backend:?}: {entries:?}");
+            assert_eq!(entries[0]["level"], level, "{backend:?}: {entries:?}");
+        }
+        scan_days(&api.app, date(2026, 1, 13), date(2026, 4, 1)).await;
+        let table = [
+            expect(
+                "a group member, the day after their 4-week floor",
+                "supervision_overdue",
+                "supervisee",
+                ada,
+                each(&[date(2026, 2, 12)], &[rsl, ada]),
+            ),
+            expect(
+                "the other group member, the same day",
+                "supervision_overdue",
+                "supervisee",
+                bo,
+                each(&[date(2026, 2, 12)], &[rsl, bo]),
+            ),
+            expect(
+                "the head, the day after the half term after the one they were held in",
+                "supervision_overdue",
+                "supervisee",
+                head,
+                each(&[date(2026, 3, 28)], &[rsl, head]),
+            ),
+        ];
+        check(&api.app, backend, &table).await;
+        api.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_chain_of_cancellations_has_the_first_sessions_deadline_and_one_not_reheld_reminder() {
+    for backend in backends() {
+        let api = api_on(backend, date(2026, 1, 12)).await;
+        let t = &api.tenants;
+        let (rsl, dana, lead) = (t.rsl_a, t.dsl_a2, t.lead_a);
+        let agreement = e::supervision_session::Entity::find_by_id(t.session_a2)
+            .one(&api.app.test_db.owner)
+            .await
+            .unwrap()
+            .unwrap()
+            .agreement_id;
+        let first = api
+            .expect(
+                201,
+                rsl,
+                Method::POST,
+                &format!("/api/v1/agreements/{agreement}/sessions"),
+                Some(
+                    json!({ "kind": "formal", "starts_at": "2026-02-04T10:00:00Z",
+                             "duration": 60, "mode": "video" }),
+                ),
+            )
+            .await;
+        // Wednesday 4 February, called off the day before: its fifth working day is the 11th.
+        // Re-booked for the 10th, that called off in turn, and re-booked for the 25th (after the
+        // spring break), which is late against the first session's deadline, and held then.
+        let mut cancelled = first.clone();
+        let mut chain = vec![uuid_of(&first)];
+        for (cancel_on, rebook_to, late) in [
+            (date(2026, 2, 3), "2026-02-10T10:00:00Z", false),
+            (date(2026, 2, 9), "2026-02-25T10:00:00Z", true),
+        ] {
+            api.set(cancel_on, 10);
+            api.expect(
+                200,
+                rsl,
+                Method::POST,
+                &format!("/api/v1/sessions/{}/cancel", uuid_of(&cancelled)),
+                Some(json!({ "reason": "Strategy meeting",
+                             "row_version": cancelled["row_version"] })),
+            )
+            .await;
+            let rebooked = api
+                .expect(
+                    201,
+                    rsl,
+                    Method::POST,
+                    &format!("/api/v1/sessions/{}/rebook", uuid_of(&cancelled)),
+                    Some(json!({ "starts_at": rebook_to })),
+                )
+                .await;
+            assert_eq!(
+                rebooked["rebooking_of_id"],
+                uuid_of(&cancelled).to_string(),
+                "{backend:?}"
+            );
+            assert_eq!(rebooked["rebooked_late"], late, "{backend:?}: {rebooked}");
+            chain.push(uuid_of(&rebooked));
+            cancelled = rebooked;
+        }
+        api.set(date(2026, 2, 25), 12);
+        api.expect(
+            200,
+            rsl,
+            Method::POST,
+            &format!("/api/v1/sessions/{}/held", uuid_of(&cancelled)),
+            Some(json!({})),
+        )
+        .await;
+        api.walled(&format!("/api/v1/agreements/{agreement}/sessions"))
+            .await;
+
+        scan_days(&api.app, date(2026, 1, 13), date(2026, 3, 13)).await;
+        let none = BTreeSet::new;
+        let table = [
+            expect(
+                "the first session's deadline, the one reminder of the chain",
+                "not_reheld",
+                "session",
+                chain[0],
+                each(&[date(2026, 2, 12)], &[rsl, dana, lead]),
+            ),
+            expect(
+                "the cancelled rebooking keeps the first deadline: no window of its own",
+                "not_reheld",
+                "session",
+                chain[1],
+                none(),
+            ),
+            expect(
+                "the late rebooking, held",
+                "not_reheld",
+                "session",
+                chain[2],
+                none(),
+            ),
+        ];
+        check(&api.app, backend, &table).await;
+        api.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_ad_hoc_session_owes_no_agenda_and_no_record_so_nobody_is_reminded_or_escalated_of_them()
+{
+    for backend in backends() {
+        let api = api_on(backend, date(2026, 1, 12)).await;
+        let t = &api.tenants;
+        let (rsl, dana) = (t.rsl_a, t.dsl_a2);
+        let agreement = e::supervision_session::Entity::find_by_id(t.session_a2)
+            .one(&api.app.test_db.owner)
+            .await
+            .unwrap()
+            .unwrap()
+            .agreement_id;
+        let sessions = format!("/api/v1/agreements/{agreement}/sessions");
+        // A phone call about one case, logged with a short note; a note is only for ad hoc.
+        let call_booking = json!({ "kind": "ad_hoc", "starts_at": "2026-01-20T10:00:00Z",
+                                   "duration": 20, "mode": "phone",
+                                   "note": "  New referral: agreed to consult the LADO  " });
+        let ad_hoc = api
+            .expect(201, rsl, Method::POST, &sessions, Some(call_booking))
+            .await;
+        assert_eq!(
+            ad_hoc["note"], "New referral: agreed to consult the LADO",
+            "{backend:?}: {ad_hoc}"
+        );
+        for (kind, note) in [("formal", "A note".to_owned()), ("ad_hoc", "x".repeat(501))] {
+            let refused = api
+                .expect(
+                    422,
+                    rsl,
+                    Method::POST,
+                    &sessions,
+                    Some(json!({ "kind": kind, "starts_at": "2026-01-21T10:00:00Z",
+                                 "duration": 20, "mode": "phone", "note": note })),
+                )
+                .await;
+            assert_eq!(
+                refused["errors"][0]["field"], "note",
+                "{backend:?}: {refused}"
+            );
+        }
+        // An agenda sent for it anyway, the day before, is not late: none was owed.
+        let ad_hoc_id = uuid_of(&ad_hoc);
+        api.set(date(2026, 1, 19), 10);
+        let agenda = api
+            .expect(
+                200,
+                dana,
+                Method::PUT,
+                &format!("/api/v1/sessions/{ad_hoc_id}/agenda"),
+                Some(json!({ "items": ["Case CP-9"] })),
+            )
+            .await;
+        assert_eq!(
+            (&agenda["due_by"], &agenda["late"]),
+            (&serde_json::Value::Null, &json!(false)),
+            "{backend:?}: {agenda}"
+        );
+        api.set(date(2026, 1, 20), 12);
+        api.expect(
+            200,
+            rsl,
+            Method::POST,
+            &format!("/api/v1/sessions/{ad_hoc_id}/held"),
+            Some(json!({})),
+        )
+        .await;
+        api.walled(&sessions).await;
+        let page = api.page(dana, &format!("/sessions/{ad_hoc_id}")).await;
+        assert!(
+            page.contains("owes no agenda and no record"),
+            "{backend:?}: the session page says what is owed"
+        );
+
+        // No record is ever written for it: not late, not flagged.
+        api.set(date(2026, 2, 10), 10);
+        let entries = api.compliance_of(dana, date(2026, 2, 10)).await;
+        assert!(
+            entries.iter().all(|e| e["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["kind"] != "records_not_sent")),
+            "{backend:?}: {entries:?}"
+        );
+        scan_days(&api.app, date(2026, 1, 13), date(2026, 2, 20)).await;
+        let none = BTreeSet::new;
+        let table = [
+            expect(
+                "no agenda is owed",
+                "agenda_due",
+                "session",
+                ad_hoc_id,
+                none(),
+            ),
+            expect(
+                "still announced the day before",
+                "session_tomorrow",
+                "session",
+                ad_hoc_id,
+                each(&[date(2026, 1, 19)], &[rsl, dana]),
+            ),
+            expect(
+                "no record is owed",
+                "record_not_sent",
+                "session",
+                ad_hoc_id,
+                none(),
+            ),
+            expect(
+                "so the trust lead hears nothing of one",
+                "record_not_sent_overdue",
+                "session",
+                ad_hoc_id,
+                none(),
+            ),
+        ];
+        check(&api.app, backend, &table).await;
+        api.app.stop().await;
     }
 }

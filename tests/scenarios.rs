@@ -2,7 +2,7 @@
 //! clock the test moves: the policy set, the agreement the seed describes drafted and signed,
 //! the 2026/27 sessions planned from it on working days only, then held one by one (agendas and
 //! case notes ahead where the policy wants them, records sent and signed in time, actions
-//! carried forward), one cancelled and re-held within five working days, the sessions of one
+//! carried forward), one cancelled and re-held on the fifth working day (not late), the sessions of one
 //! period skipped until the minimum is breached, and the agreement renewed at its review date.
 //! Expected dates are worked out by hand from the term dates in `world`, never by the domain.
 
@@ -91,6 +91,7 @@ async fn a_year_under_captain_cooks_policy() {
             )
             .await;
         assert_eq!(agreement["activated_on"], "2026-07-27");
+        assert_eq!(agreement["terms"]["minimum"], "half_termly", "{backend:?}");
         world.walled(&agreement).await;
 
         let sessions = world.plan_year(&agreement, "Tuesday").await;
@@ -152,7 +153,7 @@ async fn a_year_under_captain_cooks_policy() {
             check_until(&world, dsl, &mut expectations, when).await;
             if when == day(2027, 1, 19) {
                 // An ad hoc call in place of the skipped sessions counts for neither the plan
-                // nor the minimum.
+                // nor the minimum, and owes no agenda and no record: a short note is kept.
                 world.set(on(day(2027, 1, 20), 9));
                 let ad_hoc = world
                     .created(
@@ -160,19 +161,29 @@ async fn a_year_under_captain_cooks_policy() {
                         Method::POST,
                         &format!("/api/v1/agreements/{}/sessions", id_of(&agreement)),
                         json!({ "kind": "ad_hoc", "starts_at": on(day(2027, 1, 26), 12),
-                                "duration": 30, "mode": "phone" }),
+                                "duration": 30, "mode": "phone",
+                                "note": "Call about CP-0007; strategy meeting requested" }),
                     )
                     .await;
-                world.hold(supervisor, &ad_hoc, None, &[dsl]).await;
+                world.set(on(day(2027, 1, 26), 13));
+                let held = world
+                    .ok(
+                        supervisor,
+                        Method::POST,
+                        &format!("/api/v1/sessions/{}/held", id_of(&ad_hoc)),
+                        Some(json!({})),
+                    )
+                    .await;
+                assert_eq!(held["note"], ad_hoc["note"], "{backend:?}: {held}");
             }
             if skipped.contains(&when) {
                 continue;
             }
             let session = if when == day(2027, 3, 16) {
-                // Cancelled on the 14th: 5 working days after Tuesday 16 March is the 23rd; the
-                // 24th is refused.
+                // Cancelled on the 14th: 5 working days after Tuesday 16 March is the 23rd, the
+                // last day it is re-held in time.
                 world
-                    .cancel_and_rehold(supervisor, planned, day(2027, 3, 24), day(2027, 3, 23))
+                    .cancel_and_rehold(supervisor, planned, day(2027, 3, 23))
                     .await
             } else {
                 // The policy asks for the agenda a week ahead.
@@ -273,6 +284,11 @@ async fn a_year_under_old_parks_policy() {
                         "agenda_required": false }),
             )
             .await;
+        // The agreement's own minimum, defaulted from the academy's policy.
+        assert_eq!(
+            agreement["terms"]["minimum"], "every_4_weeks",
+            "{backend:?}"
+        );
         world.walled(&agreement).await;
 
         let sessions = world.plan_year(&agreement, "Wednesday").await;
@@ -337,10 +353,10 @@ async fn a_year_under_old_parks_policy() {
                 continue;
             }
             let session = if when == day(2027, 3, 10) {
-                // Cancelled on the 8th: 5 working days after Wednesday 10 March is the 17th, so
-                // the 18th is refused; re-held the next day, before the week's own session.
+                // Cancelled on the 8th: 5 working days after Wednesday 10 March is the 17th;
+                // re-held the next day, before the week's own session.
                 world
-                    .cancel_and_rehold(supervisor, planned, day(2027, 3, 18), day(2027, 3, 11))
+                    .cancel_and_rehold(supervisor, planned, day(2027, 3, 11))
                     .await
             } else {
                 planned.clone()
@@ -437,10 +453,10 @@ async fn a_year_under_coop_southfields_policy() {
                 done(&world, dsl, &action).await;
                 continue;
             }
-            // Cancelled on Saturday 5 June: 5 working days after Monday 7 June is the 14th;
-            // the 15th is refused.
+            // Cancelled on Saturday 5 June: 5 working days after Monday 7 June is the 14th, the
+            // last day it is re-held in time.
             let rebooked = world
-                .cancel_and_rehold(supervisor, planned, day(2027, 6, 15), day(2027, 6, 14))
+                .cancel_and_rehold(supervisor, planned, day(2027, 6, 14))
                 .await;
             assert_eq!(rebooked["attendees"].as_array().unwrap().len(), 3);
             world
@@ -531,10 +547,10 @@ async fn a_year_under_esteems_policy() {
                 continue;
             }
             let session = if when == day(2027, 3, 11) {
-                // Cancelled on the 9th: 5 working days after Thursday 11 March is the 18th; the
-                // 19th is refused.
+                // Cancelled on the 9th: 5 working days after Thursday 11 March is the 18th, the
+                // last day it is re-held in time.
                 world
-                    .cancel_and_rehold(supervisor, planned, day(2027, 3, 19), day(2027, 3, 18))
+                    .cancel_and_rehold(supervisor, planned, day(2027, 3, 18))
                     .await
             } else {
                 planned.clone()

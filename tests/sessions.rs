@@ -1,7 +1,8 @@
 //! Supervision sessions: planned from the agreement's cadence and booked only on working days of
-//! the academy ahead of now; moved against the version read; cancelled with a reason and re-held
-//! within the policy's working days; marked held by the supervisor once started; walled in their
-//! trust and academy.
+//! the academy ahead of now; moved against the version read; cancelled with a reason and
+//! re-booked, linked to the cancellation and shown late after the policy's working days (the
+//! deadline of the chain's first session); an ad hoc one with a short note; marked held by the
+//! supervisor once started; walled in their trust and academy.
 
 use chrono::NaiveDate;
 use haven_entity as e;
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::harness::{Tenants, TestApp, backends, now};
-use crate::harness::{browser_a, browser_b, fields_of, refusals, send};
+use crate::harness::{browser_a, browser_b, fields_of, send};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -256,7 +257,8 @@ async fn a_move_keeps_the_date_rules_bumps_the_sequence_and_a_stale_move_is_409(
 }
 
 #[tokio::test]
-async fn a_cancelled_session_is_rebooked_within_five_working_days_counting_past_a_bank_holiday() {
+async fn a_rebooking_after_five_working_days_is_linked_and_shown_late_and_a_chain_keeps_the_first_deadline()
+ {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         let tenants = Tenants::create(&app.test_db.db).await;
@@ -304,6 +306,7 @@ async fn a_cancelled_session_is_rebooked_within_five_working_days_counting_past_
         assert_eq!(cancelled["cancelled_by"], tenants.dsl_a1.to_string());
         assert!(cancelled["cancelled_at"].is_string());
 
+        // Monday 11 May is past the deadline: booked all the same, linked and shown late.
         let late = send(
             &app,
             &supervisor,
@@ -312,24 +315,108 @@ async fn a_cancelled_session_is_rebooked_within_five_working_days_counting_past_
             Some(json!({ "starts_at": "2026-05-11T09:00:00Z" })),
         )
         .await;
-        let reasons = refusals(late).await;
-        assert_eq!(reasons[0].0, "starts_at", "{backend:?}");
+        assert_eq!(late.status(), 201, "{backend:?}");
+        let late: Value = late.json().await.unwrap();
+        assert_eq!(late["rebooking_of_id"], id, "{backend:?}");
+        assert_eq!(late["status"], "planned");
+        assert_eq!(late["rebooked_late"], true, "{backend:?}: {late}");
+        let figures: Value = send(
+            &app,
+            &supervisee,
+            Method::GET,
+            &format!("/api/v1/sessions/{}", id_of(&late)),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(figures["rebooked_late"], true, "{backend:?}: {figures}");
+        assert_eq!(figures["rebooking_of_id"], id, "{backend:?}: {figures}");
+        let page = send(
+            &app,
+            &supervisee,
+            Method::GET,
+            &format!("/sessions/{}", id_of(&late)),
+            None,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
         assert!(
-            reasons[0].1.contains("2026-05-08"),
-            "{backend:?}: {reasons:?}"
+            page.contains("late: after the cancelled session"),
+            "{backend:?}: the session page shows it late"
         );
-        let rebooked = send(
+
+        // Moved back to Friday 8 May, the fifth working day, it is no longer late.
+        let moved = send(
             &app,
             &supervisor,
             Method::POST,
-            &rebook,
-            Some(json!({ "starts_at": "2026-05-08T09:00:00Z" })),
+            &format!("/api/v1/sessions/{}/move", id_of(&late)),
+            Some(
+                json!({ "starts_at": "2026-05-08T09:00:00Z", "row_version": late["row_version"] }),
+            ),
         )
         .await;
-        assert_eq!(rebooked.status(), 201, "{backend:?}");
-        let rebooked: Value = rebooked.json().await.unwrap();
-        assert_eq!(rebooked["rebooking_of_id"], id);
-        assert_eq!(rebooked["status"], "planned");
+        assert_eq!(moved.status(), 200, "{backend:?}");
+        let moved: Value = moved.json().await.unwrap();
+        assert_eq!(moved["rebooked_late"], false, "{backend:?}: {moved}");
+
+        // That rebooking cancelled in turn keeps the first session's deadline: a rebooking of
+        // it on Thursday 7 May is in time, one on Monday 11 May is late.
+        let cancelled_again = send(
+            &app,
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/sessions/{}/cancel", id_of(&moved)),
+            Some(json!({ "reason": "Strategy meeting", "row_version": moved["row_version"] })),
+        )
+        .await;
+        assert_eq!(cancelled_again.status(), 200, "{backend:?}");
+        let rebook_again = format!("/api/v1/sessions/{}/rebook", id_of(&moved));
+        for (starts_at, late) in [
+            ("2026-05-07T09:00:00Z", false),
+            ("2026-05-11T09:00:00Z", true),
+        ] {
+            let rebooked = send(
+                &app,
+                &supervisor,
+                Method::POST,
+                &rebook_again,
+                Some(json!({ "starts_at": starts_at })),
+            )
+            .await;
+            assert_eq!(rebooked.status(), 201, "{backend:?}");
+            let rebooked: Value = rebooked.json().await.unwrap();
+            assert_eq!(rebooked["rebooking_of_id"], id_of(&moved), "{backend:?}");
+            assert_eq!(
+                rebooked["rebooked_late"], late,
+                "{backend:?}: {starts_at}: {rebooked}"
+            );
+        }
+        let listed: Value = send(
+            &app,
+            &supervisor,
+            Method::GET,
+            &format!(
+                "/api/v1/agreements/{}/sessions",
+                agreement_at(&app, tenants.academy_a1).await
+            ),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let late_ones = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["rebooked_late"] == true)
+            .count();
+        assert_eq!(late_ones, 1, "{backend:?}: the list shows lateness too");
         app.stop().await;
     }
 }

@@ -318,12 +318,7 @@ fn minimum_deadline(
 }
 
 /// The reminders DESIGN §5's table (default offsets and recipients) predicts over `from..=to`.
-fn predict(
-    w: &World,
-    policies: &BTreeMap<Uuid, PolicySettings>,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> BTreeSet<(Uuid, String)> {
+fn predict(w: &World, from: NaiveDate, to: NaiveDate) -> BTreeSet<(Uuid, String)> {
     let mut x = Expected {
         from,
         to,
@@ -331,6 +326,18 @@ fn predict(
     };
     let record_of: BTreeMap<Uuid, &e::supervision_record::Model> =
         w.records.iter().map(|r| (r.session_id, r)).collect();
+    // A chain of rebookings has the one deadline of its first session: each session's first.
+    let rebooking_of: BTreeMap<Uuid, Option<Uuid>> = w
+        .sessions
+        .iter()
+        .map(|s| (s.id, s.rebooking_of_id))
+        .collect();
+    let first_of = |mut id: Uuid| {
+        while let Some(Some(up)) = rebooking_of.get(&id) {
+            id = *up;
+        }
+        id
+    };
 
     for s in &w.sessions {
         let agreement = &w.agreements[&s.agreement_id];
@@ -355,10 +362,12 @@ fn predict(
         let supervisees = w.expected_at(s);
         let subject = ("session", s.id);
         let live = |day: NaiveDate| before(booked, day) && !before_opt(cancelled, day);
+        // An ad hoc session owes no agenda and no record.
+        let ad_hoc = s.kind == "ad_hoc";
 
         for offset in [-9, -7] {
             let day = plus(date, offset);
-            if live(day) && agreement.agenda_required && !before_opt(agenda_sent, day) {
+            if live(day) && !ad_hoc && agreement.agenda_required && !before_opt(agenda_sent, day) {
                 x.add(trust, "agenda_due", subject, day, supervisees.clone());
             }
         }
@@ -372,23 +381,27 @@ fn predict(
             x.add(trust, "session_unconfirmed", subject, day, [supervisor]);
         }
         let day = plus(date, 10);
-        if live(day) && !before_opt(record_sent, day) {
+        if live(day) && !ad_hoc && !before_opt(record_sent, day) {
             x.add(trust, "record_not_sent", subject, day, [supervisor]);
         }
         let day = plus(date, 15);
-        if live(day) && !before_opt(record_sent, day) {
+        if live(day) && !ad_hoc && !before_opt(record_sent, day) {
             let to = w.trust_leads(trust, day).into_iter().chain([supervisor]);
             x.add(trust, "record_not_sent_overdue", subject, day, to);
         }
 
         // Re-held within 5 working days: the reminder falls the day after the fifth working
-        // day from the original date, unless a rebooking was known to be held by then.
-        if let (Some(cancelled), Some(calendar)) = (cancelled, w.calendars.get(&s.academy_id))
+        // day from the original date, unless a rebooking was known to be held by then. A chain
+        // of rebookings has one deadline and one reminder, its first session's: a cancelled
+        // rebooking has none of its own, and any rebooking in the chain re-holds it.
+        if let (Some(cancelled), Some(calendar), None) =
+            (cancelled, w.calendars.get(&s.academy_id), s.rebooking_of_id)
             && let Some(deadline) = add_working_days(date, 5, calendar)
         {
             let day = plus(deadline, 1);
             let reheld = w.sessions.iter().any(|r| {
-                r.rebooking_of_id == Some(s.id)
+                r.rebooking_of_id.is_some()
+                    && first_of(r.id) == s.id
                     && r.status == "held"
                     && r.held_marked_at
                         .is_some_and(|at| before(london_day(at), day))
@@ -409,6 +422,9 @@ fn predict(
             continue;
         };
         let session = w.sessions.iter().find(|s| s.id == r.session_id).unwrap();
+        if session.kind == "ad_hoc" {
+            continue;
+        }
         let supervisor = w.agreements[&session.agreement_id].supervisor_id;
         let parties: BTreeSet<Uuid> = w
             .signing_supervisees(session)
@@ -474,7 +490,8 @@ fn predict(
                 continue;
             }
             let academy = &w.academies[&a.academy_id];
-            let cadence = policies[&a.academy_id].minimum.cadence();
+            // The agreement's own minimum, not its academy's (DESIGN §4).
+            let cadence = Cadence::parse(&a.minimum).unwrap();
             for person in w.supervisees_of(a.id) {
                 let last_held = w
                     .sessions
@@ -634,12 +651,11 @@ fn predict(
     x.keys
 }
 
-/// Each academy's effective settings. Every academy must follow the default reminder table
-/// and re-hold deadline, or the prediction above would be of the wrong rules; the minimum
-/// (which the demo's four policies set differently) is read from here.
-async fn effective_policies(t: &TestDb, w: &World) -> BTreeMap<Uuid, PolicySettings> {
+/// Every academy must follow the default reminder table and re-hold deadline, or the
+/// prediction above would be of the wrong rules; the minimum is each agreement's own, read
+/// from its row.
+async fn assert_default_rules(t: &TestDb, w: &World) {
     let defaults = PolicySettings::esteem().reminders;
-    let mut policies = BTreeMap::new();
     for academy in w.academies.values() {
         let scope = Scope::system(academy.trust_id, SystemActor::Scheduler, Origin::Worker);
         let policy = haven_store::policy::effective(&t.db, &scope, academy.id)
@@ -647,9 +663,7 @@ async fn effective_policies(t: &TestDb, w: &World) -> BTreeMap<Uuid, PolicySetti
             .unwrap();
         assert_eq!(policy.reminders, defaults, "academy {}", academy.id);
         assert_eq!(policy.reheld_working_days, 5, "academy {}", academy.id);
-        policies.insert(academy.id, policy);
     }
-    policies
 }
 
 /// The trust a subject of the outbox belongs to.
@@ -774,7 +788,7 @@ async fn scan_and_check(backend: Backend, span: Span) {
     }
 
     let w = World::load(&t.owner).await;
-    let policies = effective_policies(&t, &w).await;
+    assert_default_rules(&t, &w).await;
     // The reminders themselves: a daily digest row only carries some of them to one person.
     let outbox = e::notification_outbox::Entity::find()
         .filter(e::notification_outbox::Column::Rule.ne(DIGEST_RULE))
@@ -841,7 +855,7 @@ async fn scan_and_check(backend: Backend, span: Span) {
         }
     }
 
-    let predicted = predict(&w, &policies, first, last);
+    let predicted = predict(&w, first, last);
     let queued: BTreeSet<(Uuid, String)> = outbox
         .iter()
         .filter(|row| PREDICTED.contains(&row.rule.as_str()))

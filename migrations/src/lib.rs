@@ -23,6 +23,7 @@ mod m20261123_000007_row_level_security;
 mod m20261123_000008_sign_in;
 mod m20261123_000009_scan_runs;
 mod m20261123_000010_notifications;
+mod m20261207_000011_policy_readings;
 
 /// Every Haven migration, in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_sign_in::Migration),
             Box::new(m20261123_000009_scan_runs::Migration),
             Box::new(m20261123_000010_notifications::Migration),
+            Box::new(m20261207_000011_policy_readings::Migration),
         ]
     }
 }

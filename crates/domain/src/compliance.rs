@@ -13,6 +13,9 @@ use crate::working_days::working_days_between;
 /// What the store knows about one supervisee as of a date; the rules below judge it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuperviseeFacts {
+    /// The minimum of the agreement judged: a term of each agreement, defaulted from the
+    /// academy's policy when it was drafted.
+    pub minimum: Minimum,
     /// When the minimum began to apply: the first agreement's activation.
     pub supervised_since: NaiveDate,
     /// Dates of sessions held that count (formal, extended, group attended; not ad hoc).
@@ -248,7 +251,8 @@ pub fn attention_flags(
     flags
 }
 
-/// Judges `facts` as of `as_of` against the policy's minimum and the academy's calendar.
+/// Judges `facts` as of `as_of` against the agreement's minimum and the academy's calendar;
+/// the policy gives the due-soon window and the flags' deadlines.
 ///
 /// Overdue from the day after the minimum's due date; due soon while that date is at most
 /// `due_soon_working_days` working days away; behind plan from the plan's counts. Sessions
@@ -267,7 +271,7 @@ pub fn compliance_status(
         .filter(|held| *held <= as_of)
         .collect();
     let last_held = known.iter().max().copied();
-    let minimum = policy.minimum;
+    let minimum = facts.minimum;
     let mut reasons = Vec::new();
     let mut flags = Vec::new();
 
@@ -345,6 +349,7 @@ mod tests {
 
     fn facts(held: &[NaiveDate]) -> SuperviseeFacts {
         SuperviseeFacts {
+            minimum: Minimum::new(Cadence::EveryNWeeks(Weeks::parse(4).unwrap())),
             supervised_since: d(2025, 9, 1),
             held_sessions: held.to_vec(),
             planned_so_far_this_half_term: 0,
@@ -364,6 +369,33 @@ mod tests {
             minimum: Minimum::new(Cadence::EveryNWeeks(Weeks::parse(4).unwrap())),
             ..PolicySettings::default()
         }
+    }
+
+    fn half_termly(held: &[NaiveDate]) -> SuperviseeFacts {
+        SuperviseeFacts {
+            minimum: Minimum::new(Cadence::HalfTermly),
+            ..facts(held)
+        }
+    }
+
+    #[test]
+    fn the_agreements_minimum_is_judged_not_the_academys() {
+        // The academy's floor is 4 weeks; this agreement's is half-termly, so six weeks
+        // without a session inside one half term is not overdue.
+        let s = compliance_status(
+            &half_termly(&[d(2026, 1, 5)]),
+            &every_four_weeks(),
+            &cal(),
+            d(2026, 2, 12),
+        );
+        assert_eq!(s.level, ComplianceLevel::OnTrack);
+        let s = compliance_status(
+            &facts(&[d(2026, 1, 5)]),
+            &PolicySettings::esteem(),
+            &cal(),
+            d(2026, 2, 12),
+        );
+        assert_eq!(s.level, ComplianceLevel::Overdue);
     }
 
     #[test]
@@ -440,9 +472,19 @@ mod tests {
     #[test]
     fn the_holiday_before_a_half_term_belongs_to_it() {
         let policy = PolicySettings::esteem();
-        let s = compliance_status(&facts(&[d(2026, 1, 20)]), &policy, &cal(), d(2026, 2, 18));
+        let s = compliance_status(
+            &half_termly(&[d(2026, 1, 20)]),
+            &policy,
+            &cal(),
+            d(2026, 2, 18),
+        );
         assert_eq!(s.level, ComplianceLevel::OnTrack);
-        let s = compliance_status(&facts(&[d(2025, 12, 10)]), &policy, &cal(), d(2026, 2, 16));
+        let s = compliance_status(
+            &half_termly(&[d(2025, 12, 10)]),
+            &policy,
+            &cal(),
+            d(2026, 2, 16),
+        );
         assert_eq!(s.level, ComplianceLevel::Overdue);
     }
 
@@ -549,7 +591,7 @@ mod tests {
     #[test]
     fn term_dates_ending_before_the_due_date_are_flagged() {
         let s = compliance_status(
-            &facts(&[d(2027, 7, 1)]),
+            &half_termly(&[d(2027, 7, 1)]),
             &PolicySettings::esteem(),
             &cal(),
             d(2027, 7, 2),

@@ -35,7 +35,7 @@ pub use record_content::{ActionReview, Change, Decision, Gibbs, RecordContent};
 pub use reminders::{
     AcademyContext, ActionFacts, AgreementFacts, DueReminder, HeldSession, MinimumFacts,
     QaReviewFacts, RecordFacts, ReminderFacts, ReminderScan, SessionFacts, Signed, SkipReason,
-    Skipped, Subject, TrainingFacts, reminders_due,
+    Skipped, Subject, TrainingFacts, reheld_by, reminders_due,
 };
 pub use role::{Role, ScopeKind};
 pub use signature::{ContentHash, canonical_json, content_hash};

@@ -10,8 +10,12 @@
 //! Where DESIGN §5 is silent:
 //! - A session not cancelled owes a record even while still unconfirmed, so the record
 //!   reminders do not wait for it to be marked held.
-//! - A cancelled session counts as re-held once any rebooking of it is known to be held,
-//!   whatever day that rebooking took place.
+//! - A cancelled session counts as re-held once any rebooking in its chain (a rebooking of it,
+//!   or of a cancelled rebooking of it, and so on) is known to be held, whatever day that
+//!   rebooking took place. The chain has the one deadline of its first session (DESIGN §4), so
+//!   a cancelled rebooking is reminded of only through it.
+//! - An ad hoc session owes no agenda and no record (DESIGN §4), so it is never reminded of
+//!   either, not even of a record someone chose to write for it.
 //! - Training belongs to no academy, so its rules come from the trust's own settings, and
 //!   the regional lead of a training reminder is the trust lead.
 //! - A recipient that does not apply to a subject (an action owner for a session) is nobody.
@@ -23,7 +27,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::cadence::minimum_due_date;
+use crate::cadence::{Minimum, minimum_due_date};
 use crate::calendar::TermCalendar;
 use crate::policy::{PolicySettings, Recipient, ReminderKind, ReminderRule};
 use crate::working_days::add_working_days;
@@ -86,6 +90,8 @@ pub struct SessionFacts {
     pub date: NaiveDate,
     /// The day it was booked.
     pub booked_on: NaiveDate,
+    /// Whether it is an ad hoc session, which owes no agenda and no record.
+    pub ad_hoc: bool,
     /// Its agreement's supervisor.
     pub supervisor: Uuid,
     /// The supervisees expected at it.
@@ -114,6 +120,8 @@ pub struct RecordFacts {
     pub academy_id: Uuid,
     /// The day it was sent.
     pub sent_on: NaiveDate,
+    /// Whether its session is an ad hoc one, which owes no record.
+    pub ad_hoc: bool,
     /// Its session's supervisor, who signs it.
     pub supervisor: Uuid,
     /// Its session's supervisees, who sign it.
@@ -136,8 +144,10 @@ pub struct Signed {
 pub struct MinimumFacts {
     /// The supervisee.
     pub supervisee: Uuid,
-    /// The academy whose minimum and calendar apply.
+    /// The academy whose calendar applies.
     pub academy_id: Uuid,
+    /// The minimum of the agreement in force: a term of each agreement, not the academy's.
+    pub minimum: Minimum,
     /// Their supervisors there (of their active agreements).
     pub supervisors: Vec<Uuid>,
     /// When the minimum began to apply: the first agreement's activation.
@@ -377,9 +387,20 @@ pub struct ReminderScan {
 /// for a session) resolves to nobody.
 pub fn reminders_due(facts: &ReminderFacts, day: NaiveDate) -> ReminderScan {
     let mut scan = Scan::new(facts, day);
-    let rebookings_held = rebookings_held(&facts.sessions, day);
+    let roots = chain_roots(&facts.sessions);
+    let reheld = chains_reheld(&facts.sessions, &roots, day);
     for session in &facts.sessions {
-        scan.session(session, rebookings_held.contains(&session.id));
+        let chain = if roots
+            .get(&session.id)
+            .is_none_or(|root| *root == session.id)
+        {
+            Chain::First {
+                reheld: reheld.contains(&session.id),
+            }
+        } else {
+            Chain::Rebooking
+        };
+        scan.session(session, chain);
     }
     for record in &facts.records {
         scan.record(record);
@@ -418,6 +439,7 @@ pub fn reminders_due(facts: &ReminderFacts, day: NaiveDate) -> ReminderScan {
 fn agenda_due(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDate> {
     (known(session.booked_on, day)
         && session.agenda_required
+        && !session.ad_hoc
         && !known_by(session.agenda_sent_on, day)
         && !known_by(session.cancelled_on, day))
     .then_some(session.date)
@@ -434,6 +456,7 @@ fn session_unconfirmed(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDa
 // A session that took place, or may have, owes a record; a cancelled one owes none.
 fn record_not_sent(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDate> {
     (known(session.booked_on, day)
+        && !session.ad_hoc
         && !known_by(session.cancelled_on, day)
         && !known_by(session.record_sent_on, day))
     .then_some(session.date)
@@ -444,7 +467,8 @@ fn record_not_sent_overdue(session: &SessionFacts, day: NaiveDate) -> Option<Nai
 }
 
 fn record_unsigned(record: &RecordFacts, day: NaiveDate) -> Option<NaiveDate> {
-    (known(record.sent_on, day) && !yet_to_sign(record, day).is_empty()).then_some(record.sent_on)
+    (known(record.sent_on, day) && !record.ad_hoc && !yet_to_sign(record, day).is_empty())
+        .then_some(record.sent_on)
 }
 
 fn record_unsigned_overdue(record: &RecordFacts, day: NaiveDate) -> Option<NaiveDate> {
@@ -452,14 +476,18 @@ fn record_unsigned_overdue(record: &RecordFacts, day: NaiveDate) -> Option<Naive
 }
 
 // The deadline is the `reheld_working_days`th working day after the original date, so the
-// default offset of 1 falls on the day after it.
+// default offset of 1 falls on the day after it. Only the first session of a chain of
+// rebookings is judged: the chain has its one deadline and one reminder.
 fn not_reheld(
     session: &SessionFacts,
-    rebooking_held: bool,
+    chain: Chain,
     academy: &AcademyContext,
     day: NaiveDate,
 ) -> Result<Option<NaiveDate>, SkipReason> {
-    if !known(session.booked_on, day) || !known_by(session.cancelled_on, day) || rebooking_held {
+    let Chain::First { reheld } = chain else {
+        return Ok(None);
+    };
+    if !known(session.booked_on, day) || !known_by(session.cancelled_on, day) || reheld {
         return Ok(None);
     }
     let calendar = academy
@@ -469,9 +497,20 @@ fn not_reheld(
     if before_calendar(session.date, calendar) {
         return Ok(None);
     }
-    add_working_days(session.date, academy.policy.reheld_working_days, calendar)
+    reheld_by(session.date, &academy.policy, calendar)
         .map(Some)
         .ok_or(SkipReason::TermDatesEnd)
+}
+
+/// The last day a session cancelled from `original` (the date of the first session of its
+/// chain of rebookings) may be re-held: the policy's `reheld_working_days`th working day after
+/// it, or `None` where the calendar ends first.
+pub fn reheld_by(
+    original: NaiveDate,
+    policy: &PolicySettings,
+    calendar: &TermCalendar,
+) -> Option<NaiveDate> {
+    add_working_days(original, policy.reheld_working_days, calendar)
 }
 
 // The due date moves only when a session is held, so while nobody holds one it stays put:
@@ -494,14 +533,9 @@ fn supervision_overdue(
         .filter(|held| known(held.marked_held_on, day) && known(held.date, day))
         .map(|held| held.date)
         .max();
-    minimum_due_date(
-        academy.policy.minimum,
-        last_held,
-        calendar,
-        facts.supervised_since,
-    )
-    .map(Some)
-    .ok_or(SkipReason::TermDatesEnd)
+    minimum_due_date(facts.minimum, last_held, calendar, facts.supervised_since)
+        .map(Some)
+        .ok_or(SkipReason::TermDatesEnd)
 }
 
 fn action_due(action: &ActionFacts, day: NaiveDate) -> Option<NaiveDate> {
@@ -578,12 +612,47 @@ fn yet_to_sign(record: &RecordFacts, day: NaiveDate) -> Vec<Uuid> {
         .collect()
 }
 
-/// The cancelled sessions a rebooking of which was known to be held by `day`.
-fn rebookings_held(sessions: &[SessionFacts], day: NaiveDate) -> BTreeSet<Uuid> {
+/// Where a session sits in its chain of rebookings.
+#[derive(Clone, Copy)]
+enum Chain {
+    /// The first session (a session never rebooked is a chain of one), and whether a rebooking
+    /// anywhere in its chain was known to be held.
+    First { reheld: bool },
+    /// A rebooking: its cancellation keeps the first session's deadline.
+    Rebooking,
+}
+
+/// Each session's chain root: the first session of the chain of rebookings it belongs to,
+/// following `rebooking_of` while it names a session given. Bounded by the number of sessions,
+/// so rows that loop cannot hang a scan.
+fn chain_roots(sessions: &[SessionFacts]) -> BTreeMap<Uuid, Uuid> {
+    let parent: BTreeMap<Uuid, Option<Uuid>> =
+        sessions.iter().map(|s| (s.id, s.rebooking_of)).collect();
     sessions
         .iter()
-        .filter(|s| known_by(s.marked_held_on, day))
-        .filter_map(|s| s.rebooking_of)
+        .map(|session| {
+            let mut root = session.id;
+            for _ in 0..sessions.len() {
+                match parent.get(&root).copied().flatten() {
+                    Some(up) if parent.contains_key(&up) => root = up,
+                    _ => break,
+                }
+            }
+            (session.id, root)
+        })
+        .collect()
+}
+
+/// The chain roots a rebooking of whose chain was known to be held by `day`.
+fn chains_reheld(
+    sessions: &[SessionFacts],
+    roots: &BTreeMap<Uuid, Uuid>,
+    day: NaiveDate,
+) -> BTreeSet<Uuid> {
+    sessions
+        .iter()
+        .filter(|s| s.rebooking_of.is_some() && known_by(s.marked_held_on, day))
+        .filter_map(|s| roots.get(&s.id).copied())
         .collect()
 }
 
@@ -683,7 +752,7 @@ impl<'a> Scan<'a> {
         found
     }
 
-    fn session(&mut self, session: &SessionFacts, rebooking_held: bool) {
+    fn session(&mut self, session: &SessionFacts, chain: Chain) {
         let Some(academy) = self.academy(session.academy_id) else {
             return;
         };
@@ -715,7 +784,7 @@ impl<'a> Scan<'a> {
             self.remind(place, kind, anchor, subject, &people);
         }
         if academy.policy.reminder(ReminderKind::NotReheld).is_some() {
-            let anchor = not_reheld(session, rebooking_held, academy, day);
+            let anchor = not_reheld(session, chain, academy, day);
             self.remind_counted(academy, ReminderKind::NotReheld, anchor, subject, &people);
         }
     }
@@ -1059,6 +1128,7 @@ mod tests {
             academy_id: ACADEMY,
             date: session_day(),
             booked_on: days(session_day(), -30),
+            ad_hoc: false,
             supervisor: SUPERVISOR,
             supervisees: vec![SUPERVISEE],
             agenda_required: true,
@@ -1082,6 +1152,7 @@ mod tests {
             id: SUBJECT,
             academy_id: ACADEMY,
             sent_on,
+            ad_hoc: false,
             supervisor: SUPERVISOR,
             supervisees: vec![SUPERVISEE],
             signed: Vec::new(),
@@ -1092,6 +1163,7 @@ mod tests {
         MinimumFacts {
             supervisee: SUPERVISEE,
             academy_id: ACADEMY,
+            minimum: PolicySettings::default().minimum,
             supervisors: vec![SUPERVISOR],
             supervised_since: d(2025, 9, 3),
             held: held
@@ -1496,6 +1568,155 @@ mod tests {
         assert_eq!(
             sent(&facts, ReminderKind::NotReheld, d(2026, 2, 27)),
             NOBODY
+        );
+    }
+
+    /// Which subjects `kind` is sent about on any day from `from` to `to`, and on which days.
+    fn subjects_on_days(
+        facts: &ReminderFacts,
+        kind: ReminderKind,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<(Subject, NaiveDate)> {
+        let mut found: Vec<(Subject, NaiveDate)> = from
+            .iter_days()
+            .take_while(|day| *day <= to)
+            .flat_map(|day| reminders_due(facts, day).due)
+            .filter(|r| r.rule == kind)
+            .map(|r| (r.subject, r.due_on))
+            .collect();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn a_chain_of_cancellations_has_one_deadline_and_one_reminder() {
+        // Thursday 12 February cancelled (its fifth working day is 26 February), re-booked for
+        // the 25th, that cancelled in turn and re-booked for 5 March, after the deadline.
+        let rebooking = SessionFacts {
+            id: Uuid::from_u128(101),
+            date: d(2026, 2, 25),
+            booked_on: d(2026, 2, 11),
+            cancelled_on: Some(d(2026, 2, 24)),
+            rebooking_of: Some(SUBJECT),
+            ..session()
+        };
+        let again = SessionFacts {
+            id: Uuid::from_u128(102),
+            date: d(2026, 3, 5),
+            booked_on: d(2026, 2, 24),
+            rebooking_of: Some(rebooking.id),
+            ..session()
+        };
+        let facts = ReminderFacts {
+            sessions: vec![
+                cancelled_before_half_term(),
+                rebooking.clone(),
+                again.clone(),
+            ],
+            ..base()
+        };
+        let chain = |facts: &ReminderFacts| {
+            subjects_on_days(
+                facts,
+                ReminderKind::NotReheld,
+                d(2026, 2, 1),
+                d(2026, 7, 22),
+            )
+        };
+        assert_eq!(
+            chain(&facts),
+            [(Subject::Session(SUBJECT), d(2026, 2, 27))],
+            "the original's deadline, once, however the chain goes on"
+        );
+        let held_late = SessionFacts {
+            marked_held_on: Some(d(2026, 3, 5)),
+            ..again.clone()
+        };
+        let facts = ReminderFacts {
+            sessions: vec![cancelled_before_half_term(), rebooking.clone(), held_late],
+            ..base()
+        };
+        assert_eq!(
+            chain(&facts),
+            [(Subject::Session(SUBJECT), d(2026, 2, 27))],
+            "held after the deadline: reminded all the same"
+        );
+        let held_in_time = SessionFacts {
+            date: d(2026, 2, 26),
+            marked_held_on: Some(d(2026, 2, 26)),
+            ..again
+        };
+        let facts = ReminderFacts {
+            sessions: vec![cancelled_before_half_term(), rebooking, held_in_time],
+            ..base()
+        };
+        assert_eq!(
+            chain(&facts),
+            [],
+            "the chain's last rebooking re-held it in time"
+        );
+    }
+
+    #[test]
+    fn an_ad_hoc_session_is_never_reminded_of_an_agenda_or_a_record() {
+        let ad_hoc = SessionFacts {
+            ad_hoc: true,
+            ..session()
+        };
+        let facts = ReminderFacts {
+            records: vec![RecordFacts {
+                ad_hoc: true,
+                ..record(days(session_day(), 1))
+            }],
+            ..with_session(ad_hoc)
+        };
+        for kind in [
+            ReminderKind::AgendaDue,
+            ReminderKind::RecordNotSent,
+            ReminderKind::RecordNotSentOverdue,
+            ReminderKind::RecordUnsigned,
+            ReminderKind::RecordUnsignedOverdue,
+        ] {
+            assert_eq!(
+                sent_on_days(&facts, kind, d(2025, 12, 1), d(2026, 3, 31)),
+                NEVER,
+                "{kind:?}"
+            );
+        }
+        assert_eq!(
+            sent(
+                &facts,
+                ReminderKind::SessionTomorrow,
+                days(session_day(), -1)
+            ),
+            [SUPERVISOR, SUPERVISEE],
+            "it is still announced"
+        );
+    }
+
+    #[test]
+    fn supervision_overdue_follows_the_agreements_minimum_not_the_academys() {
+        // The academy's floor is half-termly; this agreement's is 4 weeks (20 working days):
+        // held Monday 5 January, due Monday 2 February, reminded on the 3rd.
+        let four_weeks = MinimumFacts {
+            minimum: Minimum::new(crate::cadence::Cadence::EveryNWeeks(
+                crate::cadence::Weeks::parse(4).unwrap(),
+            )),
+            ..minimum(&[d(2026, 1, 5)])
+        };
+        let facts = ReminderFacts {
+            supervisees: vec![four_weeks],
+            ..base()
+        };
+        assert_eq!(
+            sent_on_days(
+                &facts,
+                ReminderKind::SupervisionOverdue,
+                d(2026, 1, 6),
+                d(2026, 2, 13)
+            ),
+            [d(2026, 2, 3)]
         );
     }
 
@@ -2071,6 +2292,7 @@ mod tests {
                     academy_id: ACADEMY,
                     date: on,
                     booked_on: booked,
+                    ad_hoc: id == 5,
                     supervisor,
                     supervisees,
                     agenda_required,
@@ -2093,6 +2315,7 @@ mod tests {
                     id: Uuid::from_u128(200 + id),
                     academy_id: ACADEMY,
                     sent_on,
+                    ad_hoc: id == 3,
                     supervisor,
                     supervisees,
                     signed: signed
@@ -2110,6 +2333,7 @@ mod tests {
             .prop_map(|(supervisee, supervisors, since, held)| MinimumFacts {
                 supervisee,
                 academy_id: ACADEMY,
+                minimum: PolicySettings::default().minimum,
                 supervisors,
                 supervised_since: since,
                 held: held

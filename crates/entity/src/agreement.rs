@@ -29,6 +29,11 @@ pub struct Model {
     /// N for `every_n_weeks`.
     pub plan_weeks: Option<i32>,
     pub extended_each_half_term: bool,
+    /// The floor below which a supervisee is overdue, as `Cadence::code` writes it
+    /// (`every_4_weeks`, `half_termly`...): a term of the agreement, defaulted from the academy's
+    /// policy when drafted.
+    #[sea_orm(column_type = "String(StringLen::N(32))")]
+    pub minimum: String,
     pub session_minutes: i32,
     pub max_cases_per_session: Option<i32>,
     pub agenda_required: bool,

@@ -32,6 +32,11 @@ pub struct Model {
     pub cancel_reason: Option<String>,
     /// The cancelled session this one re-holds.
     pub rebooking_of_id: Option<Uuid>,
+    /// A rebooking that falls after its chain's re-hold deadline: accepted, and shown as late.
+    pub rebooked_late: bool,
+    /// A short note on an ad hoc session, which owes no agenda and no record.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
     /// iCalendar SEQUENCE, bumped on every change sent to attendees.
     pub ical_sequence: i32,
     pub row_version: i32,

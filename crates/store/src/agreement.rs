@@ -62,6 +62,9 @@ pub struct TermsInput {
     /// N for `every_n_weeks`, and only for it.
     pub plan_weeks: Option<u32>,
     pub extended_each_half_term: bool,
+    /// The floor below which a supervisee is overdue (`every_4_weeks`, `half_termly`...);
+    /// `None`: the minimum of the academy's policy.
+    pub minimum: Option<String>,
     /// `None`: the session length of the academy's policy.
     pub session_minutes: Option<u32>,
     /// `None`: the cap of the academy's policy (which may be none).
@@ -78,6 +81,8 @@ impl TermsInput {
     /// What the drafter left out, from the policy of the agreement's academy: new agreements
     /// start from it (DESIGN §4).
     fn or_policy(mut self, policy: &PolicySettings) -> Self {
+        self.minimum
+            .get_or_insert_with(|| policy.minimum.cadence().code());
         self.session_minutes
             .get_or_insert(policy.session_length.minutes());
         self.agenda_required.get_or_insert(policy.agenda_required);
@@ -94,6 +99,7 @@ pub struct TermsPatch {
     pub plan_cadence: Option<String>,
     pub plan_weeks: Option<u32>,
     pub extended_each_half_term: Option<bool>,
+    pub minimum: Option<String>,
     pub session_minutes: Option<u32>,
     pub max_cases_per_session: Option<u32>,
     pub agenda_required: Option<bool>,
@@ -120,6 +126,9 @@ pub struct Terms {
     pub plan_cadence: String,
     pub plan_weeks: Option<u32>,
     pub extended_each_half_term: bool,
+    /// The agreement's own minimum, as `Cadence::code` writes it: what compliance and the
+    /// "supervision overdue" reminder judge its supervisees by.
+    pub minimum: String,
     pub session_minutes: u32,
     pub max_cases_per_session: Option<u32>,
     pub agenda_required: bool,
@@ -181,6 +190,11 @@ impl Terms {
             Cadence::HalfTermly => ("half_termly", None),
             Cadence::Termly => ("termly", None),
         };
+        let minimum = input
+            .minimum
+            .as_deref()
+            .ok_or_else(|| invalid("minimum", "is required"))
+            .and_then(|code| Cadence::parse(code).map_err(|e| domain("minimum", e)))?;
         let minutes = input
             .session_minutes
             .ok_or_else(|| invalid("session_minutes", "is required"))?;
@@ -194,6 +208,7 @@ impl Terms {
             plan_cadence: plan_cadence.to_owned(),
             plan_weeks,
             extended_each_half_term: input.extended_each_half_term,
+            minimum: minimum.code(),
             session_minutes: session.minutes(),
             max_cases_per_session: max_cases.map(MaxCases::get),
             agenda_required: input
@@ -214,6 +229,7 @@ impl Terms {
             plan_cadence: row.plan_cadence.clone(),
             plan_weeks: row.plan_weeks.and_then(|w| u32::try_from(w).ok()),
             extended_each_half_term: row.extended_each_half_term,
+            minimum: row.minimum.clone(),
             session_minutes: u32::try_from(row.session_minutes).unwrap_or_default(),
             max_cases_per_session: row
                 .max_cases_per_session
@@ -240,6 +256,7 @@ impl Terms {
             extended_each_half_term: patch
                 .extended_each_half_term
                 .unwrap_or(self.extended_each_half_term),
+            minimum: Some(patch.minimum.unwrap_or(self.minimum)),
             session_minutes: Some(patch.session_minutes.unwrap_or(self.session_minutes)),
             max_cases_per_session: patch.max_cases_per_session.or(self.max_cases_per_session),
             agenda_required: Some(patch.agenda_required.unwrap_or(self.agenda_required)),
@@ -492,6 +509,7 @@ async fn insert_version(
         plan_cadence: Set(terms.plan_cadence.clone()),
         plan_weeks: Set(plan_weeks),
         extended_each_half_term: Set(terms.extended_each_half_term),
+        minimum: Set(terms.minimum.clone()),
         session_minutes: Set(session_minutes),
         max_cases_per_session: Set(max_cases),
         agenda_required: Set(terms.agenda_required),
@@ -562,6 +580,7 @@ pub async fn edit(
             C::ExtendedEachHalfTerm,
             Expr::value(terms.extended_each_half_term),
         )
+        .col_expr(C::Minimum, Expr::value(terms.minimum.clone()))
         .col_expr(C::SessionMinutes, Expr::value(session_minutes))
         .col_expr(C::MaxCasesPerSession, Expr::value(max_cases))
         .col_expr(C::AgendaRequired, Expr::value(terms.agenda_required))
@@ -934,8 +953,17 @@ async fn view_of(
         })
         .collect();
     versions.sort_by_key(|v| v.version);
+    let terms = Terms::of(&row);
+    // A draft is signed against its terms as they read now, so a draft stored before a term
+    // existed (the minimum) is signed against what its parties are shown; a signed version
+    // keeps the hash its parties signed.
+    let content_hash = if row.status == DRAFT {
+        Some(terms.hash()?)
+    } else {
+        row.content_hash
+    };
     Ok(AgreementView {
-        terms: Terms::of(&row),
+        terms,
         id: row.id,
         academy_id: row.academy_id,
         lineage_id: row.lineage_id,
@@ -945,7 +973,7 @@ async fn view_of(
         status: row.status,
         supervisor_id: row.supervisor_id,
         supervisee_ids,
-        content_hash: row.content_hash,
+        content_hash,
         activated_on: row.activated_on,
         review_due_on: row.review_due_on,
         ended_on: row.ended_on,

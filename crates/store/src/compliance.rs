@@ -28,7 +28,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::scope::{AcademyVisibility, Scope};
-use crate::snapshot::{Snapshot, in_force, marked_held_on};
+use crate::snapshot::{Snapshot, in_force, is_ad_hoc, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::{Db, StoreError};
 
@@ -355,11 +355,10 @@ impl Snapshot {
             .copied()
             .filter(|s| held_by(s, as_of))
             .collect();
-        let counting_held: Vec<&e::supervision_session::Model> = held
-            .iter()
-            .copied()
-            .filter(|s| s.kind != "ad_hoc")
-            .collect();
+        let counting_held: Vec<&e::supervision_session::Model> =
+            held.iter().copied().filter(|s| !is_ad_hoc(s)).collect();
+        // An ad hoc session owes no record, so none is late.
+        let owing_records = || held.iter().filter(|s| !is_ad_hoc(s));
         let this_half_term = |s: &&e::supervision_session::Model| {
             half_term_start.is_some_and(|start| london_date(s.starts_at) >= start)
         };
@@ -369,12 +368,13 @@ impl Snapshot {
         let planned: Vec<&e::supervision_session::Model> = sessions
             .iter()
             .copied()
-            .filter(|s| s.kind != "ad_hoc" && s.rebooking_of_id.is_none())
+            .filter(|s| !is_ad_hoc(s) && s.rebooking_of_id.is_none())
             .filter(|s| london_date(s.created_at) <= as_of && london_date(s.starts_at) < as_of)
             .filter(this_half_term)
             .collect();
 
         SuperviseeFacts {
+            minimum: minimum_of(current, Some(policy)),
             supervised_since,
             held_sessions: counting_held
                 .iter()
@@ -390,7 +390,7 @@ impl Snapshot {
                     .filter(|s| s.kind == "extended" && this_half_term(s)),
             ),
             records_unsent_over_deadline: count(
-                held.iter()
+                owing_records()
                     .filter(|s| past(london_date(s.starts_at), policy.record_send_days, as_of))
                     .filter(|s| {
                         self.records
@@ -400,7 +400,7 @@ impl Snapshot {
                     }),
             ),
             records_unsigned_over_deadline: count(
-                held.iter()
+                owing_records()
                     .filter_map(|s| self.records.get(&s.id))
                     .filter_map(|r| r.sent_at.map(|sent| (r, london_date(sent))))
                     .filter(|(_, sent)| {

@@ -50,6 +50,10 @@ pub struct SessionFigures {
     pub duration_minutes: i32,
     pub status: String,
     pub kind: String,
+    /// The cancelled session this one re-holds, if it is a rebooking.
+    pub rebooking_of_id: Option<Uuid>,
+    /// A rebooking after its chain's re-hold deadline: accepted, and shown as late.
+    pub rebooked_late: bool,
     pub record: Option<RecordFigures>,
 }
 
@@ -327,6 +331,8 @@ fn figures(
         duration_minutes: session.duration_minutes,
         status: session.status,
         kind: session.kind,
+        rebooking_of_id: session.rebooking_of_id,
+        rebooked_late: session.rebooked_late,
         record: record.map(|r| RecordFigures {
             id: r.id,
             status: r.status,

@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::outbox::NewRow;
 use crate::scope::Scope;
-use crate::snapshot::{Snapshot, in_force, marked_held_on};
+use crate::snapshot::{Snapshot, in_force, is_ad_hoc, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::tx::WriteTx;
 use crate::{Db, StoreError};
@@ -276,6 +276,7 @@ fn sessions(snapshot: &Snapshot) -> Vec<SessionFacts> {
                 academy_id: session.academy_id,
                 date: london_date(session.starts_at),
                 booked_on: london_date(session.created_at),
+                ad_hoc: is_ad_hoc(session),
                 supervisor: agreement.supervisor_id,
                 supervisees: parties(snapshot, session),
                 agenda_required: agreement.agenda_required,
@@ -319,6 +320,7 @@ fn records(snapshot: &Snapshot) -> Vec<RecordFacts> {
                 id: record.id,
                 academy_id: record.academy_id,
                 sent_on,
+                ad_hoc: is_ad_hoc(session),
                 supervisor: agreement.supervisor_id,
                 supervisees: parties(snapshot, session)
                     .into_iter()
@@ -344,10 +346,11 @@ fn minimums(snapshot: &Snapshot, day: NaiveDate) -> Vec<MinimumFacts> {
         let Some(since) = snapshot.supervised_since(&lineage) else {
             continue;
         };
+        let minimum = minimum_of(agreement, snapshot.policies.get(&agreement.academy_id));
         for person in snapshot.supervisees_of(agreement.id) {
             let held = snapshot
                 .sessions_of(&lineage)
-                .filter(|s| s.kind != "ad_hoc")
+                .filter(|s| !is_ad_hoc(s))
                 .filter(|s| snapshot.took_part(s, person, agreement))
                 .filter_map(|s| {
                     Some(HeldSession {
@@ -359,6 +362,7 @@ fn minimums(snapshot: &Snapshot, day: NaiveDate) -> Vec<MinimumFacts> {
             entries.push(MinimumFacts {
                 supervisee: person,
                 academy_id: agreement.academy_id,
+                minimum,
                 supervisors: vec![agreement.supervisor_id],
                 supervised_since: since,
                 held,

@@ -1,7 +1,9 @@
 //! Supervision sessions (DESIGN §4): planned from an agreement's cadence or booked one at a
 //! time, on working days of the academy's calendar only; moved against the version read;
-//! cancelled with a reason and re-held within the policy's working days; marked held by the
-//! supervisor once their start has passed.
+//! cancelled with a reason and re-booked, linked to the cancellation, and shown late when the
+//! rebooking falls after the chain's re-hold deadline (never refused for it); marked held by the
+//! supervisor once their start has passed. An ad hoc session may carry a short note in place of
+//! the agenda and record it does not owe.
 //!
 //! Every write that picks a date reads the academy's term calendar. Reads and writes follow the
 //! agreement: its parties wherever they sit (an external supervisor may see no academy at all)
@@ -10,7 +12,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
 use haven_domain::notification::InviteMethod;
-use haven_domain::{Cadence, SupervisionPlan, TermCalendar, Weeks};
+use haven_domain::{Cadence, PolicySettings, SupervisionPlan, TermCalendar, Weeks};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -56,13 +58,18 @@ pub struct PlanRequest {
 }
 
 /// One session booked by hand.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct NewSession {
     pub kind: SessionKind,
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: u32,
     pub mode: Mode,
+    /// A short note, for an ad hoc session only.
+    pub note: Option<String>,
 }
+
+/// The longest note an ad hoc session carries: a line or two, not a record.
+pub const NOTE_MAX_CHARS: usize = 500;
 
 /// formal | ad_hoc | extended | group
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +188,33 @@ fn check_start(
     Ok(())
 }
 
+/// An ad hoc session's note, trimmed; refused on any other kind, too long or with control
+/// characters other than line breaks and tabs.
+fn checked_note(kind: SessionKind, note: Option<String>) -> Result<Option<String>, StoreError> {
+    let Some(note) = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if kind != SessionKind::AdHoc {
+        return Err(invalid(
+            "note",
+            "is only for an ad hoc session: a formal session's record says what was discussed",
+        ));
+    }
+    if note.chars().count() > NOTE_MAX_CHARS {
+        return Err(invalid(
+            "note",
+            format!("is longer than {NOTE_MAX_CHARS} characters"),
+        ));
+    }
+    if note
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(invalid("note", "holds a control character"));
+    }
+    Ok(Some(note))
+}
+
 fn plan_of(agreement: &e::agreement::Model) -> Result<SupervisionPlan, StoreError> {
     let cadence = match (agreement.plan_cadence.as_str(), agreement.plan_weeks) {
         ("every_n_weeks", Some(weeks)) => Cadence::EveryNWeeks(
@@ -220,15 +254,24 @@ async fn view(
     Ok(SessionView { session, attendees })
 }
 
+/// How a new session relates to a cancelled one.
+#[derive(Debug, Clone, Copy)]
+struct Rebooking {
+    of: Uuid,
+    /// Whether it falls after the chain's re-hold deadline.
+    late: bool,
+}
+
 /// Inserts a planned session with one attendee row per supervisee.
 async fn insert_session(
     tx: &mut WriteTx<'_>,
     agreement: &e::agreement::Model,
     supervisee_ids: &[Uuid],
     new: NewSession,
-    rebooking_of_id: Option<Uuid>,
+    rebooking: Option<Rebooking>,
     location: Option<String>,
 ) -> Result<SessionView, StoreError> {
+    let note = checked_note(new.kind, new.note)?;
     let now = tx.now();
     let id = Uuid::now_v7();
     let session = tx
@@ -248,7 +291,9 @@ async fn insert_session(
             cancelled_at: Set(None),
             cancelled_by: Set(None),
             cancel_reason: Set(None),
-            rebooking_of_id: Set(rebooking_of_id),
+            rebooking_of_id: Set(rebooking.map(|r| r.of)),
+            rebooked_late: Set(rebooking.is_some_and(|r| r.late)),
+            note: Set(note),
             ical_sequence: Set(0),
             row_version: Set(1),
             created_at: Set(now),
@@ -359,6 +404,7 @@ pub async fn plan(
             starts_at,
             duration_minutes: u32::try_from(agreement.session_minutes).unwrap_or_default(),
             mode: request.mode,
+            note: None,
         };
         created.push(insert_session(&mut tx, &agreement, &supervisee_ids, new, None, None).await?);
     }
@@ -440,6 +486,8 @@ pub async fn reschedule(
     me(scope, "move sessions")?;
     let academy_id = academy_of_session(db, scope, id).await?;
     let cal = calendar_of(db, scope, academy_id).await?;
+    let policy =
+        crate::policy::effective(db, &scope.reading_rules_of(academy_id), academy_id).await?;
     let mut tx = db.write(scope, now).await?;
     let (session, agreement, _) = session_of(tx.connection(), scope, id).await?;
     may_arrange(scope, &agreement, "move sessions")?;
@@ -453,9 +501,18 @@ pub async fn reschedule(
         ));
     }
     check_start(starts_at, &cal, now)?;
+    // A rebooking moved is late or not by its new date, against the same chain deadline.
+    let late = match session.rebooking_of_id {
+        Some(of) => {
+            let (cancelled, _, _) = session_of(tx.connection(), scope, of).await?;
+            rebooked_late(tx.connection(), scope, &cancelled, starts_at, &policy, &cal).await?
+        }
+        None => false,
+    };
     use e::supervision_session::Column as C;
     let updated = e::supervision_session::Entity::update_many()
         .col_expr(C::StartsAt, Expr::value(starts_at))
+        .col_expr(C::RebookedLate, Expr::value(late))
         .col_expr(C::IcalSequence, Expr::value(session.ical_sequence + 1))
         .col_expr(C::RowVersion, Expr::value(row_version + 1))
         .col_expr(C::UpdatedAt, Expr::value(now))
@@ -553,8 +610,55 @@ pub async fn cancel(
     Ok(view)
 }
 
-/// Books the re-holding of a cancelled session, which must fall within the policy's
-/// `reheld_working_days` working days of the cancelled session's date.
+/// At most this many links are followed back through a chain of rebookings: far more than any
+/// real chain, and a stop for rows that loop.
+const CHAIN_LIMIT: usize = 64;
+
+/// The first session of the chain of rebookings `session` belongs to (itself when it is no
+/// rebooking): its date sets the chain's one re-hold deadline (DESIGN §4).
+async fn chain_root(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    session: &e::supervision_session::Model,
+) -> Result<e::supervision_session::Model, StoreError> {
+    let mut root = session.clone();
+    for _ in 0..CHAIN_LIMIT {
+        let Some(up) = root.rebooking_of_id else {
+            break;
+        };
+        match e::supervision_session::Entity::find_by_id(up)
+            .filter(e::supervision_session::Column::TrustId.eq(scope.trust_id()))
+            .one(conn)
+            .await?
+        {
+            Some(parent) => root = parent,
+            None => break,
+        }
+    }
+    Ok(root)
+}
+
+/// Whether a rebooking of `cancelled` starting at `starts_at` falls after its chain's re-hold
+/// deadline. Past the calendar's end there is no deadline to be late for: the term dates end
+/// first.
+async fn rebooked_late(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    cancelled: &e::supervision_session::Model,
+    starts_at: DateTime<Utc>,
+    policy: &PolicySettings,
+    cal: &TermCalendar,
+) -> Result<bool, StoreError> {
+    let root = chain_root(conn, scope, cancelled).await?;
+    Ok(
+        haven_domain::reheld_by(london_date(root.starts_at), policy, cal)
+            .is_some_and(|deadline| london_date(starts_at) > deadline),
+    )
+}
+
+/// Books the re-holding of a cancelled session, linked to it. One that falls after the chain's
+/// re-hold deadline (the policy's `reheld_working_days` working days from the date of the
+/// chain's first session) is booked all the same and marked `rebooked_late`.
 pub async fn rebook(
     db: &Db,
     scope: &Scope,
@@ -580,21 +684,7 @@ pub async fn rebook(
         ));
     }
     check_start(starts_at, &cal, now)?;
-    let original = london_date(cancelled.starts_at);
-    // No deadline inside the calendar: the term dates end first, and every date the
-    // calendar allows is within it.
-    if let Some(deadline) =
-        haven_domain::add_working_days(original, policy.reheld_working_days, &cal)
-        && london_date(starts_at) > deadline
-    {
-        return Err(invalid(
-            "starts_at",
-            format!(
-                "a session cancelled on {original} must be re-held within {} working days, by {deadline}",
-                policy.reheld_working_days
-            ),
-        ));
-    }
+    let late = rebooked_late(tx.connection(), scope, &cancelled, starts_at, &policy, &cal).await?;
     let mode = Mode::parse(&cancelled.mode).unwrap_or(Mode::InPerson);
     let kind = SessionKind::parse(&cancelled.kind).unwrap_or(SessionKind::Formal);
     let new = NewSession {
@@ -602,13 +692,17 @@ pub async fn rebook(
         starts_at,
         duration_minutes: u32::try_from(cancelled.duration_minutes).unwrap_or_default(),
         mode,
+        note: cancelled.note.clone(),
     };
     let view = insert_session(
         &mut tx,
         &agreement,
         &supervisee_ids,
         new,
-        Some(cancelled.id),
+        Some(Rebooking {
+            of: cancelled.id,
+            late,
+        }),
         cancelled.location.clone(),
     )
     .await?;

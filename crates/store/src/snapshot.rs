@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use haven_domain::notification::NotificationPreference;
-use haven_domain::{PolicySettings, TermCalendar};
+use haven_domain::{Cadence, Minimum, PolicySettings, TermCalendar};
 use haven_entity as e;
 use uuid::Uuid;
 
@@ -203,6 +203,25 @@ impl Snapshot {
             None => agreement.kind != "group",
         }
     }
+}
+
+/// The agreement's own minimum (DESIGN §4: a term of each agreement). Haven writes only codes
+/// `Cadence::parse` reads; a value it did not write falls back to the academy's policy (or the
+/// defaults, where the academy's settings were not loaded).
+pub(crate) fn minimum_of(
+    agreement: &e::agreement::Model,
+    policy: Option<&PolicySettings>,
+) -> Minimum {
+    Cadence::parse(&agreement.minimum).map_or_else(
+        |_| policy.map_or(PolicySettings::default().minimum, |p| p.minimum),
+        Minimum::new,
+    )
+}
+
+/// Whether a session is an ad hoc one, which owes no agenda and no record and counts towards
+/// neither plan nor minimum.
+pub(crate) fn is_ad_hoc(session: &e::supervision_session::Model) -> bool {
+    session.kind == "ad_hoc"
 }
 
 /// Whether an agreement version was in force on `on`: activated by then and not yet ended.

@@ -15,10 +15,11 @@ use crate::path_id::PathId;
 use crate::problem::{ApiError, FieldProblem};
 use crate::state::ApiState;
 
-const TERMS: [&str; 10] = [
+const TERMS: [&str; 11] = [
     "plan_cadence",
     "plan_weeks",
     "extended_each_half_term",
+    "minimum",
     "session_minutes",
     "max_cases_per_session",
     "agenda_required",
@@ -107,7 +108,7 @@ async fn list_agreements(
 #[utoipa::path(
     tag = "agreements",
     summary = "Draft an agreement",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `academy_id`, `kind` (one_to_one, group, external), `supervisor_id`, `supervisee_ids`, `plan_cadence` (weekly, every_n_weeks with `plan_weeks`, half_termly, termly), `extended_each_half_term`, `session_minutes`, `max_cases_per_session` and `agenda_required` (each optional: the academy's policy when left out), `standard_agenda`, `records_location`, `confidentiality_terms`, `diversity_terms`; unknown fields are refused"),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `academy_id`, `kind` (one_to_one, group, external), `supervisor_id`, `supervisee_ids`, `plan_cadence` (weekly, every_n_weeks with `plan_weeks`, half_termly, termly), `extended_each_half_term`, `minimum` (weekly, every_N_weeks, half_termly, termly: the floor below which a supervisee is overdue), `session_minutes`, `max_cases_per_session` and `agenda_required` (each optional: the academy's policy when left out), `standard_agenda`, `records_location`, `confidentiality_terms`, `diversity_terms`; unknown fields are refused"),
     responses((status = 201, description = "The draft"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/agreements")]
@@ -133,6 +134,7 @@ async fn draft_agreement(
                 "extended_each_half_term",
             )
             .unwrap_or(false),
+        minimum: body.optional_string("minimum"),
         session_minutes: extra.count(body.take("session_minutes"), "session_minutes"),
         max_cases_per_session: extra
             .count(body.take("max_cases_per_session"), "max_cases_per_session"),
@@ -212,6 +214,7 @@ async fn edit_agreement(
             body.take("extended_each_half_term"),
             "extended_each_half_term",
         ),
+        minimum: body.optional_string("minimum"),
         session_minutes: extra.count(body.take("session_minutes"), "session_minutes"),
         max_cases_per_session: extra
             .count(body.take("max_cases_per_session"), "max_cases_per_session"),

@@ -115,7 +115,7 @@ async fn plan_sessions(
     tag = "sessions",
     summary = "Book one session of an agreement",
     params(("id" = String, Path, description = "The agreement's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `kind` (formal, ad_hoc, extended, group), `starts_at` (RFC 3339), `duration` (minutes) and `mode` (in_person, video, phone); unknown fields are refused"),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `kind` (formal, ad_hoc, extended, group), `starts_at` (RFC 3339), `duration` (minutes), `mode` (in_person, video, phone) and, for an ad hoc session only, an optional short `note` (at most 500 characters; an ad hoc session owes no agenda and no record); unknown fields are refused"),
     responses((status = 201, description = "The session"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, or `starts_at` in the past or not a working day of the academy"))
 )]
 #[post("/agreements/{id}/sessions")]
@@ -126,11 +126,12 @@ async fn book_session(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
-    let mut body = Body::read(&body, &["kind", "starts_at", "duration", "mode"])?;
+    let mut body = Body::read(&body, &["kind", "starts_at", "duration", "mode", "note"])?;
     let kind = body.parsed("kind", SessionKind::parse);
     let starts_at = body.instant("starts_at");
     let duration_minutes = minutes(&mut body, "duration");
     let mode = body.parsed("mode", Mode::parse);
+    let note = body.optional_string("note");
     body.finish()?;
     let (Some(kind), Some(starts_at), Some(mode)) = (kind, starts_at, mode) else {
         return Err(unread());
@@ -144,6 +145,7 @@ async fn book_session(
             starts_at,
             duration_minutes,
             mode,
+            note,
         },
         state.clock.now(),
     )
@@ -220,8 +222,8 @@ async fn cancel_session(
     tag = "sessions",
     summary = "Re-book a cancelled session",
     params(("id" = String, Path, description = "The cancelled session's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `starts_at` (RFC 3339), within the policy's working days of the cancelled session's date; unknown fields are refused"),
-    responses((status = 201, description = "The new session, linked to the cancelled one"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Invalid input, not cancelled (`status`), or `starts_at` in the past, not a working day or after the deadline"))
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `starts_at` (RFC 3339); one after the re-hold deadline (the policy's working days from the date of the first cancelled session of the chain) is booked and marked `rebooked_late`; unknown fields are refused"),
+    responses((status = 201, description = "The new session, linked to the cancelled one (`rebooking_of_id`), with `rebooked_late`"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Invalid input, not cancelled (`status`), or `starts_at` in the past or not a working day"))
 )]
 #[post("/sessions/{id}/rebook")]
 async fn rebook_session(

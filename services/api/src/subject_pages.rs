@@ -126,7 +126,7 @@ async fn session_facts(
         .record
         .as_ref()
         .map_or_else(|| "not written yet".to_owned(), |r| words(&r.status));
-    Ok(vec![
+    let mut facts = vec![
         fact("Supervisor", supervisor),
         fact("Supervisees", supervisees.join(", ")),
         fact("Starts", moment(figures.starts_at)),
@@ -134,7 +134,16 @@ async fn session_facts(
         fact("Kind", words(&figures.kind)),
         fact("Status", words(&figures.status)),
         fact("Record", progress),
-    ])
+    ];
+    if figures.rebooking_of_id.is_some() {
+        let when = if figures.rebooked_late {
+            "late: after the cancelled session's re-hold deadline"
+        } else {
+            "within the cancelled session's re-hold deadline"
+        };
+        facts.push(fact("Re-booking", when));
+    }
+    Ok(facts)
 }
 
 /// A page request: a signed-in person and the subject's id, or the answer already decided.
@@ -187,9 +196,14 @@ async fn session_page(
     Ok(SubjectPage {
         title: "Supervision session".into(),
         facts: session_facts(state, scope, &summary).await?,
-        next: "Check the date and time. After the session its supervisor marks it held and \
-               writes the record."
-            .into(),
+        next: if summary.figures.kind == "ad_hoc" {
+            "Check the date and time. An ad hoc session owes no agenda and no record: after it \
+             its supervisor marks it held."
+        } else {
+            "Check the date and time. After the session its supervisor marks it held and \
+             writes the record."
+        }
+        .into(),
         links,
     })
 }

@@ -681,6 +681,7 @@ impl Generator {
             plan_cadence: Set(cadence.to_owned()),
             plan_weeks: Set(weeks),
             extended_each_half_term: Set(settings.plan.extended_each_half_term),
+            minimum: Set(settings.minimum.cadence().code()),
             session_minutes: Set(minutes),
             max_cases_per_session: Set(max_cases),
             agenda_required: Set(settings.agenda_required),
@@ -837,6 +838,8 @@ impl Generator {
                     .cancelled_at
                     .map(|_| "Called away to a child protection conference".to_owned())),
                 rebooking_of_id: Set(row.rebooking_of),
+                rebooked_late: Set(false),
+                note: Set(None),
                 ical_sequence: Set(i32::from(row.cancelled_at.is_some())),
                 row_version: Set(1),
                 created_at: Set(row.created_at),

@@ -23,6 +23,9 @@ use super::{Seed, hm, london, plus, trust_id};
 const NOT_REHELD: [usize; 2] = [3, 10];
 /// The academy whose DSL's record of a session over 14 days old is still a draft.
 const DRAFT_LEFT: usize = 5;
+/// The academy whose DSL has left a record sent over three weeks ago unsigned, past the
+/// signing deadline (an ad hoc meeting's record, which is owed nobody, never counts).
+const UNSIGNED_LEFT: usize = 6;
 /// Where a DSL disagreed with a record: escalated and closed, and still open.
 const DISAGREED_CLOSED: usize = 3;
 const DISAGREED_OPEN: usize = 1;
@@ -130,6 +133,7 @@ struct Outcome {
 struct Marks {
     not_reheld: Option<usize>,
     draft_left: Option<usize>,
+    unsigned_left: Option<usize>,
     disagreed_closed: Option<usize>,
     disagreed_open: Option<usize>,
     absent: Option<usize>,
@@ -140,6 +144,7 @@ impl Marks {
         [
             self.not_reheld,
             self.draft_left,
+            self.unsigned_left,
             self.disagreed_closed,
             self.disagreed_open,
             self.absent,
@@ -230,6 +235,17 @@ impl<'a> Run<'a> {
         Ok(run)
     }
 
+    /// The agreement's minimum: its academy's, except that an external supervisor of a head
+    /// at an academy whose floor is counted in weeks meets them half-termly [OP].
+    fn minimum(&self) -> Cadence {
+        match self.settings.minimum.cadence() {
+            Cadence::Weekly | Cadence::EveryNWeeks(_) if self.spec.kind == "external" => {
+                Cadence::HalfTermly
+            }
+            minimum => minimum,
+        }
+    }
+
     fn version(&self, index: usize) -> &Version {
         let [v1, v2] = &self.versions;
         if index == 0 { v1 } else { v2 }
@@ -307,6 +323,7 @@ impl<'a> Run<'a> {
             plan_cadence: Set(cadence.to_owned()),
             plan_weeks: Set(weeks),
             extended_each_half_term: Set(plan.extended_each_half_term),
+            minimum: Set(self.minimum().code()),
             session_minutes: Set(self.minutes),
             max_cases_per_session: Set(max_cases),
             agenda_required: Set(self.settings.agenda_required),
@@ -419,6 +436,9 @@ impl<'a> Run<'a> {
         }
         if index == DRAFT_LEFT {
             marks.draft_left = last_where(&|slot| slot.date <= plus(seed.today, -15));
+        }
+        if index == UNSIGNED_LEFT {
+            marks.unsigned_left = last_where(&|slot| slot.date <= plus(seed.today, -30));
         }
         if index == DISAGREED_CLOSED {
             marks.disagreed_closed = last_where(&|slot| slot.date <= plus(seed.today, -270));
@@ -551,6 +571,8 @@ impl<'a> Run<'a> {
             cancelled_by: Set(cancelled.map(|(_, by, _)| by)),
             cancel_reason: Set(cancelled.map(|(_, _, reason)| reason.to_owned())),
             rebooking_of_id: Set(row.rebooking_of),
+            rebooked_late: Set(false),
+            note: Set(None),
             ical_sequence: Set(i32::from(cancelled.is_some())),
             row_version: Set(1),
             created_at: Set(row.created_at),
@@ -739,7 +761,10 @@ impl<'a> Run<'a> {
                 let signed_on = plus(sent_on, seed.rng.days(1, 6));
                 let response = if disagreed.is_some() && person.id == self.lead_supervisee().id {
                     Response::Disagreed
-                } else if signed_on >= seed.today || (age < 21 && seed.rng.chance(25)) {
+                } else if marks.unsigned_left == Some(index)
+                    || signed_on >= seed.today
+                    || (age < 21 && seed.rng.chance(25))
+                {
                     Response::NotYet
                 } else {
                     Response::Signed
