@@ -30,6 +30,10 @@ pub struct SuperviseeFacts {
     pub records_unsent_over_deadline: u32,
     /// Records sent but not signed by everyone by the policy's deadline.
     pub records_unsigned_over_deadline: u32,
+    /// Records the supervisee disagreed with whose disagreement is not yet resolved (no
+    /// escalation of the record closed).
+    #[serde(default)]
+    pub records_disagreed: u32,
     /// Open actions past their due date.
     pub actions_overdue: u32,
     /// When the active agreement is due for review.
@@ -156,6 +160,11 @@ pub enum Flag {
         /// The policy's deadline in days after sending.
         days: u32,
     },
+    /// Records the supervisee disagreed with, not yet resolved.
+    RecordsDisagreed {
+        /// How many.
+        count: u32,
+    },
     /// Open actions past their due date.
     ActionsOverdue {
         /// How many.
@@ -186,6 +195,10 @@ impl fmt::Display for Flag {
             Self::RecordsUnsigned { count, days } => {
                 write!(f, "{count} record(s) not signed within {days} days of being sent")
             }
+            Self::RecordsDisagreed { count } => write!(
+                f,
+                "{count} record(s) disagreed with by the supervisee, not yet resolved"
+            ),
             Self::ActionsOverdue { count } => write!(f, "{count} action(s) overdue"),
             Self::AgreementPastReview { review_due } => {
                 write!(f, "agreement was due for review on {review_due}")
@@ -231,6 +244,11 @@ pub fn attention_flags(
         flags.push(Flag::RecordsUnsigned {
             count: facts.records_unsigned_over_deadline,
             days: policy.record_sign_days,
+        });
+    }
+    if facts.records_disagreed > 0 {
+        flags.push(Flag::RecordsDisagreed {
+            count: facts.records_disagreed,
         });
     }
     if facts.actions_overdue > 0 {
@@ -357,6 +375,7 @@ mod tests {
             extended_held_this_half_term: 0,
             records_unsent_over_deadline: 0,
             records_unsigned_over_deadline: 0,
+            records_disagreed: 0,
             actions_overdue: 0,
             agreement_review_due: None,
             training_expires: None,

@@ -68,6 +68,7 @@ pub struct SuperviseeCompliance {
 pub struct FlagCounts {
     pub records_not_sent: u32,
     pub records_unsigned: u32,
+    pub records_disagreed: u32,
     pub actions_overdue: u32,
     pub agreement_past_review: u32,
     pub training_expired: u32,
@@ -118,6 +119,7 @@ impl Tally {
             add(match flag.item {
                 Flag::RecordsNotSent { .. } => &mut flags.records_not_sent,
                 Flag::RecordsUnsigned { .. } => &mut flags.records_unsigned,
+                Flag::RecordsDisagreed { .. } => &mut flags.records_disagreed,
                 Flag::ActionsOverdue { .. } => &mut flags.actions_overdue,
                 Flag::AgreementPastReview { .. } => &mut flags.agreement_past_review,
                 Flag::TrainingExpired { .. } => &mut flags.training_expired,
@@ -408,6 +410,11 @@ impl Snapshot {
                     })
                     .filter(|(record, _)| !self.answered(record.id, person, as_of)),
             ),
+            records_disagreed: count(
+                owing_records()
+                    .filter_map(|s| self.records.get(&s.id))
+                    .filter(|r| self.disagreed_unresolved(r.id, person, as_of)),
+            ),
             actions_overdue: count(
                 self.actions
                     .iter()
@@ -439,6 +446,23 @@ impl Snapshot {
     }
 
     /// Whether `person` had signed, or recorded a disagreement with, `record` by `as_of`.
+    /// Whether `person` had disagreed with the record by `as_of`, and no escalation of it had
+    /// been closed by then.
+    fn disagreed_unresolved(&self, record: Uuid, person: Uuid, as_of: NaiveDate) -> bool {
+        let disagreed = self.signatures.iter().any(|s| {
+            s.record_id == record
+                && s.person_id == person
+                && s.outcome == "disagreed"
+                && london_date(s.signed_at) <= as_of
+        });
+        disagreed
+            && !self.escalations.iter().any(|x| {
+                x.record_id == Some(record)
+                    && x.closed_at
+                        .is_some_and(|closed| london_date(closed) <= as_of)
+            })
+    }
+
     fn answered(&self, record: Uuid, person: Uuid, as_of: NaiveDate) -> bool {
         self.signatures.iter().any(|s| {
             s.record_id == record && s.person_id == person && london_date(s.signed_at) <= as_of

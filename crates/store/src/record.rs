@@ -24,6 +24,9 @@ use crate::audit::AuditEntry;
 use crate::scope::Scope;
 use crate::{Db, StoreError, WriteTx};
 
+/// A signature's outcome, and a frozen record's status, when a party disagreed with the content.
+const DISAGREED: &str = "disagreed";
+
 /// A record with its content, for someone entitled to it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordView {
@@ -39,6 +42,10 @@ pub struct RecordView {
     pub next_session_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The version a change must name.
+    pub row_version: i32,
+    /// Each party's recorded disagreement with the content, with their reason.
+    pub disagreements: Vec<SignatureView>,
 }
 
 /// What anyone who sees the session's academy may know of it: no content.
@@ -226,21 +233,9 @@ pub async fn read_record(
         None => entry,
     };
     tx.audit(entry.with_detail(detail)).await?;
+    let answer = view(tx.connection(), record).await?;
     tx.commit().await?;
-    Ok(RecordView {
-        id: record.id,
-        session_id: record.session_id,
-        academy_id: record.academy_id,
-        author_id: record.author_id,
-        status: record.status,
-        content: record.content,
-        content_hash: record.content_hash,
-        sent_at: record.sent_at,
-        frozen_at: record.frozen_at,
-        next_session_on: record.next_session_on,
-        created_at: record.created_at,
-        updated_at: record.updated_at,
-    })
+    Ok(answer)
 }
 
 /// A session's date, status and kind, and whether its record exists and how far it has got,
@@ -367,8 +362,20 @@ pub(crate) fn not_theirs(scope: &Scope, academy_id: Uuid, action: &'static str) 
     }
 }
 
-fn view(record: e::supervision_record::Model) -> RecordView {
-    RecordView {
+async fn view(
+    conn: &DatabaseTransaction,
+    record: e::supervision_record::Model,
+) -> Result<RecordView, StoreError> {
+    let disagreements = e::record_signature::Entity::find()
+        .filter(e::record_signature::Column::TrustId.eq(record.trust_id))
+        .filter(e::record_signature::Column::RecordId.eq(record.id))
+        .filter(e::record_signature::Column::Outcome.eq(DISAGREED))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(signature_view)
+        .collect();
+    Ok(RecordView {
         id: record.id,
         session_id: record.session_id,
         academy_id: record.academy_id,
@@ -381,6 +388,18 @@ fn view(record: e::supervision_record::Model) -> RecordView {
         next_session_on: record.next_session_on,
         created_at: record.created_at,
         updated_at: record.updated_at,
+        row_version: record.row_version,
+        disagreements,
+    })
+}
+
+fn signature_view(signature: e::record_signature::Model) -> SignatureView {
+    SignatureView {
+        person_id: signature.person_id,
+        outcome: signature.outcome,
+        disagreement: signature.disagreement,
+        signed_at: signature.signed_at,
+        content_hash: signature.content_hash,
     }
 }
 
@@ -516,8 +535,9 @@ pub async fn create_draft(
             updated_at: Set(now),
         })
         .await?;
+    let answer = view(tx.connection(), row).await?;
     tx.commit().await?;
-    Ok(view(row))
+    Ok(answer)
 }
 
 /// Why a record that is not a draft cannot be edited.
@@ -572,8 +592,9 @@ pub async fn edit_draft(
         Some(row.id),
     ))
     .await?;
+    let answer = view(tx.connection(), row).await?;
     tx.commit().await?;
-    Ok(view(row))
+    Ok(answer)
 }
 
 /// Freezes the record once every party has signed or recorded a disagreement.
@@ -585,23 +606,23 @@ async fn freeze_when_complete(
         in_trust::<e::supervision_session::Entity>(tx.connection(), tx.scope(), record.session_id)
             .await?;
     let (supervisor, supervisees) = parties(tx.connection(), tx.scope(), &session).await?;
-    let signed: Vec<Uuid> = e::record_signature::Entity::find()
+    let signatures = e::record_signature::Entity::find()
         .filter(e::record_signature::Column::TrustId.eq(tx.scope().trust_id()))
         .filter(e::record_signature::Column::RecordId.eq(record.id))
         .all(tx.connection())
-        .await?
-        .into_iter()
-        .map(|s| s.person_id)
-        .collect();
+        .await?;
     let complete = std::iter::once(supervisor)
         .chain(supervisees)
-        .all(|party| signed.contains(&party));
+        .all(|party| signatures.iter().any(|s| s.person_id == party));
     if !complete {
         return Ok(record);
     }
+    // A record every party has answered is frozen either way; one that a party disagreed with
+    // says so wherever its status shows, until the disagreement is resolved by escalation.
+    let disagreed = signatures.iter().any(|s| s.outcome == DISAGREED);
     let version = record.row_version;
     let mut changed = record.into_active_model();
-    changed.status = Set("signed".into());
+    changed.status = Set(if disagreed { DISAGREED } else { "signed" }.into());
     changed.frozen_at = Set(Some(tx.now()));
     let row = update_record(tx, version, changed).await?;
     tx.audit(AuditEntry::new(
@@ -674,8 +695,9 @@ pub async fn send(
     let author = row.author_id;
     add_signature(&mut tx, &row, author, "signed", None, &hash).await?;
     let row = freeze_when_complete(&mut tx, row).await?;
+    let answer = view(tx.connection(), row).await?;
     tx.commit().await?;
-    Ok(view(row))
+    Ok(answer)
 }
 
 /// A supervisee's answer to a record sent for signature.
@@ -757,8 +779,9 @@ pub async fn sign(
     )
     .await?;
     let row = freeze_when_complete(&mut tx, record).await?;
+    let answer = view(tx.connection(), row).await?;
     tx.commit().await?;
-    Ok(view(row))
+    Ok(answer)
 }
 
 /// A change to a frozen record: who (the supervisor or a trust safeguarding lead), why, and
@@ -834,8 +857,9 @@ pub async fn amend(
             })),
     )
     .await?;
+    let answer = view(tx.connection(), row).await?;
     tx.commit().await?;
-    Ok(view(row))
+    Ok(answer)
 }
 
 /// A signature as the history shows it.
@@ -922,16 +946,7 @@ pub async fn history(
         record_id: record.id,
         status: record.status,
         content_hash: record.content_hash,
-        signatures: signatures
-            .into_iter()
-            .map(|s| SignatureView {
-                person_id: s.person_id,
-                outcome: s.outcome,
-                disagreement: s.disagreement,
-                signed_at: s.signed_at,
-                content_hash: s.content_hash,
-            })
-            .collect(),
+        signatures: signatures.into_iter().map(signature_view).collect(),
         amendments: amendments
             .into_iter()
             .map(|a| AmendmentView {

@@ -32,6 +32,8 @@ pub(crate) struct Snapshot {
     /// Records by session.
     pub(crate) records: BTreeMap<Uuid, e::supervision_record::Model>,
     pub(crate) signatures: Vec<e::record_signature::Model>,
+    /// Escalations, for whether a disagreement has been resolved.
+    pub(crate) escalations: Vec<e::escalation::Model>,
     pub(crate) actions: Vec<e::supervision_action::Model>,
     pub(crate) qa_reviews: Vec<e::qa_review::Model>,
     pub(crate) training: Vec<e::training_record::Model>,
@@ -136,6 +138,7 @@ impl Snapshot {
                 .map(|r| (r.session_id, r))
                 .collect(),
             signatures: read.list::<e::record_signature::Entity>().await?,
+            escalations: read.list::<e::escalation::Entity>().await?,
             actions: read.list::<e::supervision_action::Entity>().await?,
             qa_reviews: read.list::<e::qa_review::Entity>().await?,
             training: read.list::<e::training_record::Entity>().await?,
