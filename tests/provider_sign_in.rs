@@ -184,7 +184,18 @@ async fn an_invited_person_signs_in_with_the_trusts_provider_and_is_linked_by_su
     }
 }
 
-async fn assert_refused(world: &World, response: reqwest::Response, says: &str) {
+/// The trust's sign-in refusals in its audit log, oldest first.
+async fn refusals(world: &World) -> Vec<e::audit_log::Model> {
+    e::audit_log::Entity::find()
+        .filter(e::audit_log::Column::TrustId.eq(world.tenants.trust_a))
+        .filter(e::audit_log::Column::Action.eq("sign_in_refused"))
+        .all(&world.app.test_db.owner)
+        .await
+        .unwrap()
+}
+
+/// A 403 page saying `says`, no session, and the refusal audited with `reason`.
+async fn assert_refused(world: &World, response: reqwest::Response, says: &str, reason: &str) {
     assert_eq!(response.status(), 403);
     assert!(set_cookie(&response, "haven_session").is_none());
     let html = response.text().await.unwrap();
@@ -193,13 +204,16 @@ async fn assert_refused(world: &World, response: reqwest::Response, says: &str) 
         html.contains("Lena Lead"),
         "the page names whom to ask: {html}"
     );
-    let refusals = e::audit_log::Entity::find()
-        .filter(e::audit_log::Column::TrustId.eq(world.tenants.trust_a))
-        .filter(e::audit_log::Column::Action.eq("sign_in_refused"))
-        .all(&world.app.test_db.owner)
-        .await
-        .unwrap();
-    assert!(!refusals.is_empty());
+    let refusals = refusals(world).await;
+    assert_eq!(
+        refusals.last().and_then(|row| row.reason.as_deref()),
+        Some(reason)
+    );
+}
+
+/// The trust's leads, whom only a person its provider signed in may learn of.
+fn names_no_lead(html: &str) -> bool {
+    !html.contains("Lena Lead") && !html.contains("lena.lead@example.org")
 }
 
 #[tokio::test]
@@ -209,19 +223,36 @@ async fn a_person_nobody_invited_is_refused_with_a_page_saying_whom_to_ask() {
             return;
         };
         let response = sign_in_as(&world, "stranger").await;
-        assert_refused(&world, response, "not been invited").await;
+        assert_refused(&world, response, "not been invited", "not_invited").await;
         world.app.stop().await;
     }
 }
 
 #[tokio::test]
-async fn an_unverified_email_never_matches_an_invited_person() {
-    let Some(world) = world(Backend::Sqlite, 20).await else {
-        return;
-    };
-    let response = sign_in_as(&world, "unverified").await;
-    assert_refused(&world, response, "not been invited").await;
-    world.app.stop().await;
+async fn an_invited_person_whose_email_the_provider_has_not_verified_is_told_so() {
+    for backend in backends() {
+        let Some(world) = world(backend, 20).await else {
+            return;
+        };
+        let response = sign_in_as(&world, "unverified").await;
+        assert_refused(
+            &world,
+            response,
+            "(lena.lead@example.org) is not verified",
+            "email_unverified",
+        )
+        .await;
+        let person = e::person::Entity::find_by_id(world.tenants.lead_a)
+            .one(&world.app.test_db.owner)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            person.oidc_subject, None,
+            "an unverified email links nobody"
+        );
+        world.app.stop().await;
+    }
 }
 
 #[tokio::test]
@@ -230,23 +261,202 @@ async fn a_person_of_another_trust_cannot_sign_in_to_this_one() {
         return;
     };
     let response = sign_in_as(&world, "moor").await;
-    assert_refused(&world, response, "not been invited").await;
+    assert_refused(&world, response, "not been invited", "not_invited").await;
     world.app.stop().await;
 }
 
 #[tokio::test]
-async fn a_tampered_state_is_refused_and_a_callback_cannot_be_replayed() {
+async fn a_tampered_state_only_says_start_again_and_a_callback_cannot_be_replayed() {
     let Some(world) = world(Backend::Sqlite, 20).await else {
         return;
     };
     let (url, pending) = begin(&world).await;
     let (code, _) = world.provider.sign_in_as("dev", &url).await;
     let tampered = callback(&world, &pending, &code, "forged-state").await;
-    assert_refused(&world, tampered, "could not be verified").await;
+    assert_eq!(tampered.status(), 400);
+    assert!(set_cookie(&tampered, "haven_session").is_none());
+    let html = tampered.text().await.unwrap();
+    assert!(
+        html.contains("sign in again") && names_no_lead(&html),
+        "{html}"
+    );
+    let refusals = refusals(&world).await;
+    assert_eq!(refusals.len(), 1);
+    assert_eq!(refusals[0].reason.as_deref(), Some("state_mismatch"));
     // The pending sign-in was used up by the attempt: replaying it starts nothing.
     let replay = callback(&world, &pending, &code, "forged-state").await;
     assert_eq!(replay.status(), 400);
     world.app.stop().await;
+}
+
+fn query_value(url: &Url, name: &str) -> String {
+    url.query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .unwrap()
+}
+
+async fn callback_with(world: &World, pending: &str, query: &[(&str, &str)]) -> reqwest::Response {
+    world
+        .app
+        .request(Method::GET, "/auth/callback", None)
+        .query(query)
+        .header("cookie", pending)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_person_who_cancels_at_the_provider_is_told_so_and_shown_nobodys_name() {
+    for backend in backends() {
+        let Some(world) = world(backend, 20).await else {
+            return;
+        };
+        let (url, pending) = begin(&world).await;
+        let back = world.provider.cancel_at_provider(&url).await;
+        assert_eq!(query_value(&back, "error"), "access_denied");
+        let query: Vec<(String, String)> = back.query_pairs().into_owned().collect();
+        let query: Vec<(&str, &str)> = query
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect();
+        let response = callback_with(&world, &pending, &query).await;
+        assert_eq!(response.status(), 403, "{backend:?}");
+        assert!(set_cookie(&response, "haven_session").is_none());
+        let html = response.text().await.unwrap();
+        assert!(html.contains("access_denied"), "{html}");
+        assert!(names_no_lead(&html), "{html}");
+        let refusals = refusals(&world).await;
+        assert_eq!(refusals.len(), 1);
+        assert_eq!(refusals[0].reason.as_deref(), Some("provider_error"));
+        assert_eq!(
+            refusals[0].detail,
+            json!({ "provider_error": "access_denied" })
+        );
+        world.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn made_up_error_text_in_a_callback_is_neither_shown_nor_audited_and_names_no_lead() {
+    for backend in backends() {
+        let Some(world) = world(backend, 20).await else {
+            return;
+        };
+        let planted = "Your account is locked: call 0800 000 000 <b>now</b>";
+        let (url, pending) = begin(&world).await;
+        let state = query_value(&url, "state");
+        let response = callback_with(
+            &world,
+            &pending,
+            &[("error", planted), ("state", state.as_str())],
+        )
+        .await;
+        assert_eq!(response.status(), 403, "{backend:?}");
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("0800") && names_no_lead(&html), "{html}");
+
+        // The same text with a state this browser never had: nothing but "start again".
+        let (_, pending) = begin(&world).await;
+        let forged =
+            callback_with(&world, &pending, &[("error", planted), ("state", "forged")]).await;
+        assert_eq!(forged.status(), 400);
+        let html = forged.text().await.unwrap();
+        assert!(!html.contains("0800") && names_no_lead(&html), "{html}");
+
+        let refusals = refusals(&world).await;
+        let audited: Vec<(Option<&str>, &serde_json::Value)> = refusals
+            .iter()
+            .map(|row| (row.reason.as_deref(), &row.detail))
+            .collect();
+        assert_eq!(
+            audited,
+            vec![
+                (
+                    Some("provider_error"),
+                    &json!({ "provider_error": "other" })
+                ),
+                (Some("state_mismatch"), &json!({})),
+            ]
+        );
+        world.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn every_callback_clears_the_pending_sign_in_cookie() {
+    let Some(world) = world(Backend::Sqlite, 20).await else {
+        return;
+    };
+    let cleared = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.starts_with("haven_pending_sign_in=;") && v.contains("Max-Age=0"))
+    };
+    let refused = sign_in_as(&world, "stranger").await;
+    assert_eq!(refused.status(), 403);
+    assert!(cleared(&refused), "{:?}", refused.headers());
+    let (_, pending) = begin(&world).await;
+    let forged = callback(&world, &pending, "code", "forged").await;
+    assert!(cleared(&forged), "{:?}", forged.headers());
+    let signed_in = sign_in_as(&world, "dev").await;
+    assert_eq!(signed_in.status(), 303);
+    assert!(cleared(&signed_in), "{:?}", signed_in.headers());
+    world.app.stop().await;
+}
+
+async fn pending_rows(world: &World) -> Vec<e::pending_sign_in::Model> {
+    e::pending_sign_in::Entity::find()
+        .all(&world.app.test_db.owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_abandoned_sign_in_is_purged_once_it_has_expired() {
+    for backend in backends() {
+        let Some(world) = world(backend, 20).await else {
+            return;
+        };
+        // Started eleven minutes ago at the provider and never came back.
+        haven_store::sign_in::save_pending(
+            &world.app.test_db.db,
+            world.tenants.trust_a,
+            json!({}),
+            app_now() - chrono::Duration::minutes(11),
+        )
+        .await
+        .unwrap();
+        let (_, _pending) = begin(&world).await;
+        let rows = pending_rows(&world).await;
+        assert_eq!(rows.len(), 1, "{backend:?}: the expired one is gone");
+        assert!(rows[0].expires_at > app_now(), "the live one stays");
+        world.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_after_the_provider_rotates_its_keys_succeeds() {
+    for backend in backends() {
+        let Some(world) = world(backend, 20).await else {
+            return;
+        };
+        // The first sign-in fetches the provider's keys; the rotation makes them stale.
+        assert_eq!(sign_in_as(&world, "dev").await.status(), 303);
+        world.provider.rotate_keys().await;
+        let response = sign_in_as(&world, "dev").await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        let session = set_cookie(&response, "haven_session").unwrap();
+        assert_eq!(
+            me(&world, &session).await["person_id"],
+            world.tenants.dsl_a1.to_string()
+        );
+        world.app.stop().await;
+    }
 }
 
 #[tokio::test]
