@@ -1,6 +1,8 @@
 //! Signing in to Haven through a real OpenID provider: the whole browser redirect flow, the
 //! mapping of accounts to invited people, and every refusal.
 
+use std::sync::{Arc, Mutex, OnceLock};
+
 use haven_config::ProviderClient;
 use haven_entity as e;
 use haven_jobs::SystemClock;
@@ -9,6 +11,7 @@ use reqwest::{Method, Url};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use tracing_subscriber::fmt::format::FmtSpan;
 use uuid::Uuid;
 
 use crate::harness::oidc::TestOidcProvider;
@@ -530,4 +533,70 @@ async fn every_response_carries_the_security_headers() {
             .is_some()
     );
     production.stop().await;
+}
+
+/// What the app logs about the sign-in callback, from the first call on: a global subscriber
+/// (the app serves on threads of its own) that keeps only the lines naming the callback.
+fn callback_logs() -> Arc<Mutex<String>> {
+    static LOGS: OnceLock<Arc<Mutex<String>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(String::new()));
+        let kept = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_span_events(FmtSpan::CLOSE)
+            .with_ansi(false)
+            .with_writer(move || CallbackLines(kept.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        logs
+    })
+    .clone()
+}
+
+struct CallbackLines(Arc<Mutex<String>>);
+
+impl std::io::Write for CallbackLines {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        let line = String::from_utf8_lossy(line);
+        if line.contains("/auth/callback") {
+            self.0.lock().unwrap().push_str(&line);
+        }
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_callbacks_code_and_state_never_reach_the_log() {
+    let logs = callback_logs();
+    let Some(world) = world(Backend::Sqlite, 20).await else {
+        return;
+    };
+    let (url, pending) = begin(&world).await;
+    let (code, state) = world.provider.sign_in_as("dev", &url).await;
+    assert_eq!(
+        callback(&world, &pending, &code, &state).await.status(),
+        303
+    );
+    let (url, pending) = begin(&world).await;
+    let (refused_code, refused_state) = world.provider.sign_in_as("stranger", &url).await;
+    assert_eq!(
+        callback(&world, &pending, &refused_code, &refused_state)
+            .await
+            .status(),
+        403
+    );
+    world.app.stop().await;
+    let logs = logs.lock().unwrap().clone();
+    assert!(
+        logs.contains("/auth/callback"),
+        "the callback is logged: {logs}"
+    );
+    for secret in [code, state, refused_code, refused_state] {
+        assert!(!logs.contains(&secret), "{secret} is in the log: {logs}");
+    }
 }
