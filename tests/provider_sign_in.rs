@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
+use haven_api::WebSettings;
 use haven_config::ProviderClient;
 use haven_entity as e;
 use haven_jobs::SystemClock;
@@ -42,6 +43,14 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 
 /// An app with Haven's registration at the provider, and trust A connected to the provider.
 async fn world(backend: Backend, attempts_per_minute: u32) -> Option<World> {
+    world_with(backend, |web| {
+        web.sign_in_attempts_per_minute = attempts_per_minute
+    })
+    .await
+}
+
+/// As [`world`], with the app's settings adjusted.
+async fn world_with(backend: Backend, adjust: impl FnOnce(&mut WebSettings)) -> Option<World> {
     if !TestOidcProvider::node_installed() {
         eprintln!("skipped: node is not installed");
         return None;
@@ -52,7 +61,7 @@ async fn world(backend: Backend, attempts_per_minute: u32) -> Option<World> {
             client_id: "haven".into(),
             client_secret: SECRET.to_string().into(),
         });
-        web.sign_in_attempts_per_minute = attempts_per_minute;
+        adjust(web);
     })
     .await;
     let tenants = Tenants::create(&app.test_db.db).await;
@@ -483,27 +492,109 @@ async fn a_trust_without_a_connected_provider_says_so() {
     app.stop().await;
 }
 
+async fn start_status(world: &World, forwarded_for: Option<&str>) -> reqwest::Response {
+    let path = format!("/sign-in/{}", slug(world).await);
+    let request = world.app.request(Method::GET, &path, None);
+    match forwarded_for {
+        Some(address) => request.header("x-forwarded-for", address),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
-async fn sign_in_attempts_are_limited_per_address() {
+async fn abandoned_sign_ins_are_limited_per_address_with_a_page_saying_when_to_retry() {
     let Some(world) = world(Backend::Sqlite, 3).await else {
         return;
     };
-    let path = format!("/sign-in/{}", slug(&world).await);
     let mut statuses = Vec::new();
-    for _ in 0..4 {
-        statuses.push(
-            world
-                .app
-                .request(Method::GET, &path, None)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
+    for _ in 0..3 {
+        statuses.push(start_status(&world, None).await.status().as_u16());
+    }
+    assert_eq!(statuses, vec![303, 303, 303]);
+    let limited = start_status(&world, None).await;
+    assert_eq!(limited.status(), 429);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(
+        limited.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        limited
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many sign-in attempts")
+    );
+    world.app.stop().await;
+}
+
+#[tokio::test]
+async fn sign_ins_that_succeed_do_not_use_up_the_addresss_limit() {
+    for backend in backends() {
+        let Some(world) = world(backend, 3).await else {
+            return;
+        };
+        // A school behind one address: more good sign-ins than the limit, one after another.
+        for _ in 0..5 {
+            assert_eq!(sign_in_as(&world, "dev").await.status(), 303, "{backend:?}");
+        }
+        // A refused one still counts.
+        assert_eq!(sign_in_as(&world, "stranger").await.status(), 403);
+        assert_eq!(start_status(&world, None).await.status(), 303);
+        assert_eq!(start_status(&world, None).await.status(), 303);
+        assert_eq!(start_status(&world, None).await.status(), 429);
+        world.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_client_address_comes_from_a_trusted_proxy_only() {
+    let Some(proxied) = world_with(Backend::Sqlite, |web| {
+        web.sign_in_attempts_per_minute = 2;
+        web.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await
+    else {
+        return;
+    };
+    // Behind the trusted proxy, each client its own limit; a client's own forged entries
+    // before the proxy's do not buy it a fresh one.
+    let client = Some("198.51.100.7");
+    let forged = Some("192.0.2.1, 198.51.100.7");
+    assert_eq!(start_status(&proxied, client).await.status(), 303);
+    assert_eq!(start_status(&proxied, forged).await.status(), 303);
+    assert_eq!(start_status(&proxied, client).await.status(), 429);
+    assert_eq!(
+        start_status(&proxied, Some("198.51.100.8")).await.status(),
+        303
+    );
+    proxied.app.stop().await;
+
+    // Without trusting any proxy, the header is ignored: the connection's address is limited.
+    let Some(untrusting) = world(Backend::Sqlite, 2).await else {
+        return;
+    };
+    for (forwarded, status) in [
+        ("198.51.100.1", 303),
+        ("198.51.100.2", 303),
+        ("198.51.100.3", 429),
+    ] {
+        assert_eq!(
+            start_status(&untrusting, Some(forwarded)).await.status(),
+            status
         );
     }
-    assert_eq!(statuses, vec![303, 303, 303, 429]);
-    world.app.stop().await;
+    untrusting.app.stop().await;
 }
 
 #[tokio::test]

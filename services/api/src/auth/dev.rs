@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::session::{origin_of, session_cookie};
 use crate::pages::{Message, render};
 use crate::problem::ApiError;
+use crate::security::client_address;
 use crate::state::ApiState;
 
 const LOGIN_CSRF_COOKIE: &str = "haven_login_csrf";
@@ -122,7 +123,10 @@ async fn sign_in(
     if !state.web.dev_login {
         return Ok(refused());
     }
-    state.sign_in_limit.check(&req, state.clock.now())?;
+    let client = client_address(&req, &state.web.trusted_proxies);
+    if let Err(limited) = state.sign_in_limit.attempt(client, state.clock.now()) {
+        return Ok(limited.page());
+    }
     // The form's token must match the cookie set with the page: another site cannot sign a
     // browser in as someone of its choosing.
     let cookie = req.cookie(LOGIN_CSRF_COOKIE);
@@ -149,6 +153,7 @@ async fn sign_in(
     .await?;
     let session =
         haven_store::sign_in::start(&state.db, &scope, "dev", state.web.sessions, now).await?;
+    state.sign_in_limit.forgive(client);
     let mut response = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
         .finish();

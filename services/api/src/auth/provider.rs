@@ -23,6 +23,7 @@ use super::oidc::{
 use super::session::{origin_of, session_cookie};
 use crate::pages::{Message, render};
 use crate::problem::ApiError;
+use crate::security::client_address;
 use crate::state::{ApiState, WebSettings};
 
 const PENDING_COOKIE: &str = "haven_pending_sign_in";
@@ -173,7 +174,11 @@ async fn start(
     state: web::Data<ApiState>,
     trust: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state.sign_in_limit.check(&req, state.clock.now())?;
+    // Counted here, once per sign-in, and forgiven when its callback signs the person in.
+    let client = client_address(&req, &state.web.trusted_proxies);
+    if let Err(limited) = state.sign_in_limit.attempt(client, state.clock.now()) {
+        return Ok(limited.page());
+    }
     let Some(trust) = haven_store::trust::find_by_slug(&state.db, &trust).await? else {
         return Ok(not_connected());
     };
@@ -342,13 +347,18 @@ async fn answer_callback(
     query: &Callback,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    state.sign_in_limit.check(req, now)?;
+    let client = client_address(req, &state.web.trusted_proxies);
+    // A callback of no sign-in started here is an attempt of its own.
+    let unstarted = || match state.sign_in_limit.attempt(client, now) {
+        Ok(()) => start_again(),
+        Err(limited) => limited.page(),
+    };
     let Some(cookie) = req.cookie(PENDING_COOKIE) else {
-        return Ok(start_again());
+        return Ok(unstarted());
     };
     let Some((trust_id, flow)) = sign_in::take_pending(&state.db, cookie.value(), now).await?
     else {
-        return Ok(start_again());
+        return Ok(unstarted());
     };
     let Ok(flow) = serde_json::from_value::<Flow>(flow) else {
         return Ok(start_again());
@@ -443,6 +453,7 @@ async fn answer_callback(
     )
     .await?;
     let session = sign_in::start(&state.db, &scope, &flow.kind, state.web.sessions, now).await?;
+    state.sign_in_limit.forgive(client);
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
         .cookie(session_cookie(&state.web, session.cookie))
