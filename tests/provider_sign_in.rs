@@ -691,3 +691,104 @@ async fn the_callbacks_code_and_state_never_reach_the_log() {
         assert!(!logs.contains(&secret), "{secret} is in the log: {logs}");
     }
 }
+
+/// Signs `login` in from `/sign-in/<slug>?next=<next>`: where Haven sends the browser after.
+async fn signed_in_location(world: &World, next: &str) -> String {
+    let started = world
+        .app
+        .request(
+            Method::GET,
+            &format!("/sign-in/{}", slug(world).await),
+            None,
+        )
+        .query(&[("next", next)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 303);
+    let pending = set_cookie(&started, "haven_pending_sign_in").unwrap();
+    let url = Url::parse(started.headers()["location"].to_str().unwrap()).unwrap();
+    let (code, state) = world.provider.sign_in_as("dev", &url).await;
+    let response = callback(world, &pending, &code, &state).await;
+    assert_eq!(response.status(), 303);
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_sign_in_page_asks_for_the_trust_then_offers_its_provider_as_a_button() {
+    for backend in backends() {
+        let Some(world) = world(backend, 20).await else {
+            return;
+        };
+        // Where an email's link sends someone signed out: sign-in, remembering the page.
+        let asked = world.app.get("/settings/notifications").await;
+        assert_eq!(asked.status(), 303);
+        let sign_in = asked.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(sign_in, "/sign-in?next=%2Fsettings%2Fnotifications");
+
+        let page = world.app.get(&sign_in).await.text().await.unwrap();
+        assert!(
+            page.contains(r#"<form method="get" action="/sign-in">"#)
+                && page.contains(r#"name="trust""#)
+                && page.contains(r#"name="next" value="/settings/notifications""#),
+            "{page}"
+        );
+        let slug = slug(&world).await;
+        let unknown = world.app.get("/sign-in?trust=no-such-trust").await;
+        assert!(
+            unknown
+                .text()
+                .await
+                .unwrap()
+                .contains("no trust of that name")
+        );
+
+        let chosen = world
+            .app
+            .get(&format!(
+                "/sign-in?trust={slug}&next=%2Fsettings%2Fnotifications"
+            ))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let button = format!(
+            r#"<a class="button" href="/sign-in/{slug}?next=%2Fsettings%2Fnotifications">Sign in with your trust&#39;s account</a>"#
+        );
+        assert!(chosen.contains(&button), "{backend:?}: {chosen}");
+        // The button leads to the provider, and the sign-in back to the page asked for.
+        assert_eq!(
+            signed_in_location(&world, "/settings/notifications").await,
+            "/settings/notifications"
+        );
+        world.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn signing_in_never_returns_to_an_outside_address() {
+    let Some(world) = world(Backend::Sqlite, 20).await else {
+        return;
+    };
+    for outside in [
+        "//evil.example/records",
+        "https://evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/records\\..\\",
+        "javascript:alert(1)",
+        "/ok\r\nSet-Cookie: a=b",
+        "records/1",
+    ] {
+        assert_eq!(
+            signed_in_location(&world, outside).await,
+            "/",
+            "{outside:?}"
+        );
+    }
+    assert_eq!(
+        signed_in_location(&world, "/records/1?tab=actions").await,
+        "/records/1?tab=actions"
+    );
+    world.app.stop().await;
+}

@@ -20,6 +20,7 @@ use super::oidc::{
     OidcClient, OidcError, PendingSignIn, ProviderPreset, VerifiedIdentity, http_client,
     provider_error,
 };
+use super::return_to::safe_return_path;
 use super::session::{origin_of, session_cookie};
 use crate::pages::{Message, render};
 use crate::problem::ApiError;
@@ -115,6 +116,14 @@ struct Flow {
     kind: String,
     issuer: String,
     pending: PendingSignIn,
+    /// The page to return to once signed in (checked by [`safe_return_path`] on the way in).
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Start {
+    next: Option<String>,
 }
 
 /// The trust's provider, and Haven's registration with that kind of provider.
@@ -173,6 +182,7 @@ async fn start(
     req: HttpRequest,
     state: web::Data<ApiState>,
     trust: web::Path<String>,
+    query: web::Query<Start>,
 ) -> Result<HttpResponse, ApiError> {
     // Counted here, once per sign-in, and forgiven when its callback signs the person in.
     let client = client_address(&req, &state.web.trusted_proxies);
@@ -199,6 +209,7 @@ async fn start(
         kind: provider.kind.clone(),
         issuer,
         pending,
+        return_to: safe_return_path(query.next.as_deref()),
     })
     .map_err(|e| ApiError::Internal(e.into()))?;
     let cookie_value = sign_in::save_pending(&state.db, trust.id, flow, state.clock.now()).await?;
@@ -454,8 +465,9 @@ async fn answer_callback(
     .await?;
     let session = sign_in::start(&state.db, &scope, &flow.kind, state.web.sessions, now).await?;
     state.sign_in_limit.forgive(client);
+    let home = safe_return_path(flow.return_to.as_deref()).unwrap_or_else(|| "/".into());
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
+        .insert_header((header::LOCATION, home))
         .cookie(session_cookie(&state.web, session.cookie))
         .finish())
 }
