@@ -452,7 +452,7 @@ async fn an_abandoned_sign_in_is_purged_once_it_has_expired() {
 }
 
 #[tokio::test]
-async fn a_sign_in_after_the_provider_rotates_its_keys_succeeds() {
+async fn a_sign_in_after_the_provider_rotates_its_keys_succeeds_with_one_refetch_a_minute() {
     for backend in backends() {
         let Some(world) = world(backend, 20).await else {
             return;
@@ -467,6 +467,12 @@ async fn a_sign_in_after_the_provider_rotates_its_keys_succeeds() {
             me(&world, &session).await["person_id"],
             world.tenants.dsl_a1.to_string()
         );
+        // The keys are fetched anew at most once a minute: a token naming yet another key
+        // within it is refused rather than sending Haven to the provider again.
+        world.provider.rotate_keys().await;
+        let response = sign_in_as(&world, "dev").await;
+        assert_eq!(response.status(), 403, "{backend:?}");
+        assert!(response.text().await.unwrap().contains("could not verify"));
         world.app.stop().await;
     }
 }
