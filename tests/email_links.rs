@@ -276,7 +276,14 @@ async fn anyone_not_signed_in_is_sent_to_sign_in_and_an_api_token_gets_no_page()
         for link in &w.links {
             let anonymous = page(&w.app, None, &link.path).await;
             assert_eq!(anonymous.status(), 303, "{backend:?} {}", link.path);
-            assert_eq!(anonymous.headers()["location"], "/sign-in");
+            // Sent to sign in, to come back here afterwards.
+            let location = reqwest::Url::parse("http://haven.test")
+                .unwrap()
+                .join(anonymous.headers()["location"].to_str().unwrap())
+                .unwrap();
+            assert_eq!(location.path(), "/sign-in");
+            let next: Vec<(String, String)> = location.query_pairs().into_owned().collect();
+            assert_eq!(next, vec![("next".to_owned(), link.path.clone())]);
             let bearer = w
                 .app
                 .request(Method::GET, &link.path, None)

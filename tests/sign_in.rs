@@ -302,3 +302,42 @@ async fn a_person_sees_their_own_trust_and_academies_only() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_development_sign_in_is_a_link_and_returns_to_the_page_asked_for() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let tenants = Tenants::create(&app.test_db.db).await;
+    let sign_in = app
+        .get("/sign-in?next=%2Fsettings%2Fnotifications")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        sign_in.contains(r#"<a href="/dev/sign-in?next=%2Fsettings%2Fnotifications">"#),
+        "{sign_in}"
+    );
+    let page = app
+        .get("/dev/sign-in?next=%2Fsettings%2Fnotifications")
+        .await;
+    let login_cookie = set_cookie(&page, "haven_login_csrf").unwrap();
+    let html = page.text().await.unwrap();
+    assert_eq!(hidden_field(&html, "next"), "/settings/notifications");
+    let sign_in_with = |next: &'static str| {
+        app.request(Method::POST, "/dev/sign-in", None)
+            .header("cookie", login_cookie.split(';').next().unwrap())
+            .form(&[
+                ("login_csrf", hidden_field(&html, "login_csrf")),
+                ("trust_id", tenants.trust_a.to_string()),
+                ("person_id", tenants.dsl_a1.to_string()),
+                ("next", next.to_owned()),
+            ])
+            .send()
+    };
+    let back = sign_in_with("/settings/notifications").await.unwrap();
+    assert_eq!(back.status(), 303);
+    assert_eq!(back.headers()["location"], "/settings/notifications");
+    let outside = sign_in_with("//evil.example").await.unwrap();
+    assert_eq!(outside.headers()["location"], "/");
+    app.stop().await;
+}

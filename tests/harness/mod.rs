@@ -244,6 +244,7 @@ impl TestApp {
                 absolute: chrono::Duration::hours(12),
             },
             sign_in_attempts_per_minute: 20,
+            trusted_proxies: Vec::new(),
             providers: Default::default(),
         };
         adjust(&mut web);

@@ -75,6 +75,29 @@ impl TestOidcProvider {
     /// `authorize_url`, submits the login form and the consent form, and stops at the redirect
     /// back to the client, returning its `code` and `state`.
     pub async fn sign_in_as(&self, login: &str, authorize_url: &Url) -> (String, String) {
+        callback_parameters(&self.walk(authorize_url, Some(login)).await)
+    }
+
+    /// Starts signing in at the provider and cancels at its login page, as a person pressing
+    /// "Cancel" would: the URL the provider sends the browser back to (with `error` and `state`).
+    pub async fn cancel_at_provider(&self, authorize_url: &Url) -> Url {
+        self.walk(authorize_url, None).await
+    }
+
+    /// Rotates the provider's signing key the way Entra and Google do: tokens from now on carry a
+    /// new `kid`, and the old key is no longer published.
+    pub async fn rotate_keys(&self) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/test/rotate-keys", self.issuer))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+
+    /// Follows the provider's pages from `authorize_url` until it redirects to the client:
+    /// signs `login` in, or cancels at the first page when there is none.
+    async fn walk(&self, authorize_url: &Url, login: Option<&str>) -> Url {
         let browser = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(redirect::Policy::none())
@@ -85,20 +108,25 @@ impl TestOidcProvider {
         // login, consent, and a redirect after each: a handful of steps, never a loop.
         for _ in 0..12 {
             if next.origin() != provider {
-                return callback_parameters(&next);
+                return next;
             }
             let response = browser.get(next.clone()).send().await.unwrap();
-            let response = if response.status() == StatusCode::OK {
-                let page = response.text().await.unwrap();
-                let form = match hidden_prompt(&page) {
-                    "login" => vec![("prompt", "login"), ("login", login), ("password", "any")],
-                    "consent" => vec![("prompt", "consent")],
-                    other => panic!("unexpected interaction {other:?}: {page}"),
-                };
-                let action = next.join(form_action(&page)).unwrap();
-                browser.post(action).form(&form).send().await.unwrap()
-            } else {
-                response
+            let response = match (response.status(), login) {
+                (StatusCode::OK, None) => {
+                    let abort = Url::parse(&format!("{next}/abort")).unwrap();
+                    browser.get(abort).send().await.unwrap()
+                }
+                (StatusCode::OK, Some(login)) => {
+                    let page = response.text().await.unwrap();
+                    let form = match hidden_prompt(&page) {
+                        "login" => vec![("prompt", "login"), ("login", login), ("password", "any")],
+                        "consent" => vec![("prompt", "consent")],
+                        other => panic!("unexpected interaction {other:?}: {page}"),
+                    };
+                    let action = next.join(form_action(&page)).unwrap();
+                    browser.post(action).form(&form).send().await.unwrap()
+                }
+                _ => response,
             };
             next = redirect_target(&next, response).await;
         }

@@ -7,7 +7,11 @@
 //
 // Listens on 127.0.0.1 (port 0 picks a free one) and prints `issuer http://127.0.0.1:<port>` once
 // it accepts requests. Sign-in uses the built-in development pages: POST `prompt=login` with
-// `login=<account key>` (any password) to /interaction/<uid>, then `prompt=consent`.
+// `login=<account key>` (any password) to /interaction/<uid>, then `prompt=consent`; GET
+// /interaction/<uid>/abort cancels, as a person pressing "Cancel" would.
+//
+// POST /test/rotate-keys rotates the signing key the way Entra and Google do: a new key with a
+// new `kid`, and the old one no longer published.
 
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -19,15 +23,17 @@ const clients = JSON.parse(process.env.OIDC_CLIENTS ?? '[]');
 const accounts = JSON.parse(process.env.OIDC_ACCOUNTS ?? '{}');
 
 // A fresh key each run: nothing signed by one test's provider verifies against another's.
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test', alg: 'RS256', use: 'sig' };
+function signingKey(kid) {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+}
 
-const server = createServer();
-server.listen(port, '127.0.0.1', () => {
-  const issuer = `http://127.0.0.1:${server.address().port}`;
-  const provider = new Provider(issuer, {
+// The provider keeps its grants and sessions in a store shared by every instance in this
+// process, so a provider rebuilt with a new key carries on where the old one was.
+function provider(issuer, key) {
+  return new Provider(issuer, {
     clients,
-    jwks: { keys: [signingKey] },
+    jwks: { keys: [key] },
     cookies: { keys: ['haven-test-oidc-provider'] },
     async findAccount(_ctx, sub) {
       const claims = accounts[sub];
@@ -46,6 +52,21 @@ server.listen(port, '127.0.0.1', () => {
     ttl: { AuthorizationCode: 60, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
     features: { devInteractions: { enabled: true } },
   });
-  server.on('request', provider.callback());
+}
+
+const server = createServer();
+server.listen(port, '127.0.0.1', () => {
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  let rotations = 0;
+  let handler = provider(issuer, signingKey('test-0')).callback();
+  server.on('request', (req, res) => {
+    if (req.method === 'POST' && req.url === '/test/rotate-keys') {
+      rotations += 1;
+      handler = provider(issuer, signingKey(`test-${rotations}`)).callback();
+      res.writeHead(204).end();
+      return;
+    }
+    handler(req, res);
+  });
   process.stdout.write(`issuer ${issuer}\n`);
 });

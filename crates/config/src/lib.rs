@@ -57,6 +57,11 @@ pub struct ServerSettings {
     /// Whether `public_url` was derived because none was set.
     #[serde(skip)]
     pub public_url_derived: bool,
+    /// The reverse proxies (IP addresses) whose `X-Forwarded-For` Haven believes: a request's
+    /// client is the nearest address they forwarded that is not one of theirs. Empty (the
+    /// default): the connection's own address, whatever a header says.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl ServerSettings {
@@ -186,7 +191,9 @@ pub struct AuthSettings {
     pub idle_timeout_minutes: u32,
     /// Every session ends this long after sign-in, however active.
     pub absolute_timeout_hours: u32,
-    /// Sign-in attempts allowed per client address per minute (sign-in and token endpoints).
+    /// Sign-in attempts allowed per client address per minute. A sign-in that succeeds does
+    /// not count, so this bounds refused and abandoned ones; the default lets a whole school
+    /// behind one address sign in at once.
     pub sign_in_attempts_per_minute: u32,
     pub providers: ProviderSettings,
 }
@@ -242,7 +249,7 @@ filter = "info"
 dev_login = false
 idle_timeout_minutes = 60
 absolute_timeout_hours = 12
-sign_in_attempts_per_minute = 20
+sign_in_attempts_per_minute = 100
 
 [auth.providers]
 "##;

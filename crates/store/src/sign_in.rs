@@ -173,13 +173,55 @@ pub async fn end(
     tx.commit().await
 }
 
-/// Records a refused sign-in in the trust's audit log: who tried (as the provider named them,
-/// never a token), and why.
+/// Why a sign-in was refused, as the audit log keeps it: fixed words, and of the person only
+/// what the provider vouched for in a verified token. A callback's own text is never kept: anyone
+/// can send a browser to the callback with any text in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal<'a> {
+    /// The callback's `state` is not the one this sign-in sent.
+    StateMismatch,
+    /// The provider sent the person back with an error: an OAuth error code from a fixed list,
+    /// or `other`.
+    ProviderError(&'static str),
+    /// The provider's answer (code exchange or ID token) did not verify.
+    Unverified,
+    /// A verified account of another tenant or domain than the trust's.
+    OtherOrganisation { claimed: &'a str },
+    /// A verified account that no invited person of the trust matches.
+    NotInvited { claimed: &'a str },
+    /// An account whose email address the provider does not vouch for.
+    EmailUnverified { claimed: &'a str },
+}
+
+impl Refusal<'_> {
+    fn code(&self) -> &'static str {
+        match self {
+            Refusal::StateMismatch => "state_mismatch",
+            Refusal::ProviderError(_) => "provider_error",
+            Refusal::Unverified => "unverified",
+            Refusal::OtherOrganisation { .. } => "other_organisation",
+            Refusal::NotInvited { .. } => "not_invited",
+            Refusal::EmailUnverified { .. } => "email_unverified",
+        }
+    }
+
+    fn detail(&self) -> serde_json::Value {
+        match self {
+            Refusal::StateMismatch | Refusal::Unverified => json!({}),
+            Refusal::ProviderError(error) => json!({ "provider_error": error }),
+            Refusal::OtherOrganisation { claimed }
+            | Refusal::NotInvited { claimed }
+            | Refusal::EmailUnverified { claimed } => json!({ "claimed": claimed }),
+        }
+    }
+}
+
+/// Records a refused sign-in in the trust's audit log: why, in fixed words, and who tried only
+/// as a verified token named them (never a token itself).
 pub async fn record_refusal(
     db: &Db,
     trust_id: Uuid,
-    claimed: &str,
-    reason: &str,
+    refusal: Refusal<'_>,
     origin: Origin,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -187,8 +229,8 @@ pub async fn record_refusal(
     let mut tx = db.write(&system, now).await?;
     tx.audit(
         AuditEntry::new("sign_in_refused", "person", None)
-            .with_reason(reason)
-            .with_detail(json!({ "claimed": claimed })),
+            .with_reason(refusal.code())
+            .with_detail(refusal.detail()),
     )
     .await?;
     tx.commit().await
@@ -210,6 +252,8 @@ pub async fn identity_provider(
 const PENDING_FOR: Duration = Duration::minutes(10);
 
 /// Keeps a provider sign-in's secrets until its callback; returns the browser's cookie value.
+/// The trust's expired pending sign-ins (starts nobody came back from) are purged with it, so
+/// the table holds at most the last few minutes' starts of each trust.
 pub async fn save_pending(
     db: &Db,
     trust_id: Uuid,
@@ -219,6 +263,11 @@ pub async fn save_pending(
     let id = Uuid::now_v7();
     let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
     let tx = db.write(&system, now).await?;
+    e::pending_sign_in::Entity::delete_many()
+        .filter(e::pending_sign_in::Column::TrustId.eq(trust_id))
+        .filter(e::pending_sign_in::Column::ExpiresAt.lte(now))
+        .exec(tx.connection())
+        .await?;
     e::pending_sign_in::Entity::insert(e::pending_sign_in::ActiveModel {
         id: Set(id),
         trust_id: Set(trust_id),
@@ -275,6 +324,18 @@ fn subject_key(identity: &ProviderIdentity<'_>) -> String {
     format!("{}#{}", identity.issuer, identity.subject)
 }
 
+/// Whom a provider identity signs in as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonMatch {
+    /// The active person of the trust it belongs to.
+    Person(Uuid),
+    /// No active person is linked to it or invited with its email.
+    NotInvited,
+    /// It is linked to nobody, and the provider does not vouch for its email address, which is
+    /// the only thing an invitation could match.
+    EmailUnverified,
+}
+
 /// The active person of the trust a provider identity belongs to: the one linked to it, or
 /// else the one invited with its verified email, who is then linked to it (audited). Nobody
 /// is matched by an unverified email, and a person already linked to another identity is not
@@ -285,7 +346,7 @@ pub async fn person_for_identity(
     identity: &ProviderIdentity<'_>,
     origin: Origin,
     now: DateTime<Utc>,
-) -> Result<Option<Uuid>, StoreError> {
+) -> Result<PersonMatch, StoreError> {
     let key = subject_key(identity);
     let system = Scope::system(trust_id, SystemActor::SignIn, origin);
     let mut tx = db.write(&system, now).await?;
@@ -298,12 +359,16 @@ pub async fn person_for_identity(
         .await?;
     if let Some(person) = linked.into_iter().next() {
         tx.commit().await?;
-        return Ok(Some(person.id));
+        return Ok(PersonMatch::Person(person.id));
     }
-    let Some(email) = identity.email.filter(|_| identity.email_verified) else {
+    let Some(email) = identity.email else {
         tx.commit().await?;
-        return Ok(None);
+        return Ok(PersonMatch::NotInvited);
     };
+    if !identity.email_verified {
+        tx.commit().await?;
+        return Ok(PersonMatch::EmailUnverified);
+    }
     let invited = tx
         .list_where::<e::person::Entity, _>(
             e::person::Column::Active
@@ -315,7 +380,7 @@ pub async fn person_for_identity(
         .find(|person| person.email.eq_ignore_ascii_case(email));
     let Some(person) = invited else {
         tx.commit().await?;
-        return Ok(None);
+        return Ok(PersonMatch::NotInvited);
     };
     e::person::Entity::update_many()
         .col_expr(
@@ -336,7 +401,7 @@ pub async fn person_for_identity(
     )
     .await?;
     tx.commit().await?;
-    Ok(Some(person.id))
+    Ok(PersonMatch::Person(person.id))
 }
 
 /// The trust's safeguarding leads, named on the page that refuses a stranger: whom to ask.

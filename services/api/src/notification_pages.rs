@@ -82,7 +82,7 @@ async fn settings_form(
     query: web::Query<Saved>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(signed_in) = person(&req).await? else {
-        return Ok(see_other("/sign-in"));
+        return Ok(auth::return_to::to_sign_in(&req));
     };
     let page = settings_page(&state, &signed_in, query.saved.is_some(), None).await?;
     Ok(render(StatusCode::OK, &page))
@@ -136,7 +136,7 @@ async fn deliveries(
     query: web::Query<DeliveriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(signed_in) = person(&req).await? else {
-        return Ok(see_other("/sign-in"));
+        return Ok(auth::return_to::to_sign_in(&req));
     };
     let filter = query.filter()?;
     match haven_store::delivery::per_person(&state.db, &signed_in.scope, filter).await {

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use haven_entity as e;
+use serde::Deserialize;
 
 use crate::auth;
 use crate::problem::ApiError;
@@ -86,20 +87,82 @@ async fn home(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpRespon
     Ok(render(StatusCode::OK, &Home { me }))
 }
 
-#[get("/sign-in")]
-async fn sign_in(state: web::Data<ApiState>) -> HttpResponse {
-    let mut paragraphs =
-        vec!["Sign in with your trust's Microsoft 365 or Google Workspace account.".to_string()];
-    if state.web.dev_login {
-        paragraphs.push("This is a development installation: use /dev/sign-in.".into());
+/// One way to sign in to a trust: a button to its provider.
+struct ProviderButton {
+    label: &'static str,
+    href: String,
+}
+
+struct TrustChoice {
+    name: String,
+    providers: Vec<ProviderButton>,
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    trust: Option<TrustChoice>,
+    /// A trust was asked for that Haven does not know or that has no sign-in.
+    unknown: bool,
+    next: Option<String>,
+    choose_href: String,
+    dev_login: bool,
+    dev_href: String,
+}
+
+#[derive(Deserialize)]
+struct SignInQuery {
+    trust: Option<String>,
+    next: Option<String>,
+}
+
+/// What a provider's button says.
+fn provider_label(kind: &str) -> &'static str {
+    match kind {
+        "entra" => "Microsoft 365",
+        "google" => "Google Workspace",
+        _ => "your trust's account",
     }
-    render(
-        StatusCode::OK,
-        &Message {
-            title: "Sign in".into(),
-            paragraphs,
-        },
-    )
+}
+
+/// The sign-in page: asks for the trust, then offers the trust's provider as a button; either
+/// way the page asked for before signing in (`next`, a path on Haven only) is carried on.
+#[get("/sign-in")]
+async fn sign_in(
+    state: web::Data<ApiState>,
+    query: web::Query<SignInQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let next = auth::return_to::safe_return_path(query.next.as_deref());
+    let asked = query
+        .trust
+        .as_deref()
+        .map(str::trim)
+        .filter(|slug| !slug.is_empty());
+    let mut trust = None;
+    if let Some(slug) = asked
+        && let Some(found) = haven_store::trust::find_by_slug(&state.db, slug).await?
+        && let Some(provider) = haven_store::sign_in::identity_provider(&state.db, found.id).await?
+    {
+        trust = Some(TrustChoice {
+            providers: vec![ProviderButton {
+                label: provider_label(&provider.kind),
+                href: auth::return_to::with_next(
+                    &format!("/sign-in/{}", found.slug),
+                    next.as_deref(),
+                ),
+            }],
+            name: found.name,
+        });
+    }
+    let page = SignInPage {
+        unknown: asked.is_some() && trust.is_none(),
+        trust,
+        choose_href: auth::return_to::with_next("/sign-in", next.as_deref()),
+        dev_login: state.web.dev_login,
+        dev_href: auth::return_to::with_next("/dev/sign-in", next.as_deref()),
+        next,
+    };
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[get("/static/haven.css")]

@@ -1,7 +1,7 @@
 //! The one place where errors become HTTP answers: RFC 9457 problem documents
 //! (`application/problem+json`). The cause goes to the log, never to the client.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
@@ -25,8 +25,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
-    #[error("too many attempts; wait a minute and try again")]
-    TooManyRequests,
+    #[error("too many attempts; wait {retry_after_seconds} seconds and try again")]
+    TooManyRequests { retry_after_seconds: u64 },
     #[error("this address does not take that method")]
     MethodNotAllowed,
     #[error("not ready: {0}")]
@@ -43,7 +43,7 @@ impl ApiError {
             ApiError::Conflict => "conflict",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
-            ApiError::TooManyRequests => "too-many-requests",
+            ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::MethodNotAllowed => "method-not-allowed",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -69,7 +69,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -93,7 +93,14 @@ impl ResponseError for ApiError {
             ApiError::Validation(fields) => fields,
             _ => &[],
         };
-        HttpResponse::build(status)
+        let mut response = HttpResponse::build(status);
+        if let ApiError::TooManyRequests {
+            retry_after_seconds,
+        } = self
+        {
+            response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+        }
+        response
             .content_type("application/problem+json")
             .json(ProblemDocument {
                 kind: format!("/problems/{}", self.slug()),

@@ -2,11 +2,13 @@
 
 use std::net::TcpListener;
 
-use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web::{App, Error, HttpMessage, HttpServer, web};
 use anyhow::Context;
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder, TracingLogger};
 
 use crate::api::{self, OpenApiJson};
 use crate::state::ApiState;
@@ -19,6 +21,42 @@ pub struct Application {
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Each request's span, as tracing-actix-web's default one but naming the path without its
+/// query: a query can carry secrets (the sign-in callback's `code` and `state`), and the logs
+/// keep none.
+struct PathOnlySpans;
+
+impl RootSpanBuilder for PathOnlySpans {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let user_agent = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|agent| agent.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.target = %request.path(),
+            http.user_agent = %user_agent,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+            request_id = %request_id,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
 
 impl Application {
     /// Binds `host:port` (0 picks a free port) and prepares the server.
@@ -50,7 +88,7 @@ impl Application {
                     }
                 })
                 .wrap(security::headers(production))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<PathOnlySpans>::new())
                 .app_data(state.clone())
                 .configure(health::configure)
                 .configure(crate::operations::configure_metrics)

@@ -1,5 +1,6 @@
 //! What every handler can reach: the database, the clock, and the web settings.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -20,6 +21,8 @@ pub struct WebSettings {
     pub dev_login: bool,
     pub sessions: SessionPolicy,
     pub sign_in_attempts_per_minute: u32,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
     /// Haven's registrations at the identity providers.
     pub providers: ProviderSettings,
 }
@@ -35,6 +38,7 @@ impl WebSettings {
                 absolute: Duration::hours(i64::from(settings.auth.absolute_timeout_hours)),
             },
             sign_in_attempts_per_minute: settings.auth.sign_in_attempts_per_minute,
+            trusted_proxies: settings.server.trusted_proxies.clone(),
             providers: settings.auth.providers.clone(),
         }
     }

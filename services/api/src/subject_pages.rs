@@ -5,7 +5,7 @@
 //! "not found" page. The pages carry staff names, dates, statuses and counts only: never record
 //! content, an action's words, an escalation's reason or anything about a child.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -156,11 +156,7 @@ enum Visit {
 /// integration's, with no pages) and a malformed id are not found.
 async fn visit(req: &HttpRequest) -> Result<Visit, ApiError> {
     Ok(match auth::current(req).await? {
-        None => Visit::Answered(
-            HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/sign-in"))
-                .finish(),
-        ),
+        None => Visit::Answered(auth::return_to::to_sign_in(req)),
         Some(signed_in) if signed_in.session.is_some() => match path_id(req) {
             Some(id) => Visit::Subject(Box::new(signed_in), id),
             None => Visit::Answered(not_found()),

@@ -10,9 +10,11 @@ use haven_store::{Origin, Scope, SystemActor};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::return_to::safe_return_path;
 use super::session::{origin_of, session_cookie};
 use crate::pages::{Message, render};
 use crate::problem::ApiError;
+use crate::security::client_address;
 use crate::state::ApiState;
 
 const LOGIN_CSRF_COOKIE: &str = "haven_login_csrf";
@@ -34,6 +36,13 @@ struct DevTrust {
 struct DevSignInPage {
     trusts: Vec<DevTrust>,
     login_csrf: String,
+    /// The page to return to once signed in.
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DevQuery {
+    next: Option<String>,
 }
 
 fn refused() -> HttpResponse {
@@ -84,7 +93,10 @@ async fn people_of(state: &ApiState, trust: &e::trust::Model) -> Result<DevTrust
 }
 
 #[get("/dev/sign-in")]
-async fn page(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+async fn page(
+    state: web::Data<ApiState>,
+    query: web::Query<DevQuery>,
+) -> Result<HttpResponse, ApiError> {
     if !state.web.dev_login {
         return Ok(refused());
     }
@@ -99,7 +111,13 @@ async fn page(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
         .secure(state.web.production)
         .same_site(SameSite::Strict)
         .finish();
-    let mut response = render(StatusCode::OK, &DevSignInPage { trusts, login_csrf });
+    let next = safe_return_path(query.next.as_deref());
+    let page = DevSignInPage {
+        trusts,
+        login_csrf,
+        next,
+    };
+    let mut response = render(StatusCode::OK, &page);
     response
         .add_cookie(&cookie)
         .map_err(|e| ApiError::Internal(e.into()))?;
@@ -111,6 +129,7 @@ struct DevSignIn {
     login_csrf: String,
     trust_id: Uuid,
     person_id: Uuid,
+    next: Option<String>,
 }
 
 #[post("/dev/sign-in")]
@@ -122,7 +141,10 @@ async fn sign_in(
     if !state.web.dev_login {
         return Ok(refused());
     }
-    state.sign_in_limit.check(&req, state.clock.now())?;
+    let client = client_address(&req, &state.web.trusted_proxies);
+    if let Err(limited) = state.sign_in_limit.attempt(client, state.clock.now()) {
+        return Ok(limited.page());
+    }
     // The form's token must match the cookie set with the page: another site cannot sign a
     // browser in as someone of its choosing.
     let cookie = req.cookie(LOGIN_CSRF_COOKIE);
@@ -149,8 +171,10 @@ async fn sign_in(
     .await?;
     let session =
         haven_store::sign_in::start(&state.db, &scope, "dev", state.web.sessions, now).await?;
+    state.sign_in_limit.forgive(client);
+    let home = safe_return_path(form.next.as_deref()).unwrap_or_else(|| "/".into());
     let mut response = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
+        .insert_header((header::LOCATION, home))
         .finish();
     response
         .add_cookie(&session_cookie(&state.web, session.cookie))

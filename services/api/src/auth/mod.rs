@@ -3,6 +3,7 @@
 mod dev;
 pub mod oidc;
 mod provider;
+pub mod return_to;
 mod session;
 mod sign_out;
 

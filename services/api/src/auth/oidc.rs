@@ -18,9 +18,10 @@ use openidconnect::core::{
     CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, EmptyExtraTokenFields,
-    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdToken, IdTokenFields, IssuerUrl,
-    PkceCodeChallenge, RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse,
+    AdditionalClaims, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
+    EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdToken, IdTokenFields,
+    IssuerUrl, PkceCodeChallenge, RedirectUrl, Scope, SignatureVerificationError,
+    StandardErrorResponse, StandardTokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -91,6 +92,36 @@ pub enum OidcError {
     /// The provider's configuration or keys could not be fetched.
     #[error("the identity provider could not be discovered: {0}")]
     Discovery(String),
+    /// The ID token is signed with a key (`kid`) the provider did not publish when Haven last
+    /// fetched its keys: most likely the provider has rotated its keys since.
+    #[error("the identity provider's token is signed with a key Haven does not know")]
+    UnknownKey,
+}
+
+/// The OAuth 2.0 and OpenID Connect error codes a provider may send the browser back with
+/// (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6). Haven repeats only these: anyone can send a
+/// browser to the callback with any text in `error`.
+const PROVIDER_ERRORS: [&str; 11] = [
+    "access_denied",
+    "invalid_request",
+    "unauthorized_client",
+    "unsupported_response_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+    "interaction_required",
+    "login_required",
+    "consent_required",
+    "account_selection_required",
+];
+
+/// A callback's `error` as one of [`PROVIDER_ERRORS`], or `other` for anything else (none sent
+/// included).
+pub fn provider_error(sent: Option<&str>) -> &'static str {
+    PROVIDER_ERRORS
+        .into_iter()
+        .find(|code| Some(*code) == sent)
+        .unwrap_or("other")
 }
 
 /// What Haven keeps, server-side, between sending the browser to the provider and its return.
@@ -99,6 +130,20 @@ pub struct PendingSignIn {
     pub state: CsrfToken,
     pub nonce: Nonce,
     pub pkce_verifier: PkceCodeVerifier,
+}
+
+impl PendingSignIn {
+    /// Whether a callback's `state` is this sign-in's, compared in constant time so a forger
+    /// cannot learn the expected state a byte at a time.
+    pub fn state_matches(&self, returned: &str) -> bool {
+        bool::from(self.state.secret().as_bytes().ct_eq(returned.as_bytes()))
+    }
+}
+
+/// The ID token a provider answered a sign-in's code with, not yet verified.
+pub struct Exchanged {
+    id_token: TenantIdToken,
+    nonce: Nonce,
 }
 
 /// Who signed in, from a verified ID token.
@@ -231,8 +276,8 @@ impl OidcClient {
         )
     }
 
-    /// Finishes a sign-in from the callback's `code` and `state`: checks the state, exchanges the
-    /// code (with the PKCE verifier) and verifies the ID token as of `now`.
+    /// Finishes a sign-in from the callback's `code` and `state`: [`OidcClient::exchange`], then
+    /// [`OidcClient::verify_exchanged`] as of `now`.
     pub async fn complete(
         &self,
         code: &str,
@@ -240,9 +285,20 @@ impl OidcClient {
         pending: PendingSignIn,
         now: DateTime<Utc>,
     ) -> Result<VerifiedIdentity, OidcError> {
-        // Constant time, so a forger cannot learn the expected state a byte at a time.
-        let expected = pending.state.secret().as_bytes();
-        if !bool::from(expected.ct_eq(returned_state.as_bytes())) {
+        let exchanged = self.exchange(code, returned_state, pending).await?;
+        self.verify_exchanged(&exchanged, now)
+    }
+
+    /// Checks the callback's `state` and exchanges its `code` (with the PKCE verifier) for the
+    /// ID token. A code can be exchanged once only, so the token is kept to verify again should
+    /// the provider's keys need fetching anew.
+    pub async fn exchange(
+        &self,
+        code: &str,
+        returned_state: &str,
+        pending: PendingSignIn,
+    ) -> Result<Exchanged, OidcError> {
+        if !pending.state_matches(returned_state) {
             return Err(OidcError::StateMismatch);
         }
         let response = self
@@ -256,7 +312,20 @@ impl OidcClient {
         let id_token = response.extra_fields().id_token().ok_or_else(|| {
             OidcError::TokenRejected("the token response has no ID token".to_string())
         })?;
-        self.verify(id_token, &pending.nonce, now)
+        Ok(Exchanged {
+            id_token: id_token.clone(),
+            nonce: pending.nonce,
+        })
+    }
+
+    /// Verifies an exchanged ID token with this client's view of the provider's keys; a token
+    /// signed by a key it does not know is [`OidcError::UnknownKey`].
+    pub fn verify_exchanged(
+        &self,
+        exchanged: &Exchanged,
+        now: DateTime<Utc>,
+    ) -> Result<VerifiedIdentity, OidcError> {
+        self.verify(&exchanged.id_token, &exchanged.nonce, now)
     }
 
     /// Verifies a raw ID token (compact JWT) as [`OidcClient::complete`] does: signature, issuer,
@@ -292,9 +361,12 @@ impl OidcClient {
                     Ok(())
                 }
             });
-        let claims = id_token
-            .claims(&verifier, nonce)
-            .map_err(|e| OidcError::TokenRejected(e.to_string()))?;
+        let claims = id_token.claims(&verifier, nonce).map_err(|e| match e {
+            ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            ) => OidcError::UnknownKey,
+            other => OidcError::TokenRejected(other.to_string()),
+        })?;
         Ok(VerifiedIdentity {
             issuer: claims.issuer().to_string(),
             subject: claims.subject().to_string(),

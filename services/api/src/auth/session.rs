@@ -14,6 +14,7 @@ use haven_store::sign_in::{self, SignedIn, constant_time_eq};
 use haven_store::{Origin, Scope};
 
 use crate::problem::ApiError;
+use crate::security::client_address;
 use crate::state::{ApiState, WebSettings};
 
 /// The header a page's script or an API client sends the CSRF token in.
@@ -46,12 +47,16 @@ pub fn removal_cookie(web: &WebSettings) -> Cookie<'static> {
     cookie
 }
 
-/// Where a request came from, for the audit log.
+/// Where a request came from, for the audit log: the client's address as
+/// [`client_address`] finds it.
 pub fn origin_of(req: &HttpRequest) -> Origin {
+    let trusted = req
+        .app_data::<web::Data<ApiState>>()
+        .map(|state| state.web.trusted_proxies.as_slice())
+        .unwrap_or_default();
     Origin::Http {
-        ip: req
-            .peer_addr()
-            .map(|addr| addr.ip().to_string())
+        ip: client_address(req, trusted)
+            .map(|ip| ip.to_string())
             .unwrap_or_else(|| "unknown".into()),
     }
 }
