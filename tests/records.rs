@@ -289,8 +289,54 @@ async fn a_record_is_sent_signed_against_its_hash_frozen_and_only_amended_with_a
         )
         .await;
         assert_eq!(status, 200, "{frozen}");
-        assert_eq!(frozen["status"], "signed");
+        assert_eq!(
+            frozen["status"], "disagreed",
+            "a disagreement is never shown as a signature"
+        );
         assert!(frozen["frozen_at"].is_string());
+        assert_eq!(
+            frozen["disagreements"][0]["disagreement"],
+            "The referral was my decision, not a joint one"
+        );
+        let (_, read) = call(&app, Method::GET, &record_path, &lead, None).await;
+        assert_eq!(
+            (read["status"].clone(), read["row_version"].clone()),
+            (json!("disagreed"), json!(4)),
+            "{read}"
+        );
+        let page = crate::harness::get(&app, &lead, &format!("/records/{id}")).await;
+        let page = page.text().await.unwrap();
+        assert!(page.contains("disagreed"), "{page}");
+        assert!(!page.contains("Record</dt><dd>signed"), "{page}");
+        // Until an escalation resolves it, the disagreement is a flag on the dashboards.
+        let (_, dashboard) = call(
+            &app,
+            Method::GET,
+            "/api/v1/compliance/supervisees",
+            &lead,
+            None,
+        )
+        .await;
+        let flagged = dashboard["supervisees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| {
+                entry["flags"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|flag| flag["kind"] == "records_disagreed")
+            });
+        assert!(flagged, "{dashboard}");
+        for outsider in [&other_trust, &other_academy] {
+            assert_eq!(
+                call(&app, Method::GET, &record_path, outsider, None)
+                    .await
+                    .0,
+                404
+            );
+        }
         let (status, body) = call(&app, Method::POST, &sign, &supervisee, Some(disagreeing)).await;
         assert_eq!(
             (status, body["errors"][0]["field"].clone()),
@@ -341,7 +387,10 @@ async fn a_record_is_sent_signed_against_its_hash_frozen_and_only_amended_with_a
         );
         let (status, after) = call(&app, Method::POST, &amendments, &supervisor, Some(json!({ "content": amended, "row_version": version, "reason": "Wellbeing misrecorded" }))).await;
         assert_eq!(status, 201, "{backend:?} {after}");
-        assert_eq!(after["status"], "signed");
+        assert_eq!(
+            after["status"], "disagreed",
+            "an amendment resolves nothing"
+        );
         assert_eq!(after["content"]["wellbeing"], "Coping; time off agreed");
         let new_hash = after["content_hash"].as_str().unwrap().to_owned();
         assert_ne!(new_hash, hash);

@@ -47,7 +47,7 @@ impl AsOfQuery {
 #[utoipa::path(
     tag = "compliance",
     summary = "Each supervisee's compliance on a date, worst first",
-    description = "One entry per supervisee per agreement in force that day: `level` (on_track, behind_plan, due_soon or overdue), the `reasons` for it and the `flags` beside it (records not sent or unsigned in time, actions overdue, agreement past review, training expired, QA overdue, term dates missing), each with a `kind`, its details and a `text`. Statuses read what Haven knew at the end of that day. Trust, regional and academy leads (and `read_figures` tokens) see everyone in the academies they see; anyone else sees the entries they are a party to.",
+    description = "One entry per supervisee per agreement in force that day: `level` (on_track, behind_plan, due_soon or overdue), the `reasons` for it and the `flags` beside it (records not sent or unsigned in time, records disagreed with and not yet resolved, actions overdue, agreement past review, training expired, QA overdue, term dates missing), each with a `kind`, its details and a `text`. Statuses read what Haven knew at the end of that day. Trust, regional and academy leads (and `read_figures` tokens) see everyone in the academies they see; anyone else sees the entries they are a party to.",
     params(
         ("as_of" = Option<String>, Query, description = "The day (YYYY-MM-DD); today in England when absent"),
         ("academy_id" = Option<String>, Query, description = "Only this academy's supervisees")

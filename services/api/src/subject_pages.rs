@@ -122,10 +122,15 @@ async fn session_facts(
     let figures = &summary.figures;
     let supervisor = name(state, scope, summary.supervisor_id).await?;
     let supervisees = names(state, scope, &summary.supervisee_ids).await?;
-    let progress = figures
-        .record
-        .as_ref()
-        .map_or_else(|| "not written yet".to_owned(), |r| words(&r.status));
+    let progress = figures.record.as_ref().map_or_else(
+        || "not written yet".to_owned(),
+        |r| match r.status.as_str() {
+            // The reason is part of the record: it is shown with the content, to those who
+            // may read it.
+            "disagreed" => "disagreed: a supervisee recorded a disagreement with it".to_owned(),
+            other => words(other),
+        },
+    );
     let mut facts = vec![
         fact("Supervisor", supervisor),
         fact("Supervisees", supervisees.join(", ")),
