@@ -529,3 +529,37 @@ async fn another_trust_or_academy_gets_404_on_every_session_endpoint() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_session_read_on_its_own_gives_the_version_that_cancelling_it_needs() {
+    for backend in crate::harness::backends() {
+        let app = crate::harness::TestApp::spawn(backend).await;
+        let tenants = crate::harness::Tenants::create(&app.test_db.db).await;
+        let supervisor = crate::harness::browser_a(&app, &tenants, tenants.rsl_a).await;
+        let path = format!("/api/v1/sessions/{}", tenants.session_a2);
+        let (status, session) =
+            crate::harness::call(&app, reqwest::Method::GET, &path, &supervisor, None).await;
+        assert_eq!(status, 200, "{backend:?}: {session}");
+        let version = session["row_version"].clone();
+        assert!(version.is_i64(), "{session}");
+        let (status, cancelled) = crate::harness::call(
+            &app,
+            reqwest::Method::POST,
+            &format!("{path}/cancel"),
+            &supervisor,
+            Some(serde_json::json!({ "reason": "Ofsted visit", "row_version": version })),
+        )
+        .await;
+        assert_eq!(status, 200, "{backend:?}: {cancelled}");
+        // Another trust's lead and another academy's DSL are not told it exists.
+        for outsider in [
+            crate::harness::lead_b(&app, &tenants).await,
+            crate::harness::browser_a(&app, &tenants, tenants.dsl_a1).await,
+        ] {
+            let (status, _) =
+                crate::harness::call(&app, reqwest::Method::GET, &path, &outsider, None).await;
+            assert_eq!(status, 404, "{backend:?}");
+        }
+        app.stop().await;
+    }
+}

@@ -428,6 +428,8 @@ pub struct ActionFigures {
     pub due_on: NaiveDate,
     pub status: String,
     pub completed_on: Option<NaiveDate>,
+    /// The version marking it done must name.
+    pub row_version: i32,
 }
 
 /// One action's figures, for exactly those [`for_session`] answers about its session; no content
@@ -447,6 +449,7 @@ pub async fn figures(db: &Db, scope: &Scope, action_id: Uuid) -> Result<ActionFi
         due_on: action.due_on,
         status: action.status,
         completed_on: action.completed_on,
+        row_version: action.row_version,
     })
 }
 

@@ -483,6 +483,28 @@ pub async fn edit_case_note(
     Ok(case_view(row))
 }
 
+/// One case note, for its session's parties and a trust safeguarding lead; the read is audited.
+pub async fn case_note(
+    db: &Db,
+    scope: &Scope,
+    note_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<CaseNoteView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let note = in_trust::<e::case_note::Entity>(tx.connection(), scope, note_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(tx.connection(), scope, note.session_id).await?;
+    let basis = reader_basis(&tx, &session, "read this session's case notes").await?;
+    tx.audit(
+        AuditEntry::new("read_content", "supervision_session", Some(session.id)).with_detail(
+            json!({ "basis": basis, "view": "case_note", "case_note_ids": [note.id] }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(case_view(note))
+}
+
 /// The session's case notes, for its parties and a trust safeguarding lead; the read is audited.
 pub async fn case_notes(
     db: &Db,

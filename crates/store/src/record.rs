@@ -62,6 +62,8 @@ pub struct SessionFigures {
     /// A rebooking after its chain's re-hold deadline: accepted, and shown as late.
     pub rebooked_late: bool,
     pub record: Option<RecordFigures>,
+    /// The version a move, cancellation, re-booking or confirmation must name.
+    pub row_version: i32,
 }
 
 /// Whether a session has a record, and how far it has got.
@@ -332,6 +334,7 @@ fn figures(
             id: r.id,
             status: r.status,
         }),
+        row_version: session.row_version,
     }
 }
 

@@ -142,6 +142,22 @@ async fn my_actions(
 
 #[utoipa::path(
     tag = "actions",
+    summary = "One action's figures, with the version marking it done must name",
+    params(("id" = String, Path, description = "The action's id")),
+    responses((status = 200, description = "Its owner, due date, status and `row_version`; never what it says"), (status = 404, description = "No such action in the caller's scope"))
+)]
+#[get("/actions/{id}")]
+async fn action_figures(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
+    let figures = haven_store::action::figures(&state.db, &signed_in.scope, id.0).await?;
+    Ok(HttpResponse::Ok().json(figures))
+}
+
+#[utoipa::path(
+    tag = "actions",
     summary = "Mark an action done",
     params(("id" = String, Path, description = "The action's id")),
     request_body(content = Object, content_type = "application/json", description = "A JSON object with the `row_version` read; unknown fields are refused"),
@@ -210,6 +226,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_action)
         .service(session_actions)
         .service(my_actions)
+        .service(action_figures)
         .service(complete_action)
         .service(carry_forward);
 }

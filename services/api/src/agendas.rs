@@ -238,8 +238,26 @@ async fn case_notes(
     Ok(HttpResponse::Ok().json(notes))
 }
 
+#[utoipa::path(
+    tag = "agendas",
+    summary = "Read one case note, with the version an edit must name",
+    params(("id" = String, Path, description = "The case note's id")),
+    responses((status = 200, description = "The case note; the read is audited"), (status = 403, description = "Not a party of its session nor a trust safeguarding lead"), (status = 404, description = "No such case note in the caller's scope"))
+)]
+#[get("/case-notes/{id}")]
+async fn read_case_note(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
+    let note = haven_store::agenda::case_note(&state.db, &signed_in.scope, id.0, state.clock.now())
+        .await?;
+    Ok(HttpResponse::Ok().json(note))
+}
+
 pub(crate) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(submit_agenda)
+        .service(read_case_note)
         .service(read_agenda)
         .service(add_case_note)
         .service(edit_case_note)
