@@ -459,3 +459,56 @@ async fn another_trust_or_academy_is_told_nothing_and_leads_see_their_academies(
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_director_opens_and_completes_the_next_review_early_and_its_due_date_stays() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let db = &app.test_db.db;
+        let tenants = Tenants::create(db).await;
+        let director_id = add_director(db, &tenants).await;
+        let director = browser_a(&app, &tenants, director_id).await;
+        generate_a(db, &tenants).await;
+        let agreement = e::agreement::Entity::find()
+            .filter(e::agreement::Column::AcademyId.eq(tenants.academy_a1))
+            .one(&app.test_db.owner)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let next = format!("/api/v1/agreements/{agreement}/qa-reviews/next");
+
+        // Only the director opens one early; nobody outside the trust learns of the agreement.
+        for (who, expected) in [
+            (browser_a(&app, &tenants, tenants.lead_a).await, 403),
+            (browser_a(&app, &tenants, tenants.dsl_a2).await, 403),
+            (lead_b(&app, &tenants).await, 403),
+        ] {
+            let refused = send(&app, &who, Method::POST, &next, None).await;
+            assert_eq!(refused.status(), expected, "{backend:?}");
+        }
+
+        let opened = send(&app, &director, Method::POST, &next, None).await;
+        assert_eq!(opened.status(), 201, "{backend:?}");
+        let opened: Value = opened.json().await.unwrap();
+        assert_eq!(
+            opened["due_on"], "2026-03-08",
+            "the rhythm stays: the review after 8 December is due on 8 March"
+        );
+        assert_eq!(opened["reviewer_id"], director_id.to_string());
+        let path = format!("/api/v1/qa-reviews/{}", opened["id"].as_str().unwrap());
+        let done = send(&app, &director, Method::PUT, &path, Some(full_answers(1))).await;
+        assert_eq!(done.status(), 200, "{backend:?}");
+        let done: Value = done.json().await.unwrap();
+        assert!(done["completed_at"].is_string(), "completed before it fell due");
+        assert_eq!(done["due_on"], "2026-03-08");
+
+        let again = send(&app, &director, Method::POST, &next, None).await;
+        assert_eq!(
+            fields_of(again).await,
+            vec!["agreement"],
+            "only the next review opens early"
+        );
+        app.stop().await;
+    }
+}

@@ -203,49 +203,181 @@ pub async fn create_due(
             if existing.contains(&(lineage_id, due_on)) {
                 continue;
             }
-            let in_period = || {
-                sessions.iter().filter(|s| {
-                    let day = london_date(s.starts_at);
-                    start <= day && day < due_on
-                })
+            let review = Period {
+                lineage_id,
+                versions: &versions,
+                active,
+                sessions: &sessions,
+                starts_on: start,
+                due_on,
             };
-            let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-            let planned = count(in_period().filter(|s| s.kind != "ad_hoc").count());
-            let held = count(in_period().filter(|s| s.status == "held").count());
-            let current = versions
-                .iter()
-                .find(|v| {
-                    v.activated_on.is_some_and(|on| on <= due_on)
-                        && v.ended_on.is_none_or(|end| end > due_on)
-                })
-                .unwrap_or(active);
-            let row = tx
-                .insert(e::qa_review::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    trust_id: Set(scope.trust_id()),
-                    academy_id: Set(current.academy_id),
-                    agreement_lineage_id: Set(lineage_id),
-                    agreement_id: Set(current.id),
-                    reviewer_id: Set(reviewer),
-                    due_on: Set(due_on),
-                    completed_at: Set(None),
-                    sessions_planned: Set(Some(planned)),
-                    sessions_held: Set(Some(held)),
-                    contract_agreed: Set(None),
-                    written_records: Set(None),
-                    checklist: Set(json!({})),
-                    comments: Set(None),
-                    key_actions: Set(None),
-                    row_version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                })
-                .await?;
+            let row = tx.insert(review.new_row(scope, reviewer, now)).await?;
             created.push(view(row, settings.qa_overdue_days, as_of));
         }
     }
     tx.commit().await?;
     Ok(created)
+}
+
+/// One review's period of a lineage: from the previous due date (or the first activation) to
+/// its own, with the sessions it counts.
+struct Period<'a> {
+    lineage_id: Uuid,
+    versions: &'a [e::agreement::Model],
+    active: &'a e::agreement::Model,
+    sessions: &'a [e::supervision_session::Model],
+    starts_on: NaiveDate,
+    due_on: NaiveDate,
+}
+
+impl Period<'_> {
+    /// The review's row, with the period's session figures and the version in force on its
+    /// due date.
+    fn new_row(
+        &self,
+        scope: &Scope,
+        reviewer: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> e::qa_review::ActiveModel {
+        let in_period = || {
+            self.sessions.iter().filter(|s| {
+                let day = london_date(s.starts_at);
+                self.starts_on <= day && day < self.due_on
+            })
+        };
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        let planned = count(in_period().filter(|s| s.kind != "ad_hoc").count());
+        let held = count(in_period().filter(|s| s.status == "held").count());
+        let current = self
+            .versions
+            .iter()
+            .find(|v| {
+                v.activated_on.is_some_and(|on| on <= self.due_on)
+                    && v.ended_on.is_none_or(|end| end > self.due_on)
+            })
+            .unwrap_or(self.active);
+        e::qa_review::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trust_id: Set(scope.trust_id()),
+            academy_id: Set(current.academy_id),
+            agreement_lineage_id: Set(self.lineage_id),
+            agreement_id: Set(current.id),
+            reviewer_id: Set(reviewer),
+            due_on: Set(self.due_on),
+            completed_at: Set(None),
+            sessions_planned: Set(Some(planned)),
+            sessions_held: Set(Some(held)),
+            contract_agreed: Set(None),
+            written_records: Set(None),
+            checklist: Set(json!({})),
+            comments: Set(None),
+            key_actions: Set(None),
+            row_version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    }
+}
+
+/// Opens the next review of `agreement_id`'s lineage before it falls due, so the director can
+/// complete it early (DESIGN §4: the rhythm does not move, the review keeps its due date). Only
+/// the next one: a review whose due date is more than one interval away is refused, and so is a
+/// second call once it is open. The director of education opens it, assigned to themself.
+pub async fn open_next(
+    db: &Db,
+    scope: &Scope,
+    agreement_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<QaReviewView, StoreError> {
+    let Some(director) = scope.person_id().filter(|_| {
+        scope
+            .roles()
+            .iter()
+            .any(|held| held.role == Role::DirectorOfEducation)
+    }) else {
+        return Err(StoreError::NotPermitted {
+            action: "open a QA review early",
+        });
+    };
+    let today = london_date(now);
+    let agreement = {
+        let read = db.read(scope).await?;
+        let agreement = read.find::<e::agreement::Entity>(agreement_id).await?;
+        read.finish().await?;
+        agreement
+    };
+    let settings = crate::policy::effective(db, scope, agreement.academy_id).await?;
+    let mut tx = db.write(scope, now).await?;
+    let versions = tx
+        .list_where::<e::agreement::Entity, _>(
+            e::agreement::Column::LineageId.eq(agreement.lineage_id),
+        )
+        .await?;
+    let Some(active) = versions.iter().find(|v| v.status == "active") else {
+        return Err(invalid(
+            "agreement",
+            "is not active: only an active agreement is reviewed",
+        ));
+    };
+    let Some(first_activation) = versions.iter().filter_map(|v| v.activated_on).min() else {
+        return Err(invalid(
+            "agreement",
+            "is not active: only an active agreement is reviewed",
+        ));
+    };
+    let horizon = today
+        .checked_add_months(chrono::Months::new(settings.qa_interval_months))
+        .unwrap_or(today);
+    let existing: BTreeSet<NaiveDate> = tx
+        .list_where::<e::qa_review::Entity, _>(
+            e::qa_review::Column::AgreementLineageId.eq(agreement.lineage_id),
+        )
+        .await?
+        .into_iter()
+        .map(|r| r.due_on)
+        .collect();
+    let due_dates = qa_due_dates(first_activation, settings.qa_interval_months, horizon);
+    let mut starts_on = first_activation;
+    let mut next = None;
+    for due_on in due_dates {
+        if !existing.contains(&due_on) {
+            next = Some((starts_on, due_on));
+            break;
+        }
+        starts_on = due_on;
+    }
+    let Some((starts_on, due_on)) = next else {
+        return Err(invalid(
+            "agreement",
+            "its next QA review is already open; the one after opens when this one is due",
+        ));
+    };
+    let ids: Vec<Uuid> = versions.iter().map(|v| v.id).collect();
+    let sessions = tx
+        .list_where::<e::supervision_session::Entity, _>(
+            e::supervision_session::Column::AgreementId.is_in(ids),
+        )
+        .await?;
+    let period = Period {
+        lineage_id: agreement.lineage_id,
+        versions: &versions,
+        active,
+        sessions: &sessions,
+        starts_on,
+        due_on,
+    };
+    let row = tx
+        .insert(period.new_row(scope, Some(director), now))
+        .await?;
+    tx.commit().await?;
+    Ok(view(row, settings.qa_overdue_days, today))
+}
+
+fn invalid(field: &'static str, reason: &str) -> StoreError {
+    StoreError::Invalid {
+        field,
+        reason: reason.to_owned(),
+    }
 }
 
 /// The trust's director of education on `on`: the first by id when there are several, none

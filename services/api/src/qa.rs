@@ -89,6 +89,25 @@ async fn generate(
 
 #[utoipa::path(
     tag = "qa-reviews",
+    summary = "Open an agreement's next QA review before it falls due",
+    params(("id" = String, Path, description = "The agreement's id (any version of its lineage)")),
+    responses((status = 201, description = "The review, keeping its due date (completing it early does not move the rhythm), assigned to the caller"), (status = 403, description = "Not the director of education"), (status = 404, description = "No such agreement in the caller's trust"), (status = 422, description = "The agreement is not active, or its next review is already open (`agreement`)"))
+)]
+#[post("/agreements/{id}/qa-reviews/next")]
+async fn open_next(
+    state: web::Data<ApiState>,
+    caller: Authenticated,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
+    let review =
+        haven_store::qa::open_next(&state.db, &caller.scope, id.0, state.clock.now()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/api/v1/qa-reviews/{}", review.id)))
+        .json(review))
+}
+
+#[utoipa::path(
+    tag = "qa-reviews",
     summary = "The QA reviews the caller may see",
     responses((status = 200, description = "Reviews of the academies the caller sees, soonest due first, each with `overdue` as of today"), (status = 403, description = "Not the director of education, a trust safeguarding lead, a headteacher or a regional lead"))
 )]
@@ -167,6 +186,7 @@ async fn answer_review(
 
 pub(crate) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(generate)
+        .service(open_next)
         .service(list)
         .service(get_one)
         .service(answer_review);
