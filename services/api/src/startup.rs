@@ -20,6 +20,10 @@ pub struct Application {
     server: Server,
 }
 
+/// How long a stop waits for requests in flight before it drops them: a dropped request's
+/// transaction rolls back, so nothing is half-written and a stuck request never holds a stop.
+const SHUTDOWN_GRACE_SECONDS: u64 = 10;
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Each request's span, as tracing-actix-web's default one but naming the path without its
@@ -102,6 +106,7 @@ impl Application {
                 .default_service(web::to(edge::unrouted))
         })
         .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
         .listen(listener)?
         .run();
         Ok(Self { port, server })
