@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use haven_config::{SmtpSettings, SmtpTls};
-use haven_domain::notification::{Content, retry_delay};
+use haven_domain::notification::{
+    Addressee, Content, Invite, InviteMethod, SESSION_INVITE_RULE, retry_delay,
+};
 use haven_entity as e;
 use haven_jobs::{Clock, FixedClock, SystemClock};
 use haven_store::outbox::{self, Delivered, SenderDefaults, Stopped};
@@ -675,6 +677,195 @@ async fn an_escalation_notice_from_the_trusts_sender_names_who_raised_it_but_nev
         assert!(
             !json.contains("Acacia") && !json.contains("Child J"),
             "{backend:?}: {json}"
+        );
+        app.stop().await;
+    }
+}
+
+/// A queued calendar invite of `session` to `recipient` at `sequence`.
+fn invite_row(
+    trust: Uuid,
+    recipient: Uuid,
+    session: Uuid,
+    sequence: i32,
+    method: InviteMethod,
+) -> e::notification_outbox::ActiveModel {
+    let now = SystemClock.now();
+    let invite = Invite {
+        method,
+        session_id: session,
+        sequence,
+        starts_at: now + chrono::Duration::days(3),
+        duration_minutes: 60,
+        session_kind: "formal".to_owned(),
+        mode: "video".to_owned(),
+        location: None,
+        academy: "Academy A2".to_owned(),
+        supervisor: Addressee {
+            name: "Rhys Regional".to_owned(),
+            email: "rhys@a.example".to_owned(),
+        },
+        supervisees: vec![Addressee {
+            name: "Dana".to_owned(),
+            email: "dana@a.example".to_owned(),
+        }],
+    };
+    let mut row = reminder_row(trust, recipient, session, "queued", now);
+    row.rule = Set(SESSION_INVITE_RULE.to_owned());
+    row.idempotency_key = Set(format!(
+        "{SESSION_INVITE_RULE}:{session}:{sequence}:{recipient}"
+    ));
+    row.payload = Set(Some(serde_json::to_value(&invite).unwrap()));
+    row
+}
+
+async fn status_of(app: &TestApp, id: Uuid) -> e::notification_outbox::Model {
+    e::notification_outbox::Entity::find_by_id(id)
+        .one(&app.test_db.owner)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_sessions_next_invite_waits_for_the_one_being_sent_and_an_unsent_earlier_one_is_dropped()
+{
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let scope = system(tenants.trust_a);
+        let db = &app.test_db.db;
+        let (trust, dana, session) = (tenants.trust_a, tenants.dsl_a2, tenants.session_a2);
+        let lease = Duration::from_secs(60);
+
+        // The booking is being sent when the move is queued.
+        let booked = invite_row(trust, dana, session, 0, InviteMethod::Request)
+            .insert(&app.test_db.owner)
+            .await
+            .unwrap();
+        let leased = outbox::lease_due(db, &scope, SystemClock.now(), lease, 500)
+            .await
+            .unwrap();
+        assert_eq!(leased, [booked.id], "{backend:?}");
+        let claimed = outbox::claim(db, &scope, booked.id, SystemClock.now())
+            .await
+            .unwrap();
+        assert!(claimed.is_some(), "{backend:?}");
+        let moved = invite_row(trust, dana, session, 1, InviteMethod::Request)
+            .insert(&app.test_db.owner)
+            .await
+            .unwrap();
+        let leased = outbox::lease_due(db, &scope, SystemClock.now(), lease, 500)
+            .await
+            .unwrap();
+        assert!(
+            leased.is_empty(),
+            "{backend:?}: the move waits for the booking"
+        );
+        assert_eq!(status_of(&app, moved.id).await.status, "queued");
+
+        let delivered = Delivered {
+            smtp_response: "250 ok".to_owned(),
+            message_id: format!("<{}@localhost>", booked.id),
+            delivered_to: "dana@a.example".to_owned(),
+        };
+        outbox::record_sent(db, &scope, booked.id, SystemClock.now(), &delivered)
+            .await
+            .unwrap();
+        let leased = outbox::lease_due(db, &scope, SystemClock.now(), lease, 500)
+            .await
+            .unwrap();
+        assert_eq!(leased, [moved.id], "{backend:?}: then the move goes");
+
+        // Moved again and cancelled before the first move went: only the cancellation goes.
+        let moved_again = invite_row(trust, dana, session, 2, InviteMethod::Request)
+            .insert(&app.test_db.owner)
+            .await
+            .unwrap();
+        let cancelled = invite_row(trust, dana, session, 3, InviteMethod::Cancel)
+            .insert(&app.test_db.owner)
+            .await
+            .unwrap();
+        let leased = outbox::lease_due(db, &scope, SystemClock.now(), lease, 500)
+            .await
+            .unwrap();
+        assert_eq!(leased, [cancelled.id], "{backend:?}");
+        for replaced in [moved.id, moved_again.id] {
+            let row = status_of(&app, replaced).await;
+            assert_eq!(row.status, "superseded", "{backend:?}");
+            assert!(
+                row.last_error
+                    .as_deref()
+                    .is_some_and(|reason| reason.contains("SEQUENCE 3")),
+                "{backend:?}: {:?}",
+                row.last_error
+            );
+            assert!(
+                outbox::claim(db, &scope, replaced, SystemClock.now())
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{backend:?}: a job already pushed for it sends nothing"
+            );
+        }
+        // Another person's invites of the session are theirs to order.
+        let supervisors = invite_row(trust, tenants.rsl_a, session, 2, InviteMethod::Request)
+            .insert(&app.test_db.owner)
+            .await
+            .unwrap();
+        let leased = outbox::lease_due(db, &scope, SystemClock.now(), lease, 500)
+            .await
+            .unwrap();
+        assert_eq!(leased, [supervisors.id], "{backend:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_session_booked_moved_and_cancelled_at_once_sends_each_party_only_the_cancellation() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let mut last = Vec::new();
+        for person in [tenants.rsl_a, tenants.dsl_a2] {
+            for (sequence, method) in [
+                (0, InviteMethod::Request),
+                (1, InviteMethod::Request),
+                (2, InviteMethod::Cancel),
+            ] {
+                let row = invite_row(
+                    tenants.trust_a,
+                    person,
+                    tenants.session_a2,
+                    sequence,
+                    method,
+                )
+                .insert(&app.test_db.owner)
+                .await
+                .unwrap();
+                if sequence == 2 {
+                    last.push(row.id);
+                }
+            }
+        }
+        let notifier = RunningNotifier::start(&app, |_| {}).await;
+        let rows = wait_until(&app, "every invite settled", settled).await;
+        let emls = notifier.eml_files();
+        notifier.stop().await;
+
+        for row in &rows {
+            let expected = if last.contains(&row.id) {
+                "sent"
+            } else {
+                "superseded"
+            };
+            assert_eq!(row.status, expected, "{backend:?}: {row:?}");
+        }
+        assert_eq!(emls.len(), 2, "{backend:?}: one email to each party");
+        assert!(
+            emls.iter()
+                .all(|eml| eml.contains("METHOD:CANCEL") && !eml.contains("METHOD:REQUEST")),
+            "{backend:?}"
         );
         app.stop().await;
     }

@@ -550,6 +550,7 @@ fn notifier_process(app: &TestApp, queue_url: &str, server: &SmtpServer, dir: &P
         .env("HAVEN_EMAIL__RETRY_BASE_SECONDS", "1")
         .env("HAVEN_EMAIL__RETRY_MAX_SECONDS", "2")
         .env("HAVEN_EMAIL__SENDING_TIMEOUT_SECONDS", "3")
+        .env("HAVEN_EMAIL__SMTP__TIMEOUT_SECONDS", "2")
         .arg("notifier")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -663,6 +664,144 @@ async fn a_notifier_killed_mid_batch_loses_nothing_and_resends_only_in_flight_me
             "{backend:?}: at most the in-flight messages sent again"
         );
         std::fs::remove_dir_all(dir).unwrap();
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_relay_that_takes_a_message_and_never_answers_times_out_as_a_temporary_failure() {
+    let server = SmtpServer::start(Options {
+        hang: Some("^stuck@".to_owned()),
+        ..Options::default()
+    });
+    let dir = scratch();
+    let mut settings = through(&server, &dir);
+    if let Some(smtp) = settings.smtp.as_mut() {
+        smtp.timeout_seconds = 1;
+        smtp.pool_size = 1;
+    }
+    let mailer = Mailer::from_settings(&settings).unwrap();
+    let bounded = Duration::from_secs(10);
+
+    let started = std::time::Instant::now();
+    let failure = tokio::time::timeout(bounded, mailer.send(&message("stuck@example.org")))
+        .await
+        .expect("the send gave up by itself")
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(failure.kind, FailureKind::Transient, "{}", failure.reason);
+    assert!(
+        failure.reason.contains("within 1s"),
+        "the reason says it timed out: {}",
+        failure.reason
+    );
+
+    // The connection left mid-message is not used again: the next message goes at once.
+    let accepted = tokio::time::timeout(bounded, mailer.send(&message("dana@example.org")))
+        .await
+        .expect("the next send was not held up")
+        .unwrap();
+    assert!(
+        accepted.response.starts_with("250 "),
+        "{}",
+        accepted.response
+    );
+    let received = server.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].envelope_to, ["dana@example.org"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_connection_the_relay_drops_mid_message_is_retried_and_recorded_as_dropped() {
+    let server = SmtpServer::start(Options {
+        drop: Some("^cut@".to_owned()),
+        ..Options::default()
+    });
+    let dir = scratch();
+    let mailer = Mailer::from_settings(&through(&server, &dir)).unwrap();
+    let failure = mailer.send(&message("cut@example.org")).await.unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Transient, "{}", failure.reason);
+    assert!(
+        failure
+            .reason
+            .contains("closed the connection before it answered"),
+        "{}",
+        failure.reason
+    );
+    assert!(server.messages().is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_relay_that_never_answers_some_messages_does_not_stop_the_others() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let stuck_email = email_of(&app, tenants.dsl_a1).await;
+        let mut server = SmtpServer::start(Options {
+            hang: Some(format!("^{}$", regex_escape(&stuck_email))),
+            ..Options::default()
+        });
+        // The messages the relay will sit on are queued first, one for each connection.
+        let mut stuck = BTreeSet::new();
+        for _ in 0..2 {
+            let row = reminder_row(tenants.trust_a, tenants.dsl_a1, tenants.session_a1)
+                .insert(&app.test_db.owner)
+                .await
+                .unwrap();
+            stuck.insert(row.id);
+        }
+        let mut others = BTreeSet::new();
+        for person in [tenants.dsl_a2, tenants.head_a1, tenants.rsl_a] {
+            for _ in 0..2 {
+                let row = reminder_row(tenants.trust_a, person, tenants.session_a2)
+                    .insert(&app.test_db.owner)
+                    .await
+                    .unwrap();
+                others.insert(row.id);
+            }
+        }
+        let mut settings = server.smtp_settings();
+        settings.pool_size = 2;
+        settings.timeout_seconds = 1;
+        let notifier = RunningNotifier::start(&app, |email| email.smtp = Some(settings)).await;
+
+        let rows = wait_until(&app, "the others sent, the stuck ones timed out", |rows| {
+            rows.iter()
+                .filter(|row| others.contains(&row.id))
+                .all(|row| row.status == "sent")
+                && rows
+                    .iter()
+                    .filter(|row| stuck.contains(&row.id))
+                    .all(|row| {
+                        row.status == "queued"
+                            && row.attempts >= 1
+                            && row
+                                .last_error
+                                .as_deref()
+                                .is_some_and(|e| e.contains("within 1s"))
+                    })
+        })
+        .await;
+        assert!(
+            rows.iter()
+                .filter(|row| stuck.contains(&row.id))
+                .all(|row| row.sent_at.is_none()),
+            "{backend:?}"
+        );
+
+        server.reconfigure(Options::default());
+        let rows = wait_until(&app, "all sent once the relay answers", settled).await;
+        notifier.stop().await;
+        assert!(rows.iter().all(|row| row.status == "sent"), "{backend:?}");
+        let received = server.messages();
+        assert_eq!(received.len(), stuck.len() + others.len(), "{backend:?}");
+        assert_eq!(copies(&received).len(), received.len(), "{backend:?}");
         app.stop().await;
     }
 }

@@ -28,6 +28,10 @@ pub struct Options {
     pub reject: Option<String>,
     /// Recipients matching this are deferred with `451 4.3.0`.
     pub tempfail: Option<String>,
+    /// A message to a recipient matching this is taken and never answered.
+    pub hang: Option<String>,
+    /// A message to a recipient matching this is taken and the connection closed unanswered.
+    pub drop: Option<String>,
 }
 
 /// A running (or stopped) test SMTP server.
@@ -135,6 +139,12 @@ impl SmtpServer {
         }
         if let Some(tempfail) = &self.options.tempfail {
             command.args(["--tempfail", tempfail]);
+        }
+        if let Some(hang) = &self.options.hang {
+            command.args(["--hang", hang]);
+        }
+        if let Some(drop) = &self.options.drop {
+            command.args(["--drop", drop]);
         }
         // The port a killed server held may linger for a moment.
         for _ in 0..50 {

@@ -17,13 +17,18 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, maildir, reject, tempfail):
+    def __init__(self, maildir, reject, tempfail, hang, drop):
         self.tmp = os.path.join(maildir, "tmp")
         self.new = os.path.join(maildir, "new")
         os.makedirs(self.tmp, exist_ok=True)
         os.makedirs(self.new, exist_ok=True)
         self.reject = re.compile(reject) if reject else None
         self.tempfail = re.compile(tempfail) if tempfail else None
+        self.hang = re.compile(hang) if hang else None
+        self.drop = re.compile(drop) if drop else None
+
+    def matches(self, pattern, envelope):
+        return pattern and any(pattern.search(to) for to in envelope.rcpt_tos)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject and self.reject.search(address):
@@ -34,6 +39,13 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.matches(self.hang, envelope):
+            # A relay that took the message and never answers.
+            await asyncio.Event().wait()
+        if self.matches(self.drop, envelope):
+            # A relay that closes the connection before its final answer.
+            server.transport.close()
+            return "421 4.4.2 closing"
         name = uuid.uuid4().hex
         head = (
             f"X-Envelope-From: {envelope.mail_from}\r\n"
@@ -66,7 +78,7 @@ def tls_context(cert, key):
 
 
 async def serve(args):
-    handler = Handler(args.maildir, args.reject, args.tempfail)
+    handler = Handler(args.maildir, args.reject, args.tempfail, args.hang, args.drop)
     context = tls_context(args.cert, args.key) if args.tls != "none" else None
     options = {"hostname": "haven-test-smtp"}
     if args.tls == "starttls":
@@ -105,6 +117,8 @@ def main():
     parser.add_argument("--auth", help="USER:PASS; AUTH PLAIN or LOGIN is then required")
     parser.add_argument("--reject", help="RCPT TO matching this is refused with 550")
     parser.add_argument("--tempfail", help="RCPT TO matching this is deferred with 451")
+    parser.add_argument("--hang", help="DATA to a recipient matching this is never answered")
+    parser.add_argument("--drop", help="DATA to a recipient matching this ends the connection")
     args = parser.parse_args()
     if args.tls != "none" and not (args.cert and args.key):
         parser.error("--tls needs --cert and --key")

@@ -140,7 +140,8 @@ pub struct SmtpSettings {
     /// Connections kept open to the relay.
     #[serde(default = "SmtpSettings::default_pool_size")]
     pub pool_size: u32,
-    /// How long one SMTP command may take.
+    /// How long one send may take, from taking a connection to the relay's final answer;
+    /// one that takes longer is tried again later. Below `email.sending_timeout_seconds`.
     #[serde(default = "SmtpSettings::default_timeout_seconds")]
     pub timeout_seconds: u64,
 }
@@ -383,6 +384,16 @@ impl Settings {
                     reason: "must be at least 1".into(),
                 });
             }
+            if smtp.timeout_seconds == 0
+                || smtp.timeout_seconds >= self.email.sending_timeout_seconds
+            {
+                return Err(ConfigError::Invalid {
+                    key: "email.smtp.timeout_seconds",
+                    reason: "must be at least 1 and below email.sending_timeout_seconds, or a \
+                             slow send would be taken for an interrupted one and sent twice"
+                        .into(),
+                });
+            }
             if self.environment == Environment::Production
                 && smtp.tls == SmtpTls::None
                 && smtp.username.is_some()
@@ -406,8 +417,35 @@ impl Settings {
                 reason: "the development sign-in is never allowed in production".into(),
             });
         }
+        if self.environment == Environment::Production
+            && !is_real_sender(&self.email.sender_address)
+        {
+            return Err(ConfigError::Invalid {
+                key: "email.sender_address",
+                reason: "must be a real address (not at localhost) in production: it is the \
+                         sender of every trust that has not set its own"
+                    .into(),
+            });
+        }
         Ok(())
     }
+}
+
+/// Whether `address` can be a sender's: one `@` with a name before it and a domain after
+/// it that is not this machine.
+fn is_real_sender(address: &str) -> bool {
+    let Some((local, domain)) = address.trim().rsplit_once('@') else {
+        return false;
+    };
+    let domain = domain.to_ascii_lowercase();
+    !local.is_empty()
+        && !local.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain != "localhost"
+        && !domain.ends_with(".localhost")
+        && !domain.ends_with(".local")
 }
 
 /// Which database engine a connection URL names.
@@ -534,6 +572,59 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("auth.dev_login"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_the_localhost_sender_and_takes_a_real_one() {
+        for sender in ["haven@localhost", "", "haven", "haven@mail.localhost"] {
+            let err = Settings::load_from(
+                None,
+                env(&[
+                    ("HAVEN_ENVIRONMENT", "production"),
+                    ("HAVEN_EMAIL__SENDER_ADDRESS", sender),
+                ]),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("email.sender_address"), "{sender:?}: {err}");
+        }
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("HAVEN_ENVIRONMENT", "production"),
+                ("HAVEN_EMAIL__SENDER_ADDRESS", "safeguarding@trust.example"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.email.sender_address, "safeguarding@trust.example");
+        assert!(
+            Settings::load_from(None, env(&[])).is_ok(),
+            "development keeps the default"
+        );
+    }
+
+    #[test]
+    fn a_send_must_time_out_before_it_is_taken_for_interrupted() {
+        let relay = [
+            ("HAVEN_EMAIL__SMTP__HOST", "relay.example"),
+            ("HAVEN_EMAIL__SMTP__PORT", "587"),
+            ("HAVEN_EMAIL__SMTP__TLS", "starttls"),
+        ];
+        for (timeout, sending) in [("600", "600"), ("700", "600"), ("0", "600")] {
+            let mut vars = relay.to_vec();
+            vars.push(("HAVEN_EMAIL__SMTP__TIMEOUT_SECONDS", timeout));
+            vars.push(("HAVEN_EMAIL__SENDING_TIMEOUT_SECONDS", sending));
+            let err = Settings::load_from(None, env(&vars))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("email.smtp.timeout_seconds"),
+                "{timeout}: {err}"
+            );
+        }
+        let s = Settings::load_from(None, env(&relay)).unwrap();
+        let smtp = s.email.smtp.unwrap();
+        assert!(smtp.timeout_seconds < s.email.sending_timeout_seconds);
     }
 
     #[test]

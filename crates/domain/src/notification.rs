@@ -172,6 +172,9 @@ pub enum DeliveryStatus {
     Suppressed,
     /// Sent as part of the person's daily digest (the row's `digest_key`).
     InDigest,
+    /// A calendar invite not sent because a later invite of the same session to the same
+    /// person was queued before it went; the later one carries the whole event.
+    Superseded,
 }
 
 impl DeliveryStatus {
@@ -185,6 +188,7 @@ impl DeliveryStatus {
             Self::Bounced => "bounced",
             Self::Suppressed => "suppressed",
             Self::InDigest => "in_digest",
+            Self::Superseded => "superseded",
         }
     }
 
@@ -198,9 +202,52 @@ impl DeliveryStatus {
             Self::Bounced,
             Self::Suppressed,
             Self::InDigest,
+            Self::Superseded,
         ]
         .into_iter()
         .find(|status| status.as_str() == value)
+    }
+}
+
+/// An invite of one session to one person that is not yet settled (queued or sending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingInvite {
+    /// Its outbox row.
+    pub id: Uuid,
+    /// The session's `ical_sequence` it was made at.
+    pub sequence: i32,
+    /// Whether a notifier is sending it now.
+    pub sending: bool,
+}
+
+/// What to do with one session's pending invites to one person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InviteOrder {
+    /// Queued invites a later one replaces, each with the later one's sequence: never sent.
+    pub superseded: Vec<(Uuid, i32)>,
+    /// Invites that must wait: an earlier one is still being sent.
+    pub held: Vec<Uuid>,
+}
+
+/// One session's invites reach a person one at a time, in SEQUENCE order, and only the latest
+/// of those not yet sent goes: a calendar that got a CANCEL before the REQUEST it cancels, or a
+/// move before the booking, would show the wrong event. Every queued invite below the highest
+/// sequence is superseded; the highest waits while a lower one is being sent.
+pub fn order_invites(pending: &[PendingInvite]) -> InviteOrder {
+    let Some(latest) = pending.iter().max_by_key(|invite| invite.sequence) else {
+        return InviteOrder::default();
+    };
+    let earlier = || pending.iter().filter(|invite| invite.id != latest.id);
+    InviteOrder {
+        superseded: earlier()
+            .filter(|invite| !invite.sending)
+            .map(|invite| (invite.id, latest.sequence))
+            .collect(),
+        held: if earlier().any(|invite| invite.sending) {
+            vec![latest.id]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -399,6 +446,38 @@ mod tests {
     }
 
     #[test]
+    fn only_the_latest_unsent_invite_goes_and_it_waits_for_one_being_sent() {
+        use super::{InviteOrder, PendingInvite, order_invites};
+        let id = |n: u128| uuid::Uuid::from_u128(n);
+        let invite = |n, sequence, sending| PendingInvite {
+            id: id(n),
+            sequence,
+            sending,
+        };
+        assert_eq!(order_invites(&[]), InviteOrder::default());
+        assert_eq!(
+            order_invites(&[invite(1, 0, false)]),
+            InviteOrder::default()
+        );
+        // Booked, moved and cancelled before any went: only the CANCEL goes.
+        let order = order_invites(&[
+            invite(3, 2, false),
+            invite(1, 0, false),
+            invite(2, 1, false),
+        ]);
+        assert_eq!(order.superseded, [(id(1), 2), (id(2), 2)]);
+        assert!(order.held.is_empty());
+        // The booking is on its way: the move waits for it.
+        let order = order_invites(&[invite(1, 0, true), invite(2, 1, false)]);
+        assert!(order.superseded.is_empty());
+        assert_eq!(order.held, [id(2)]);
+        // The move is on its way and the booking was put back after a failure: it is dropped.
+        let order = order_invites(&[invite(1, 0, false), invite(2, 1, true)]);
+        assert_eq!(order.superseded, [(id(1), 1)]);
+        assert!(order.held.is_empty());
+    }
+
+    #[test]
     fn retries_double_from_the_base_up_to_the_cap() {
         let base = Duration::from_secs(30);
         let cap = Duration::from_secs(3600);
@@ -448,6 +527,7 @@ mod tests {
             "bounced",
             "suppressed",
             "in_digest",
+            "superseded",
         ] {
             assert_eq!(
                 DeliveryStatus::parse(status).map(DeliveryStatus::as_str),

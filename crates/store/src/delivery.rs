@@ -47,6 +47,7 @@ pub struct StatusCounts {
     pub bounced: u64,
     pub suppressed: u64,
     pub in_digest: u64,
+    pub superseded: u64,
 }
 
 impl StatusCounts {
@@ -59,6 +60,7 @@ impl StatusCounts {
             Some(DeliveryStatus::Bounced) => &mut self.bounced,
             Some(DeliveryStatus::Suppressed) => &mut self.suppressed,
             Some(DeliveryStatus::InDigest) => &mut self.in_digest,
+            Some(DeliveryStatus::Superseded) => &mut self.superseded,
             None => return,
         };
         *slot = slot.saturating_add(1);

@@ -19,8 +19,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Europe::London;
 use haven_domain::notification::{
     ALL_REMINDERS, About, Addressee, Branding, Content, DIGEST_RULE, DeliveryStatus, Digest,
-    ESCALATION_RULE, Email, EscalationNotice, Invite, ReminderNotice, SESSION_INVITE_RULE,
-    page_path,
+    ESCALATION_RULE, Email, EscalationNotice, Invite, PendingInvite, ReminderNotice,
+    SESSION_INVITE_RULE, order_invites, page_path,
 };
 use haven_domain::{ReminderKind, Subject};
 use haven_entity as e;
@@ -216,6 +216,10 @@ pub async fn recover_interrupted(
 /// No other round leases them until the lease runs out; a job for them that is lost costs only
 /// that wait. On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so two notifiers
 /// leasing at once never take the same row; SQLite has one writer at a time.
+///
+/// Calendar invites go in [`order_invites`]'s order: a queued invite that a later one of the
+/// same session to the same person replaces is marked superseded, and the later one is not
+/// leased while an earlier one is still being sent.
 pub async fn lease_due(
     db: &Db,
     scope: &Scope,
@@ -227,6 +231,8 @@ pub async fn lease_due(
         .ok()
         .and_then(|lease| now.checked_add_signed(lease))
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let tx = db.write(scope, now).await?;
+    let held = order_pending_invites(&tx, scope).await?;
     let mut picked = Query::select();
     picked
         .column(C::Id)
@@ -234,14 +240,14 @@ pub async fn lease_due(
         .cond_where(
             Condition::all()
                 .add(C::TrustId.eq(scope.trust_id()))
-                .add(due(now)),
+                .add(due(now))
+                .add(C::Id.is_not_in(held)),
         )
         .order_by(C::NextAttemptAt, Order::Asc)
         .limit(limit);
     if db.backend() == DatabaseBackend::Postgres {
         picked.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let tx = db.write(scope, now).await?;
     let leased = e::notification_outbox::Entity::update_many()
         .col_expr(C::NextAttemptAt, Expr::value(until))
         .filter(C::TrustId.eq(scope.trust_id()))
@@ -250,6 +256,74 @@ pub async fn lease_due(
         .await?;
     tx.commit().await?;
     Ok(leased.into_iter().map(|row| row.id).collect())
+}
+
+/// Marks superseded the scope's queued invites that a later invite of the same session to the
+/// same person replaces, and returns the invites that must wait for an earlier one still being
+/// sent. An invite that a notifier claimed between the read and the update is not superseded:
+/// it is being sent, so the later one waits for it.
+async fn order_pending_invites(
+    tx: &crate::WriteTx<'_>,
+    scope: &Scope,
+) -> Result<Vec<Uuid>, StoreError> {
+    let pending = e::notification_outbox::Entity::find()
+        .filter(C::TrustId.eq(scope.trust_id()))
+        .filter(C::Rule.eq(SESSION_INVITE_RULE))
+        .filter(C::Status.is_in([
+            DeliveryStatus::Queued.as_str(),
+            DeliveryStatus::Sending.as_str(),
+        ]))
+        .all(tx.connection())
+        .await?;
+    let mut by_party: BTreeMap<(Uuid, Uuid), Vec<PendingInvite>> = BTreeMap::new();
+    for row in &pending {
+        let Some(sequence) = row
+            .payload
+            .as_ref()
+            .and_then(|payload| payload.get("sequence"))
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|sequence| i32::try_from(sequence).ok())
+        else {
+            // An invite without a sequence cannot be composed; its send says so.
+            continue;
+        };
+        by_party
+            .entry((row.subject_id, row.recipient_id))
+            .or_default()
+            .push(PendingInvite {
+                id: row.id,
+                sequence,
+                sending: row.status == DeliveryStatus::Sending.as_str(),
+            });
+    }
+    let mut held = Vec::new();
+    for invites in by_party.values() {
+        let order = order_invites(invites);
+        let mut claimed_meanwhile = false;
+        for (id, by) in order.superseded {
+            let done = e::notification_outbox::Entity::update_many()
+                .col_expr(C::Status, Expr::value(DeliveryStatus::Superseded.as_str()))
+                .col_expr(C::NextAttemptAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(
+                    C::LastError,
+                    Expr::value(format!(
+                        "not sent: the session's later invite (SEQUENCE {by}) replaced it \
+                         before it went"
+                    )),
+                )
+                .filter(C::TrustId.eq(scope.trust_id()))
+                .filter(C::Id.eq(id))
+                .filter(C::Status.eq(DeliveryStatus::Queued.as_str()))
+                .exec(tx.connection())
+                .await?;
+            claimed_meanwhile |= done.rows_affected == 0;
+        }
+        held.extend(order.held);
+        if claimed_meanwhile {
+            held.extend(invites.iter().map(|invite| invite.id));
+        }
+    }
+    Ok(held)
 }
 
 /// Claims the row for one send: `queued` becomes `sending`, its attempts counted and the send's

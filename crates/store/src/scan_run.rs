@@ -93,6 +93,8 @@ pub struct OutboxCounts {
     pub suppressed: u64,
     /// Reminders carried by a daily digest.
     pub in_digest: u64,
+    /// Calendar invites replaced by a later one of the same session before they went.
+    pub superseded: u64,
 }
 
 /// The scan's health for one trust over a window of days.
@@ -277,6 +279,7 @@ impl OutboxCounts {
         self.bounced = self.bounced.saturating_add(other.bounced);
         self.suppressed = self.suppressed.saturating_add(other.suppressed);
         self.in_digest = self.in_digest.saturating_add(other.in_digest);
+        self.superseded = self.superseded.saturating_add(other.superseded);
     }
 }
 
@@ -308,6 +311,7 @@ async fn outbox_counts<C: ConnectionTrait>(
             "bounced" => counts.bounced = rows,
             "suppressed" => counts.suppressed = rows,
             "in_digest" => counts.in_digest = rows,
+            "superseded" => counts.superseded = rows,
             other => tracing::warn!(status = other, "outbox rows with an unknown status"),
         }
     }

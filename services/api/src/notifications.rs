@@ -93,7 +93,7 @@ impl DeliveriesQuery {
             Some(text) => DeliveryStatus::parse(text).or_else(|| {
                 problems.push(problem(
                     "status",
-                    "must be queued, sending, sent, failed, bounced, suppressed or in_digest",
+                    "must be queued, sending, sent, failed, bounced, suppressed, in_digest or superseded",
                 ));
                 None
             }),
@@ -116,7 +116,7 @@ impl DeliveriesQuery {
 #[utoipa::path(
     tag = "notifications",
     summary = "Email delivery per person in the caller's trust",
-    description = "Each person with any email: `person_id`, `name`, `email`, `counts` by status (queued, sending, sent, failed, bounced, suppressed, in_digest), `last_sent_at`, `bounced` (the address was refused after the last message that went), and `messages`, the newest 20 (`rule`, `due_on`, `status`, `attempts`, `last_error`, `smtp_response`, `message_id`, `queued_at`, `sent_at`, `delivered_to`). Bounced addresses come first, then people with failures. Trust safeguarding leads, directors of education and auditors only.",
+    description = "Each person with any email: `person_id`, `name`, `email`, `counts` by status (queued, sending, sent, failed, bounced, suppressed, in_digest, superseded: an invite a later one of its session replaced before it went), `last_sent_at`, `bounced` (the address was refused after the last message that went), and `messages`, the newest 20 (`rule`, `due_on`, `status`, `attempts`, `last_error`, `smtp_response`, `message_id`, `queued_at`, `sent_at`, `delivered_to`). Bounced addresses come first, then people with failures. Trust safeguarding leads, directors of education and auditors only.",
     params(
         ("status" = Option<String>, Query, description = "Only messages in this state, and only people who have one"),
         ("person" = Option<String>, Query, description = "Only this person's messages")

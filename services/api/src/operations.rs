@@ -141,6 +141,7 @@ fn exposition(totals: &OperatorTotals) -> String {
         bounced,
         suppressed,
         in_digest,
+        superseded,
     } = totals.outbox;
     metric(
         &mut text,
@@ -155,6 +156,7 @@ fn exposition(totals: &OperatorTotals) -> String {
             ("status=\"bounced\"", bounced),
             ("status=\"suppressed\"", suppressed),
             ("status=\"in_digest\"", in_digest),
+            ("status=\"superseded\"", superseded),
         ],
     );
     metric(

@@ -1,13 +1,14 @@
 //! How a composed message leaves Haven: over SMTP with lettre, or as an `.eml` file on the
 //! embedded default; and what the relay's answer means for the outbox row.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use haven_config::{EmailSettings, SmtpSettings, SmtpTls};
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
     transport::smtp::{
-        self, PoolConfig,
+        self, AsyncSmtpTransportBuilder, PoolConfig,
         authentication::Credentials,
         client::{Certificate, Tls, TlsParameters},
         response::Response,
@@ -63,9 +64,67 @@ pub struct Mailer {
 
 enum Way {
     /// A pool of connections to the relay.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Box<Relay>),
     /// `.eml` files in the outbox directory.
     File(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// The relay's pool of connections, and how long one send may take on it.
+///
+/// lettre bounds only the connect: a relay that stops answering mid-conversation would hold a
+/// send (and its connection) for ever. Each send is bounded by `timeout`; a connection that
+/// ran out of it is mid-command, so the whole pool is replaced rather than let lettre reuse
+/// it (a late answer on it would be read as the answer to the next message's command).
+struct Relay {
+    builder: AsyncSmtpTransportBuilder,
+    pool: Mutex<Arc<AsyncSmtpTransport<Tokio1Executor>>>,
+    timeout: Duration,
+}
+
+impl Relay {
+    fn new(builder: AsyncSmtpTransportBuilder, timeout: Duration) -> Self {
+        let pool = Mutex::new(Arc::new(builder.clone().build()));
+        Self {
+            builder,
+            pool,
+            timeout,
+        }
+    }
+
+    fn current(&self) -> Arc<AsyncSmtpTransport<Tokio1Executor>> {
+        Arc::clone(&self.pool.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Puts a fresh pool in place of `spoilt`, unless another send already did.
+    fn replace(&self, spoilt: &Arc<AsyncSmtpTransport<Tokio1Executor>>) {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if Arc::ptr_eq(&pool, spoilt) {
+            *pool = Arc::new(self.builder.clone().build());
+        }
+    }
+
+    async fn send(&self, message: &lettre::Message) -> Result<Accepted, SendFailure> {
+        let pool = self.current();
+        match tokio::time::timeout(self.timeout, pool.send(message.clone())).await {
+            Ok(Ok(response)) => Ok(Accepted {
+                response: answer(&response),
+            }),
+            Ok(Err(error)) => Err(smtp_failure(&error)),
+            Err(_) => {
+                self.replace(&pool);
+                let reason = format!(
+                    "the relay did not finish answering within {}s (email.smtp.timeout_seconds); \
+                     tried again later",
+                    self.timeout.as_secs()
+                );
+                tracing::warn!(%reason, "an SMTP send timed out");
+                Err(SendFailure {
+                    kind: FailureKind::Transient,
+                    reason,
+                })
+            }
+        }
+    }
 }
 
 impl Mailer {
@@ -75,7 +134,10 @@ impl Mailer {
     /// The relay's settings (TLS, certificates) are unusable or the directory cannot be made.
     pub fn from_settings(settings: &EmailSettings) -> Result<Self, TransportError> {
         let way = match &settings.smtp {
-            Some(smtp) => Way::Smtp(smtp_transport(smtp)?),
+            Some(smtp) => Way::Smtp(Box::new(Relay::new(
+                smtp_transport(smtp)?,
+                Duration::from_secs(smtp.timeout_seconds),
+            ))),
             None => {
                 std::fs::create_dir_all(&settings.outbox_dir).map_err(|source| {
                     TransportError::OutboxDir {
@@ -95,12 +157,7 @@ impl Mailer {
     /// The relay did not accept it; [`SendFailure::kind`] says whether to try again.
     pub async fn send(&self, message: &lettre::Message) -> Result<Accepted, SendFailure> {
         match &self.way {
-            Way::Smtp(transport) => match transport.send(message.clone()).await {
-                Ok(response) => Ok(Accepted {
-                    response: answer(&response),
-                }),
-                Err(error) => Err(smtp_failure(&error)),
-            },
+            Way::Smtp(relay) => relay.send(message).await,
             Way::File(transport) => match transport.send(message.clone()).await {
                 Ok(id) => Ok(Accepted {
                     response: format!("written {id}.eml"),
@@ -117,10 +174,8 @@ impl Mailer {
     }
 }
 
-/// A pooled transport to the relay of `smtp`.
-fn smtp_transport(
-    smtp: &SmtpSettings,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
+/// A pooled transport to the relay of `smtp`, ready to build.
+fn smtp_transport(smtp: &SmtpSettings) -> Result<AsyncSmtpTransportBuilder, TransportError> {
     let mut parameters = TlsParameters::builder(smtp.host.clone());
     if let Some(path) = &smtp.ca_file {
         let pem = std::fs::read(path).map_err(|error| {
@@ -161,7 +216,7 @@ fn smtp_transport(
             ));
         }
     }
-    Ok(builder.build())
+    Ok(builder)
 }
 
 /// The relay's answer as one line: code and text.
@@ -177,17 +232,54 @@ fn smtp_failure(error: &smtp::Error) -> SendFailure {
         .and_then(|code| code.to_string().parse::<u16>().ok());
     let kind = classify(code);
     // lettre calls every 5xx "permanent"; the reason says only what the relay answered.
-    let reason = match (error.status(), std::error::Error::source(error)) {
+    let said = match (error.status(), std::error::Error::source(error)) {
         (Some(status), Some(text)) => format!("{status} {text}"),
         _ => error.to_string(),
     };
-    if code.is_none_or(|code| AUTH_FAILURES.contains(&code)) && !error.is_timeout() {
-        tracing::error!(
-            %reason,
-            "the SMTP relay cannot be used (connection, TLS or credentials); retrying later"
-        );
-    }
+    let reason = if code.is_none() && dropped(error) {
+        // A connection the relay closed mid-conversation is not a configuration problem:
+        // the relay took the connection, so the message is simply tried again.
+        let reason = format!("the relay closed the connection before it answered ({said})");
+        tracing::warn!(%reason, "an SMTP connection was dropped; retrying later");
+        reason
+    } else {
+        if code.is_none_or(|code| AUTH_FAILURES.contains(&code)) && !error.is_timeout() {
+            tracing::error!(
+                reason = %said,
+                "the SMTP relay cannot be used (connection, TLS or credentials); retrying later"
+            );
+        }
+        said
+    };
     SendFailure { kind, reason }
+}
+
+/// Whether the relay ended an established conversation without an answer: the stream ended
+/// mid-reply (lettre's "incomplete response") or was reset under a command.
+fn dropped(error: &smtp::Error) -> bool {
+    use std::io::ErrorKind;
+    if error.is_tls() || error.is_timeout() || error.is_client() {
+        return false;
+    }
+    if error.is_response() {
+        // lettre has no kind of its own for it: a stream that ends mid-reply reads so.
+        return std::error::Error::source(error)
+            .is_some_and(|text| text.to_string() == "incomplete response");
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ErrorKind::UnexpectedEof
+                    | ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+            );
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Replies meaning the relay refused Haven's credentials or demanded other ones: a
