@@ -237,7 +237,7 @@ async fn an_external_supervisors_booking_queues_the_invites_too() {
 }
 
 #[tokio::test]
-async fn raising_an_escalation_queues_its_assignees_notice() {
+async fn raising_an_escalation_queues_its_assignees_notice_and_one_without_goes_to_the_role_or_the_trust_lead() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         let tenants = Tenants::create(&app.test_db.db).await;
@@ -250,7 +250,27 @@ async fn raising_an_escalation_queues_its_assignees_notice() {
         )
         .await;
         let supervisee = browser_a(&app, &tenants, tenants.dsl_a1).await;
-        let (status, unassigned) = call(
+        // Nobody named and no director in the trust: it goes to the trust safeguarding lead,
+        // who is told at once.
+        let (status, routed) = call(
+            &app,
+            Method::POST,
+            "/api/v1/escalations",
+            &supervisee,
+            Some(json!({
+                "record_id": tenants.record_a1,
+                "escalated_to": "director_of_education",
+                "reason": "We disagree on the threshold",
+            })),
+        )
+        .await;
+        assert_eq!(status, 201, "{backend:?}: {routed}");
+        assert_eq!(routed["assignee_id"], tenants.lead_a.to_string());
+        let notices = outbox(&app, "escalation_assigned").await;
+        assert_eq!(notices.len(), 1, "{backend:?}");
+        assert_eq!(notices[0].recipient_id, tenants.lead_a);
+        // Nobody named but a governor holds the role: it goes to them.
+        let (status, to_governor) = call(
             &app,
             Method::POST,
             "/api/v1/escalations",
@@ -262,8 +282,12 @@ async fn raising_an_escalation_queues_its_assignees_notice() {
             })),
         )
         .await;
-        assert_eq!(status, 201, "{backend:?}: {unassigned}");
-        assert!(outbox(&app, "escalation_assigned").await.is_empty());
+        assert_eq!(status, 201, "{backend:?}: {to_governor}");
+        assert_eq!(to_governor["assignee_id"], governor.to_string());
+        let routed_ids = [
+            routed["id"].as_str().unwrap().to_owned(),
+            to_governor["id"].as_str().unwrap().to_owned(),
+        ];
         let (status, escalation) = call(
             &app,
             Method::POST,
@@ -280,8 +304,17 @@ async fn raising_an_escalation_queues_its_assignees_notice() {
         assert_eq!(status, 201, "{backend:?}: {escalation}");
         let id = escalation["id"].as_str().unwrap();
         let rows = outbox(&app, "escalation_assigned").await;
-        assert_eq!(rows.len(), 1, "{backend:?}");
-        let notice = &rows[0];
+        assert_eq!(rows.len(), 3, "{backend:?}: one notice each");
+        let notice = rows
+            .iter()
+            .find(|row| row.subject_id.to_string() == id)
+            .unwrap();
+        assert!(
+            rows.iter()
+                .filter(|row| routed_ids.contains(&row.subject_id.to_string()))
+                .count()
+                == 2
+        );
         assert_eq!(notice.recipient_id, governor);
         assert_eq!(notice.subject_kind, "escalation");
         assert_eq!(notice.subject_id.to_string(), id);

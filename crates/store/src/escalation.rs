@@ -6,6 +6,8 @@
 //! safeguarding leads and directors of education see it; the assignee, trust leads and directors
 //! arrange the meeting and close it.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use haven_domain::role::Role;
 use haven_entity as e;
@@ -116,25 +118,47 @@ pub async fn raise(
     if reason.is_empty() {
         return Err(invalid("reason", "must say what is unresolved"));
     }
-    if let Some(assignee) = new.assignee_id {
-        let today = london_date(now);
-        let role = new.escalated_to.role().as_str();
-        let holding = e::role_assignment::Entity::find()
+    let today = london_date(now);
+    let role = new.escalated_to.role();
+    let holders = |role: Role| {
+        e::role_assignment::Entity::find()
             .filter(e::role_assignment::Column::TrustId.eq(scope.trust_id()))
-            .filter(e::role_assignment::Column::PersonId.eq(assignee))
-            .filter(e::role_assignment::Column::Role.eq(role))
+            .filter(e::role_assignment::Column::Role.eq(role.as_str()))
             .filter(e::role_assignment::Column::StartsOn.lte(today))
             .all(conn)
-            .await?
-            .into_iter()
-            .any(|a| a.ends_on.is_none_or(|end| end >= today));
-        if !holding {
+    };
+    let holding = |rows: Vec<e::role_assignment::Model>| -> BTreeSet<Uuid> {
+        rows.into_iter()
+            .filter(|a| a.ends_on.is_none_or(|end| end >= today))
+            .map(|a| a.person_id)
+            .collect()
+    };
+    let named = holding(holders(role).await?);
+    let assignee = match new.assignee_id {
+        Some(assignee) if named.contains(&assignee) => assignee,
+        Some(_) => {
             return Err(StoreError::Invalid {
                 field: "assignee_id",
-                reason: format!("must hold the role {role} in the trust"),
+                reason: format!("must hold the role {} in the trust", role.as_str()),
             });
         }
-    }
+        // Nobody named: whoever holds the role the escalation goes to, else the trust's
+        // safeguarding lead, so an escalation is never left with no one to act on it.
+        None => match named.first() {
+            Some(holder) => *holder,
+            None => holding(holders(Role::TrustSafeguardingLead).await?)
+                .first()
+                .copied()
+                .ok_or(StoreError::Invalid {
+                    field: "escalated_to",
+                    reason: format!(
+                        "nobody in the trust holds the role {}, nor is there a trust \
+                         safeguarding lead to take it",
+                        role.as_str()
+                    ),
+                })?,
+        },
+    };
     let escalation = tx
         .insert(e::escalation::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -144,7 +168,7 @@ pub async fn raise(
             record_id: Set(field.0),
             case_note_id: Set(field.1),
             escalated_to: Set(new.escalated_to.role().as_str().to_owned()),
-            assignee_id: Set(new.assignee_id),
+            assignee_id: Set(Some(assignee)),
             reason: Set(reason.to_owned()),
             meeting_on: Set(None),
             outcome: Set(None),

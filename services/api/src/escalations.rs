@@ -17,7 +17,7 @@ const REASON_MAX_CHARS: usize = 2_000;
 #[utoipa::path(
     tag = "escalations",
     summary = "Escalate an unresolved disagreement",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with either `record_id` or `case_note_id`, `escalated_to` (safeguarding_governor or director_of_education), optionally `assignee_id` (who holds that role), and `reason`; unknown fields are refused"),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with either `record_id` or `case_note_id`, `escalated_to` (safeguarding_governor or director_of_education), optionally `assignee_id` (who holds that role; when absent, the first who holds it, else the trust safeguarding lead), and `reason`; unknown fields are refused"),
     responses((status = 201, description = "The open escalation"), (status = 403, description = "Not a party of the record's session"), (status = 404, description = "No such record or case note in the caller's scope"), (status = 422, description = "Invalid input, named by field"))
 )]
 #[post("/escalations")]
