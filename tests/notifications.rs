@@ -237,7 +237,7 @@ async fn an_external_supervisors_booking_queues_the_invites_too() {
 }
 
 #[tokio::test]
-async fn raising_an_escalation_queues_its_assignees_notice_and_one_without_goes_to_the_role_or_the_trust_lead() {
+async fn an_escalation_without_an_assignee_goes_to_the_role_or_the_trust_lead_who_is_told() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         let tenants = Tenants::create(&app.test_db.db).await;
