@@ -759,3 +759,58 @@ async fn only_the_trust_lead_sets_the_trusts_email_sender() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_failure_is_never_hidden_behind_newer_messages_and_older_ones_are_a_page_away() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        // One failure first, then 25 messages that went, each a minute newer.
+        let start = crate::harness::at(2026, 1, 5);
+        delivered(
+            &app,
+            &tenants,
+            tenants.dsl_a1,
+            "failed",
+            start,
+            Some("554 5.7.1 rejected as spam"),
+        )
+        .await;
+        for minute in 1..=25 {
+            let at = start + Duration::minutes(minute);
+            delivered(&app, &tenants, tenants.dsl_a1, "sent", at, None).await;
+        }
+        let lead = browser_a(&app, &tenants, tenants.lead_a).await;
+        let path = format!("/api/v1/notifications/deliveries?person={}", tenants.dsl_a1);
+        let (status, first) = call(&app, Method::GET, &path, &lead, None).await;
+        assert_eq!(status, 200, "{backend:?}: {first}");
+        let dev = &first["people"][0];
+        assert_eq!(dev["messages"].as_array().unwrap().len(), 20);
+        assert_eq!(dev["messages"][0]["status"], "failed", "the failure first");
+        assert_eq!(dev["more"], true);
+        let (_, second) = call(&app, Method::GET, &format!("{path}&page=2"), &lead, None).await;
+        let dev = &second["people"][0];
+        assert_eq!(dev["messages"].as_array().unwrap().len(), 6, "{second}");
+        assert_eq!(dev["more"], false);
+        let refused = send(&app, &lead, Method::GET, &format!("{path}&page=0"), None).await;
+        assert_eq!(crate::harness::fields_of(refused).await, vec!["page"]);
+
+        let page = send(&app, &lead, Method::GET, "/notifications/deliveries", None).await;
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Older messages to Dev Brook"), "{html}");
+
+        // Another trust's lead sees none of it; another academy's DSL may not look.
+        let (_, other) = call(
+            &app,
+            Method::GET,
+            &path,
+            &lead_b(&app, &tenants).await,
+            None,
+        )
+        .await;
+        assert_eq!(other["people"], serde_json::json!([]), "{backend:?}");
+        let dsl = browser_a(&app, &tenants, tenants.dsl_a2).await;
+        assert_eq!(call(&app, Method::GET, &path, &dsl, None).await.0, 403);
+        app.stop().await;
+    }
+}

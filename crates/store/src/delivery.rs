@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::scope::{Actor, Scope};
 use crate::{Db, StoreError};
 
-/// Messages listed per person, newest first.
+/// Messages listed per person a page: failures first, then newest first.
 pub const RECENT_PER_PERSON: usize = 20;
 
 const READERS: [Role; 3] = [
@@ -35,6 +35,8 @@ pub struct DeliveryFilter {
     pub status: Option<DeliveryStatus>,
     /// Only this person.
     pub person: Option<Uuid>,
+    /// Which page of each person's messages, from 1 (0 reads as 1).
+    pub page: u32,
 }
 
 /// Messages of one person by status.
@@ -94,8 +96,11 @@ pub struct PersonDeliveries {
     pub last_sent_at: Option<DateTime<Utc>>,
     /// Their address was refused after the last message that went.
     pub bounced: bool,
-    /// Their newest messages (of the status asked for), newest first.
+    /// A page of their messages (of the status asked for): failed and bounced ones first, so
+    /// a failure never hides behind newer messages, then newest first.
     pub messages: Vec<Message>,
+    /// Whether they have more messages than this page shows.
+    pub more: bool,
 }
 
 fn require_reader(scope: &Scope) -> Result<(), StoreError> {
@@ -182,7 +187,19 @@ pub async fn per_person(
         last_sent: Option<DateTime<Utc>>,
         last_bounce: Option<DateTime<Utc>>,
         messages: Vec<Message>,
+        more: bool,
     }
+    let page = usize::try_from(filter.page.max(1)).unwrap_or(1);
+    let skip = (page - 1).saturating_mul(RECENT_PER_PERSON);
+    let mut messages = messages;
+    // Stable: within failures and within the rest, the query's newest-first order stays.
+    messages.sort_by_key(|row| {
+        !matches!(
+            DeliveryStatus::parse(&row.status),
+            Some(DeliveryStatus::Failed | DeliveryStatus::Bounced)
+        )
+    });
+    let mut seen: BTreeMap<Uuid, usize> = BTreeMap::new();
     let mut tallies: BTreeMap<Uuid, Tally> = BTreeMap::new();
     for (recipient, status, sent_at, sending_at, queued_at) in summary {
         let tally = tallies.entry(recipient).or_default();
@@ -203,7 +220,14 @@ pub async fn per_person(
         let Some(tally) = tallies.get_mut(&row.recipient_id) else {
             continue;
         };
-        if tally.messages.len() < RECENT_PER_PERSON {
+        let position = seen.entry(row.recipient_id).or_default();
+        *position += 1;
+        if *position <= skip {
+            continue;
+        }
+        if tally.messages.len() == RECENT_PER_PERSON {
+            tally.more = true;
+        } else {
             tally.messages.push(Message {
                 id: row.id,
                 rule: row.rule,
@@ -221,7 +245,7 @@ pub async fn per_person(
     }
     let mut result: Vec<PersonDeliveries> = tallies
         .into_iter()
-        .filter(|(_, tally)| filter.status.is_none() || !tally.messages.is_empty())
+        .filter(|(_, tally)| (filter.status.is_none() && page == 1) || !tally.messages.is_empty())
         .filter_map(|(person_id, tally)| {
             let person = people.get(&person_id)?;
             Some(PersonDeliveries {
@@ -234,6 +258,7 @@ pub async fn per_person(
                     .last_bounce
                     .is_some_and(|bounce| tally.last_sent.is_none_or(|sent| bounce > sent)),
                 messages: tally.messages,
+                more: tally.more,
             })
         })
         .collect();

@@ -127,6 +127,7 @@ async fn save_settings(
 #[template(path = "deliveries.html")]
 struct DeliveriesPage {
     people: Vec<PersonDeliveries>,
+    page: u32,
 }
 
 #[get("/notifications/deliveries")]
@@ -140,7 +141,13 @@ async fn deliveries(
     };
     let filter = query.filter()?;
     match haven_store::delivery::per_person(&state.db, &signed_in.scope, filter).await {
-        Ok(people) => Ok(render(StatusCode::OK, &DeliveriesPage { people })),
+        Ok(people) => Ok(render(
+            StatusCode::OK,
+            &DeliveriesPage {
+                people,
+                page: filter.page,
+            },
+        )),
         Err(StoreError::NotPermitted { .. }) => Ok(render(
             StatusCode::FORBIDDEN,
             &Message {

@@ -78,11 +78,15 @@ async fn set_my_preferences(
     Ok(HttpResponse::Ok().json(settings))
 }
 
-/// `?status=` and `?person=`, read as text so a bad value is answered by name.
+/// The furthest page of a person's messages one may ask for.
+const MAX_PAGE: u32 = 10_000;
+
+/// `?status=`, `?person=` and `?page=`, read as text so a bad value is answered by name.
 #[derive(Deserialize)]
 pub(crate) struct DeliveriesQuery {
     status: Option<String>,
     person: Option<String>,
+    page: Option<String>,
 }
 
 impl DeliveriesQuery {
@@ -105,8 +109,25 @@ impl DeliveriesQuery {
                 None
             }),
         };
+        let page = match self.page.as_deref().filter(|s| !s.is_empty()) {
+            None => 1,
+            Some(text) => match text.parse::<u32>() {
+                Ok(page @ 1..=MAX_PAGE) => page,
+                _ => {
+                    problems.push(problem(
+                        "page",
+                        format!("must be a page number from 1 to {MAX_PAGE}"),
+                    ));
+                    1
+                }
+            },
+        };
         if problems.is_empty() {
-            Ok(DeliveryFilter { status, person })
+            Ok(DeliveryFilter {
+                status,
+                person,
+                page,
+            })
         } else {
             Err(ApiError::Validation(problems))
         }
@@ -116,12 +137,13 @@ impl DeliveriesQuery {
 #[utoipa::path(
     tag = "notifications",
     summary = "Email delivery per person in the caller's trust",
-    description = "Each person with any email: `person_id`, `name`, `email`, `counts` by status (queued, sending, sent, failed, bounced, suppressed, in_digest, superseded: an invite a later one of its session replaced before it went), `last_sent_at`, `bounced` (the address was refused after the last message that went), and `messages`, the newest 20 (`rule`, `due_on`, `status`, `attempts`, `last_error`, `smtp_response`, `message_id`, `queued_at`, `sent_at`, `delivered_to`). Bounced addresses come first, then people with failures. Trust safeguarding leads, directors of education and auditors only.",
+    description = "Each person with any email: `person_id`, `name`, `email`, `counts` by status (queued, sending, sent, failed, bounced, suppressed, in_digest, superseded: an invite a later one of its session replaced before it went), `last_sent_at`, `bounced` (the address was refused after the last message that went), `messages`, a page of 20 with failed and bounced ones first and then the newest (`rule`, `due_on`, `status`, `attempts`, `last_error`, `smtp_response`, `message_id`, `queued_at`, `sent_at`, `delivered_to`), and `more` when there is a further page. Bounced addresses come first, then people with failures. Trust safeguarding leads, directors of education and auditors only.",
     params(
         ("status" = Option<String>, Query, description = "Only messages in this state, and only people who have one"),
-        ("person" = Option<String>, Query, description = "Only this person's messages")
+        ("person" = Option<String>, Query, description = "Only this person's messages"),
+        ("page" = Option<String>, Query, description = "Which page of each person's messages, from 1 (the default)")
     ),
-    responses((status = 200, description = "`people`"), (status = 403, description = "Not a trust safeguarding lead, director or auditor"), (status = 422, description = "A malformed status or person"))
+    responses((status = 200, description = "`people`"), (status = 403, description = "Not a trust safeguarding lead, director or auditor"), (status = 422, description = "A malformed status, person or page"))
 )]
 #[get("/notifications/deliveries")]
 async fn deliveries(
