@@ -870,3 +870,64 @@ async fn a_session_booked_moved_and_cancelled_at_once_sends_each_party_only_the_
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_job_that_waited_past_its_lease_sends_nothing_so_a_retry_keeps_its_backoff() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let ids = queue_in_a(&app, &tenants, 1).await;
+        let (db, id) = (&app.test_db.db, ids[0]);
+        let scope = system(tenants.trust_a);
+        let lease = Duration::from_secs(60);
+        let t0 = SystemClock.now();
+
+        // A job is pushed under the first lease; it waits in a backlog past it, and the row is
+        // leased again and a second job pushed.
+        let first_lease = outbox::lease_end(t0, lease);
+        assert_eq!(
+            outbox::lease_due(db, &scope, t0, lease, 10).await.unwrap(),
+            [id]
+        );
+        let t1 = t0 + chrono::Duration::seconds(90);
+        let second_lease = outbox::lease_end(t1, lease);
+        assert_eq!(
+            outbox::lease_due(db, &scope, t1, lease, 10).await.unwrap(),
+            [id]
+        );
+
+        // The second job claims and meets a relay that is down: the row is due again later.
+        let claimed = outbox::claim_leased(db, &scope, id, second_lease, t1)
+            .await
+            .unwrap();
+        assert!(claimed.is_some(), "{backend:?}: the current lease claims");
+        let retry_at = t1 + chrono::Duration::minutes(5);
+        outbox::record_retry(db, &scope, id, t1, retry_at, "connection refused")
+            .await
+            .unwrap();
+
+        // The first job runs at last: it no longer holds the row and sends nothing, so the
+        // row keeps its one attempt and its backoff.
+        let stale = outbox::claim_leased(db, &scope, id, first_lease, t1)
+            .await
+            .unwrap();
+        assert!(stale.is_none(), "{backend:?}: a stale job sends nothing");
+        let row = e::notification_outbox::Entity::find_by_id(id)
+            .one(&app.test_db.owner)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.attempts),
+            ("queued", 1),
+            "{backend:?}"
+        );
+        // Another trust's notifier cannot claim it under any lease.
+        let other = system(tenants.trust_b);
+        let across = outbox::claim_leased(db, &other, id, retry_at, retry_at)
+            .await
+            .unwrap();
+        assert!(across.is_none(), "{backend:?}");
+        app.stop().await;
+    }
+}

@@ -12,7 +12,7 @@ pub use store::{
     SqliteWorkerBackend, postgres_worker, retry_with_backoff, sqlite_worker,
 };
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
@@ -62,6 +62,11 @@ pub struct Notify {
     pub trust_id: Uuid,
     /// The outbox row to render and send.
     pub outbox_id: Uuid,
+    /// The lease the dispatcher took for this job: the worker sends only while the row still
+    /// holds it, so a job that waited past its lease (the row leased again, or retried and due
+    /// later) never sends early. Absent on jobs queued before leases were carried.
+    #[serde(default)]
+    pub leased_until: Option<DateTime<Utc>>,
 }
 
 impl Job for Notify {

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use chrono_tz::Europe::London;
 use haven_domain::notification::{
     ALL_REMINDERS, About, Addressee, Branding, Content, DIGEST_RULE, DeliveryStatus, Digest,
@@ -211,6 +211,15 @@ pub async fn recover_interrupted(
     Ok(done.rows_affected)
 }
 
+/// When a lease taken at `now` ends, in whole seconds, so that each database gives back exactly
+/// the instant it was given and a job can name the lease it was pushed under.
+pub fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(lease)
+        .ok()
+        .and_then(|lease| now.checked_add_signed(lease))
+        .map_or(DateTime::<Utc>::MAX_UTC, |until| until.trunc_subsecs(0))
+}
+
 /// Leases up to `limit` of the scope's rows that are due (queued, `next_attempt_at` passed),
 /// oldest first, by moving their `next_attempt_at` to `now + lease`, and returns their ids.
 /// No other round leases them until the lease runs out; a job for them that is lost costs only
@@ -227,10 +236,7 @@ pub async fn lease_due(
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<Uuid>, StoreError> {
-    let until = chrono::Duration::from_std(lease)
-        .ok()
-        .and_then(|lease| now.checked_add_signed(lease))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let until = lease_end(now, lease);
     let tx = db.write(scope, now).await?;
     let held = order_pending_invites(&tx, scope).await?;
     let mut picked = Query::select();
@@ -335,16 +341,41 @@ pub async fn claim(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Row>, StoreError> {
+    claim_where(db, scope, id, None, now).await
+}
+
+/// As [`claim`], only while the row still holds the lease ending `leased_until`: a job that
+/// waited in the queue past its lease finds the row leased again or retried (due later), and
+/// sends nothing, so a backlog never spends a row's attempts faster than its backoff.
+pub async fn claim_leased(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    leased_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<Row>, StoreError> {
+    claim_where(db, scope, id, Some(leased_until), now).await
+}
+
+async fn claim_where(
+    db: &Db,
+    scope: &Scope,
+    id: Uuid,
+    leased_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Option<Row>, StoreError> {
     let tx = db.write(scope, now).await?;
-    let claimed = e::notification_outbox::Entity::update_many()
+    let mut claiming = e::notification_outbox::Entity::update_many()
         .col_expr(C::Status, Expr::value(DeliveryStatus::Sending.as_str()))
         .col_expr(C::Attempts, Expr::col(C::Attempts).add(1))
         .col_expr(C::SendingAt, Expr::value(now))
         .filter(C::TrustId.eq(scope.trust_id()))
         .filter(C::Id.eq(id))
-        .filter(C::Status.eq(DeliveryStatus::Queued.as_str()))
-        .exec_with_returning(tx.connection())
-        .await?;
+        .filter(C::Status.eq(DeliveryStatus::Queued.as_str()));
+    if let Some(until) = leased_until {
+        claiming = claiming.filter(C::NextAttemptAt.eq(until));
+    }
+    let claimed = claiming.exec_with_returning(tx.connection()).await?;
     tx.commit().await?;
     Ok(claimed.into_iter().next())
 }

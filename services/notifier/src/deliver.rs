@@ -73,8 +73,14 @@ impl Deliverer {
     pub async fn deliver(&self, job: Notify) -> Result<(), StoreError> {
         let this = &self.0;
         let scope = Scope::system(job.trust_id, SystemActor::Notifier, Origin::Worker);
-        let Some(row) = outbox::claim(&this.db, &scope, job.outbox_id, this.clock.now()).await?
-        else {
+        let now = this.clock.now();
+        let claimed = match job.leased_until {
+            Some(until) => {
+                outbox::claim_leased(&this.db, &scope, job.outbox_id, until, now).await?
+            }
+            None => outbox::claim(&this.db, &scope, job.outbox_id, now).await?,
+        };
+        let Some(row) = claimed else {
             return Ok(());
         };
         let outgoing = match outbox::message(&this.db, &scope, &row, &this.defaults).await {

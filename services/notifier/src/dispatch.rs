@@ -103,13 +103,15 @@ impl Dispatcher {
             );
         }
         round.recovered = round.recovered.saturating_add(recovered);
-        let leased =
-            outbox::lease_due(&self.db, &scope, self.clock.now(), LEASE, LEASE_LIMIT).await?;
+        let now = self.clock.now();
+        let leased_until = outbox::lease_end(now, LEASE);
+        let leased = outbox::lease_due(&self.db, &scope, now, LEASE, LEASE_LIMIT).await?;
         for outbox_id in leased {
             self.queue
                 .push_notify(Notify {
                     trust_id,
                     outbox_id,
+                    leased_until: Some(leased_until),
                 })
                 .await?;
             round.pushed = round.pushed.saturating_add(1);
