@@ -500,7 +500,10 @@ async fn the_director_opens_and_completes_the_next_review_early_and_its_due_date
         let done = send(&app, &director, Method::PUT, &path, Some(full_answers(1))).await;
         assert_eq!(done.status(), 200, "{backend:?}");
         let done: Value = done.json().await.unwrap();
-        assert!(done["completed_at"].is_string(), "completed before it fell due");
+        assert!(
+            done["completed_at"].is_string(),
+            "completed before it fell due"
+        );
         assert_eq!(done["due_on"], "2026-03-08");
 
         let again = send(&app, &director, Method::POST, &next, None).await;

@@ -28,7 +28,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::scope::{AcademyVisibility, Scope};
-use crate::snapshot::{Snapshot, in_force, is_ad_hoc, marked_held_on, minimum_of};
+use crate::snapshot::{Snapshot, held_on, in_force, is_ad_hoc, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::{Db, StoreError};
 
@@ -378,10 +378,7 @@ impl Snapshot {
         SuperviseeFacts {
             minimum: minimum_of(current, Some(policy)),
             supervised_since,
-            held_sessions: counting_held
-                .iter()
-                .map(|s| london_date(s.starts_at))
-                .collect(),
+            held_sessions: counting_held.iter().map(|s| held_on(s)).collect(),
             planned_so_far_this_half_term: count(planned.iter()),
             extended_planned_so_far_this_half_term: count(
                 planned.iter().filter(|s| s.kind == "extended"),

@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::outbox::NewRow;
 use crate::scope::Scope;
-use crate::snapshot::{Snapshot, in_force, is_ad_hoc, marked_held_on, minimum_of};
+use crate::snapshot::{Snapshot, held_on, in_force, is_ad_hoc, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::tx::WriteTx;
 use crate::{Db, StoreError};
@@ -354,7 +354,7 @@ fn minimums(snapshot: &Snapshot, day: NaiveDate) -> Vec<MinimumFacts> {
                 .filter(|s| snapshot.took_part(s, person, agreement))
                 .filter_map(|s| {
                     Some(HeldSession {
-                        date: london_date(s.starts_at),
+                        date: held_on(s),
                         marked_held_on: marked_held_on(s)?,
                     })
                 })

@@ -832,7 +832,9 @@ impl Generator {
                 }),
                 location: Set(Some("Safeguarding office".to_owned())),
                 held_marked_at: Set(held_marked_at),
+                held_on: Set(None),
                 cancelled_at: Set(row.cancelled_at),
+                cancelled_on: Set(None),
                 cancelled_by: Set(row.cancelled_at.map(|_| lineage.supervisor)),
                 cancel_reason: Set(row
                     .cancelled_at
