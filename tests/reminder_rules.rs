@@ -475,6 +475,7 @@ async fn action(
         due_on: Set(due_on),
         status: Set(if done_on.is_some() { "done" } else { "open" }.into()),
         completed_on: Set(done_on),
+        completed_at: Set(None),
         carried_from_id: Set(None),
         row_version: Set(1),
         created_at: Set(on(written())),

@@ -2,6 +2,8 @@
 //! entered keeps the day it happened beside the instant it was entered (`held_marked_at`,
 //! `cancelled_at`). Rows entered before this migration happened when they were entered, so the
 //! new columns stay null for them and readers fall back to the session's date and the entry day.
+//! An action done keeps the day it was done (`completed_on`) beside when that was entered
+//! (`completed_at`, null on rows done before: they were entered on the day they were done).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -11,6 +13,12 @@ enum SupervisionSession {
     Table,
     HeldOn,
     CancelledOn,
+}
+
+#[derive(DeriveIden)]
+enum SupervisionAction {
+    Table,
+    CompletedAt,
 }
 
 #[derive(DeriveMigrationName)]
@@ -29,10 +37,27 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        Ok(())
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SupervisionAction::Table)
+                    .add_column(timestamp_with_time_zone_null(
+                        SupervisionAction::CompletedAt,
+                    ))
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SupervisionAction::Table)
+                    .drop_column(SupervisionAction::CompletedAt)
+                    .to_owned(),
+            )
+            .await?;
         for column in [SupervisionSession::CancelledOn, SupervisionSession::HeldOn] {
             manager
                 .alter_table(

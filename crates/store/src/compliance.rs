@@ -478,7 +478,12 @@ fn open_on(action: &e::supervision_action::Model, as_of: NaiveDate) -> bool {
     london_date(action.created_at) <= as_of
         && match action.status.as_str() {
             "open" => true,
-            "done" => action.completed_on.is_some_and(|done| done > as_of),
+            // Done as known on the day: from the day it was entered so.
+            "done" => action
+                .completed_at
+                .map(london_date)
+                .or(action.completed_on)
+                .is_some_and(|done| done > as_of),
             _ => false,
         }
 }

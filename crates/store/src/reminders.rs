@@ -383,7 +383,12 @@ fn actions(snapshot: &Snapshot) -> Vec<ActionFacts> {
             let agreement = snapshot.agreement(session.agreement_id)?;
             let closed_on = match action.status.as_str() {
                 "open" => None,
-                "done" => action.completed_on.or(Some(london_date(action.updated_at))),
+                // Known as done from the day it was entered so, whatever day it was done.
+                "done" => action
+                    .completed_at
+                    .map(london_date)
+                    .or(action.completed_on)
+                    .or(Some(london_date(action.updated_at))),
                 _ => Some(london_date(action.updated_at)),
             };
             Some(ActionFacts {

@@ -1063,6 +1063,7 @@ impl Generator {
             due_on: Set(due_on),
             status: Set(status.to_owned()),
             completed_on: Set(completed_on),
+            completed_at: Set(None),
             carried_from_id: Set(None),
             row_version: Set(1),
             created_at: Set(created_at),

@@ -987,6 +987,7 @@ impl<'a> Run<'a> {
                 due_on: Set(action.due_on),
                 status: Set(status.to_owned()),
                 completed_on: Set(completed_on),
+                completed_at: Set(None),
                 carried_from_id: Set(action.carried_from),
                 row_version: Set(1),
                 created_at: Set(created_at),
