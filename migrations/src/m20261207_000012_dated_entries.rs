@@ -4,6 +4,8 @@
 //! new columns stay null for them and readers fall back to the session's date and the entry day.
 //! An action done keeps the day it was done (`completed_on`) beside when that was entered
 //! (`completed_at`, null on rows done before: they were entered on the day they were done).
+//! A QA review completed keeps the day it was completed (`completed_on`) beside when that was
+//! entered (`completed_at`).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -19,6 +21,12 @@ enum SupervisionSession {
 enum SupervisionAction {
     Table,
     CompletedAt,
+}
+
+#[derive(DeriveIden)]
+enum QaReview {
+    Table,
+    CompletedOn,
 }
 
 #[derive(DeriveMigrationName)]
@@ -46,10 +54,26 @@ impl MigrationTrait for Migration {
                     ))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(QaReview::Table)
+                    .add_column(date_null(QaReview::CompletedOn))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(QaReview::Table)
+                    .drop_column(QaReview::CompletedOn)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

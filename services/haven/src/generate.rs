@@ -1100,6 +1100,7 @@ impl Generator {
             reviewer_id: Set(Some(self.director)),
             due_on: Set(due_on),
             completed_at: Set(completed_at),
+            completed_on: Set(None),
             sessions_planned: Set(complete.then_some(2)),
             sessions_held: Set(complete.then_some(2)),
             contract_agreed: Set(complete.then_some(true)),

@@ -1092,6 +1092,7 @@ impl<'a> Run<'a> {
                 reviewer_id: Set(Some(trust.director.id)),
                 due_on: Set(due_on),
                 completed_at: Set(completed_at),
+                completed_on: Set(None),
                 sessions_planned: Set(complete.then_some(planned)),
                 sessions_held: Set(complete.then_some(held)),
                 contract_agreed: Set(complete.then_some(true)),
