@@ -246,6 +246,48 @@ async fn the_owner_marks_an_action_done_once_at_the_version_read() {
 }
 
 #[tokio::test]
+async fn an_action_done_last_week_is_entered_with_the_day_it_was_done() {
+    for backend in backends() {
+        let w = world(TestApp::spawn(backend).await).await;
+        let action = add_action(&w, "2025-12-15").await;
+        let path = format!("/api/v1/actions/{}/done", action["id"].as_str().unwrap());
+        let done_on =
+            |day: &str| Some(json!({ "row_version": action["row_version"], "done_on": day }));
+        // Not tomorrow, not before its session (1 December 2025), and a date.
+        for day in ["2026-01-13", "2025-11-30", "last week"] {
+            let (status, body) =
+                call(&w.app, Method::POST, &path, &w.supervisee, done_on(day)).await;
+            assert_eq!(status, 422, "{backend:?}: {day}");
+            assert_eq!(field_of(&body), "done_on", "{backend:?}: {day}");
+        }
+        let lead_b = crate::harness::lead_b(&w.app, &w.tenants).await;
+        for outsider in [&lead_b, &w.other_academy] {
+            let (status, _) =
+                call(&w.app, Method::POST, &path, outsider, done_on("2026-01-09")).await;
+            assert_eq!(status, 404, "{backend:?}");
+        }
+        let (status, done) = call(
+            &w.app,
+            Method::POST,
+            &path,
+            &w.supervisee,
+            done_on("2026-01-09"),
+        )
+        .await;
+        assert_eq!(status, 200, "{backend:?}: {done}");
+        assert_eq!(done["completed_on"], "2026-01-09", "{backend:?}");
+        assert!(
+            done["completed_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-01-12T10:00:00"),
+            "{backend:?}: it keeps when it was entered"
+        );
+        w.app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn an_action_is_carried_forward_only_to_a_later_session_of_its_agreement() {
     for backend in backends() {
         let w = world(TestApp::spawn(backend).await).await;

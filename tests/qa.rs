@@ -515,3 +515,60 @@ async fn the_director_opens_and_completes_the_next_review_early_and_its_due_date
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_review_completed_on_paper_last_month_is_entered_with_that_day() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let db = &app.test_db.db;
+        let tenants = Tenants::create(db).await;
+        let director_id = add_director(db, &tenants).await;
+        let review = generate_a(db, &tenants)
+            .await
+            .into_iter()
+            .find(|r| r.academy_id == tenants.academy_a1)
+            .unwrap();
+        let path = format!("/api/v1/qa-reviews/{}", review.id);
+        let director = browser_a(&app, &tenants, director_id).await;
+        let on = |day: &str| {
+            let mut answers = full_answers(1);
+            answers["completed_on"] = json!(day);
+            Some(answers)
+        };
+        // Not tomorrow, not before the agreement was active (8 September 2025), only on completing.
+        let mut draft = on("2025-12-10").unwrap();
+        draft["complete"] = json!(false);
+        for body in [
+            on("2026-01-13"),
+            on("2025-09-01"),
+            on("10/12/2025"),
+            Some(draft),
+        ] {
+            let refused = send(&app, &director, Method::PUT, &path, body.clone()).await;
+            assert_eq!(
+                fields_of(refused).await,
+                ["completed_on"],
+                "{backend:?}: {body:?}"
+            );
+        }
+        for outsider in [
+            lead_b(&app, &tenants).await,
+            browser_a(&app, &tenants, tenants.dsl_a2).await,
+        ] {
+            let refused = send(&app, &outsider, Method::PUT, &path, on("2025-12-10")).await;
+            assert_eq!(refused.status(), 404, "{backend:?}");
+        }
+        let done = send(&app, &director, Method::PUT, &path, on("2025-12-10")).await;
+        assert_eq!(done.status(), 200, "{backend:?}");
+        let done: Value = done.json().await.unwrap();
+        assert_eq!(done["completed_on"], "2025-12-10", "{backend:?}");
+        assert!(
+            done["completed_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-01-12T10:00:00"),
+            "{backend:?}: it keeps when it was entered"
+        );
+        app.stop().await;
+    }
+}

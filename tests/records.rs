@@ -34,6 +34,7 @@ async fn held_session(app: &TestApp, tenants: &Tenants) -> Uuid {
         due_on: Set(NaiveDate::from_ymd_opt(2025, 12, 15).unwrap()),
         status: Set("open".into()),
         completed_on: Set(None),
+        completed_at: Set(None),
         carried_from_id: Set(None),
         row_version: Set(1),
         created_at: Set(tx.now()),

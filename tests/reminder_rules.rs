@@ -357,7 +357,9 @@ async fn session(
         duration_minutes: Set(60),
         location: Set(None),
         held_marked_at: Set(booking.held_on.map(on)),
+        held_on: Set(None),
         cancelled_at: Set(booking.cancelled_on.map(on)),
+        cancelled_on: Set(None),
         cancelled_by: Set(None),
         cancel_reason: Set(booking.cancelled_on.map(|_| "Illness".into())),
         rebooking_of_id: Set(booking.rebooking_of),
@@ -473,6 +475,7 @@ async fn action(
         due_on: Set(due_on),
         status: Set(if done_on.is_some() { "done" } else { "open" }.into()),
         completed_on: Set(done_on),
+        completed_at: Set(None),
         carried_from_id: Set(None),
         row_version: Set(1),
         created_at: Set(on(written())),
@@ -2510,5 +2513,72 @@ async fn an_ad_hoc_session_owes_no_agenda_and_no_record_so_nobody_is_reminded_or
         ];
         check(&api.app, backend, &table).await;
         api.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_session_entered_as_held_last_week_sends_no_reminder_whose_day_came_before_it() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        with_term_dates(&app, &tenants).await;
+        let agreement = e::agreement::Entity::find()
+            .filter(e::agreement::Column::AcademyId.eq(tenants.academy_a1))
+            .one(&app.test_db.owner)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let supervisor = browser_a(&app, &tenants, tenants.rsl_a).await;
+        // Entered on the fixture's Monday, 12 January: held a week before.
+        let entered = send(
+            &app,
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/agreements/{agreement}/sessions"),
+            Some(json!({
+                "kind": "formal",
+                "starts_at": "2026-01-05T10:00:00Z",
+                "duration": 60,
+                "mode": "video",
+                "held_on": "2026-01-05",
+            })),
+        )
+        .await;
+        assert_eq!(entered.status(), 201, "{backend:?}");
+        let entered: serde_json::Value = entered.json().await.unwrap();
+        let id = Uuid::parse_str(entered["id"].as_str().unwrap()).unwrap();
+
+        let mut day = date(2026, 1, 3);
+        while day <= date(2026, 1, 16) {
+            scan(&app, day).await;
+            day = day.succ_opt().unwrap();
+        }
+
+        let table = [
+            expect(
+                "the day before came before it was entered",
+                "session_tomorrow",
+                "session",
+                id,
+                BTreeSet::new(),
+            ),
+            expect(
+                "so did the day after",
+                "session_unconfirmed",
+                "session",
+                id,
+                BTreeSet::new(),
+            ),
+            expect(
+                "its record is still owed ten days after the day it was held",
+                "record_not_sent",
+                "session",
+                id,
+                each(&[date(2026, 1, 15)], &[tenants.rsl_a]),
+            ),
+        ];
+        check(&app, backend, &table).await;
+        app.stop().await;
     }
 }

@@ -563,3 +563,186 @@ async fn a_session_read_on_its_own_gives_the_version_that_cancelling_it_needs() 
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_session_held_or_cancelled_last_week_is_entered_with_its_own_date() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        with_term_dates(&app, &tenants).await;
+        let supervisor = browser_a(&app, &tenants, tenants.rsl_a).await;
+        let agreement = agreement_at(&app, tenants.academy_a1).await;
+        let book = format!("/api/v1/agreements/{agreement}/sessions");
+        let past = |held_on: Option<&str>, starts_at: &str| {
+            let mut body = booking(starts_at);
+            if let Some(held_on) = held_on {
+                body["held_on"] = json!(held_on);
+            }
+            Some(body)
+        };
+        // Past sessions are entered only as held, on a day that has come, after the agreement began.
+        for (body, field) in [
+            (past(None, "2026-01-07T10:00:00Z"), "starts_at"),
+            (past(Some("2026-01-13"), "2026-01-07T10:00:00Z"), "held_on"),
+            (past(Some("2026-01-06"), "2026-01-07T10:00:00Z"), "held_on"),
+            (
+                past(Some("2025-09-05"), "2025-09-05T10:00:00Z"),
+                "starts_at",
+            ),
+            (
+                past(Some("2026-01-14"), "2026-01-14T10:00:00Z"),
+                "starts_at",
+            ),
+            (past(Some("7 January"), "2026-01-07T10:00:00Z"), "held_on"),
+        ] {
+            let refused = send(&app, &supervisor, Method::POST, &book, body.clone()).await;
+            assert_eq!(fields_of(refused).await, [field], "{backend:?}: {body:?}");
+        }
+        let invites_before = crate::harness::notifier::outbox(&app).await.len();
+        let entered = send(
+            &app,
+            &supervisor,
+            Method::POST,
+            &book,
+            past(Some("2026-01-07"), "2026-01-07T10:00:00Z"),
+        )
+        .await;
+        assert_eq!(entered.status(), 201, "{backend:?}");
+        let entered: Value = entered.json().await.unwrap();
+        assert_eq!(entered["status"], "held", "{backend:?}");
+        assert_eq!(entered["held_on"], "2026-01-07", "{backend:?}");
+        assert!(
+            entered["held_marked_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-01-12T10:00:00"),
+            "{backend:?}: it keeps when it was entered"
+        );
+        assert_eq!(entered["attendees"][0]["attended"], true, "{backend:?}");
+        assert_eq!(
+            crate::harness::notifier::outbox(&app).await.len(),
+            invites_before,
+            "{backend:?}: a session that took place sends no invitations"
+        );
+
+        // A planned session from last week, marked held afterwards with the day it took place.
+        let planned = booked(&app, &tenants, "2026-01-14T10:00:00Z").await;
+        let planned_id = Uuid::parse_str(id_of(&planned)).unwrap();
+        e::supervision_session::Entity::update_many()
+            .col_expr(
+                e::supervision_session::Column::StartsAt,
+                Expr::value(crate::harness::at(2026, 1, 8)),
+            )
+            .filter(e::supervision_session::Column::Id.eq(planned_id))
+            .exec(&app.test_db.owner)
+            .await
+            .unwrap();
+        let held_path = format!("/api/v1/sessions/{planned_id}/held");
+        for held_on in ["2026-01-07", "2026-01-13"] {
+            let refused = send(
+                &app,
+                &supervisor,
+                Method::POST,
+                &held_path,
+                Some(json!({ "held_on": held_on })),
+            )
+            .await;
+            assert_eq!(
+                fields_of(refused).await,
+                ["held_on"],
+                "{backend:?}: {held_on}"
+            );
+        }
+        let outsiders = [
+            crate::harness::lead_b(&app, &tenants).await,
+            browser_a(&app, &tenants, tenants.dsl_a2).await,
+        ];
+        for outsider in &outsiders {
+            let held = send(
+                &app,
+                outsider,
+                Method::POST,
+                &held_path,
+                Some(json!({ "held_on": "2026-01-09" })),
+            )
+            .await;
+            assert_eq!(held.status(), 404, "{backend:?}");
+            let entered = send(
+                &app,
+                outsider,
+                Method::POST,
+                &book,
+                past(Some("2026-01-07"), "2026-01-07T10:00:00Z"),
+            )
+            .await;
+            assert_eq!(entered.status(), 404, "{backend:?}");
+        }
+        let held = send(
+            &app,
+            &supervisor,
+            Method::POST,
+            &held_path,
+            Some(json!({ "held_on": "2026-01-09" })),
+        )
+        .await;
+        assert_eq!(held.status(), 200, "{backend:?}");
+        let held: Value = held.json().await.unwrap();
+        assert_eq!(held["held_on"], "2026-01-09", "{backend:?}");
+        assert!(
+            held["held_marked_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-01-12T10:00:00")
+        );
+
+        // A cancellation entered after the day it was called off.
+        let cancelled = booked(&app, &tenants, "2026-01-15T10:00:00Z").await;
+        let cancel_path = format!("/api/v1/sessions/{}/cancel", id_of(&cancelled));
+        for cancelled_on in ["2026-01-13", "2025-09-01"] {
+            let refused = send(
+                &app,
+                &supervisor,
+                Method::POST,
+                &cancel_path,
+                Some(
+                    json!({ "reason": "Illness", "row_version": 1, "cancelled_on": cancelled_on }),
+                ),
+            )
+            .await;
+            assert_eq!(
+                fields_of(refused).await,
+                ["cancelled_on"],
+                "{backend:?}: {cancelled_on}"
+            );
+        }
+        for outsider in &outsiders {
+            let refused = send(
+                &app,
+                outsider,
+                Method::POST,
+                &cancel_path,
+                Some(json!({ "reason": "Mine", "row_version": 1, "cancelled_on": "2026-01-09" })),
+            )
+            .await;
+            assert_eq!(refused.status(), 404, "{backend:?}");
+        }
+        let done = send(
+            &app,
+            &supervisor,
+            Method::POST,
+            &cancel_path,
+            Some(json!({ "reason": "Illness", "row_version": 1, "cancelled_on": "2026-01-09" })),
+        )
+        .await;
+        assert_eq!(done.status(), 200, "{backend:?}");
+        let done: Value = done.json().await.unwrap();
+        assert_eq!(done["cancelled_on"], "2026-01-09", "{backend:?}");
+        assert!(
+            done["cancelled_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-01-12T10:00:00")
+        );
+        app.stop().await;
+    }
+}

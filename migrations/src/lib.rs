@@ -24,6 +24,7 @@ mod m20261123_000008_sign_in;
 mod m20261123_000009_scan_runs;
 mod m20261123_000010_notifications;
 mod m20261207_000011_policy_readings;
+mod m20261207_000012_dated_entries;
 
 /// Every Haven migration, in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_scan_runs::Migration),
             Box::new(m20261123_000010_notifications::Migration),
             Box::new(m20261207_000011_policy_readings::Migration),
+            Box::new(m20261207_000012_dated_entries::Migration),
         ]
     }
 }

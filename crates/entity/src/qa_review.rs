@@ -17,7 +17,11 @@ pub struct Model {
     pub agreement_id: Uuid,
     pub reviewer_id: Option<Uuid>,
     pub due_on: Date,
+    /// When it was entered as completed.
     pub completed_at: Option<DateTimeUtc>,
+    /// The day it was completed (London), which may come before `completed_at`; null on reviews
+    /// completed before dated entries, on the day of `completed_at`.
+    pub completed_on: Option<Date>,
     pub sessions_planned: Option<i32>,
     pub sessions_held: Option<i32>,
     pub contract_agreed: Option<bool>,

@@ -22,6 +22,9 @@ pub struct Model {
     #[sea_orm(column_type = "String(StringLen::N(32))")]
     pub status: String,
     pub completed_on: Option<Date>,
+    /// When it was entered as done, which may be after `completed_on`; null on rows done before
+    /// dated entries, entered on the day they were done.
+    pub completed_at: Option<DateTimeUtc>,
     /// The action this one carries forward from an earlier session.
     pub carried_from_id: Option<Uuid>,
     pub row_version: i32,

@@ -26,7 +26,14 @@ pub struct Model {
     pub location: Option<String>,
     /// When the supervisor marked it held: compliance clocks know it as held from then.
     pub held_marked_at: Option<DateTimeUtc>,
+    /// The day it was held (London), which may come before it was marked so; null on rows
+    /// marked before dated entries, which were held on the day of `starts_at`.
+    pub held_on: Option<Date>,
+    /// When it was entered as cancelled.
     pub cancelled_at: Option<DateTimeUtc>,
+    /// The day it was cancelled (London), which may come before `cancelled_at`; null on rows
+    /// cancelled before dated entries, cancelled on the day of `cancelled_at`.
+    pub cancelled_on: Option<Date>,
     pub cancelled_by: Option<Uuid>,
     #[sea_orm(column_type = "Text", nullable)]
     pub cancel_reason: Option<String>,

@@ -32,6 +32,8 @@ pub struct ActionView {
     pub due_on: NaiveDate,
     pub status: String,
     pub completed_on: Option<NaiveDate>,
+    /// When it was entered as done.
+    pub completed_at: Option<DateTime<Utc>>,
     pub carried_from_id: Option<Uuid>,
     pub row_version: i32,
 }
@@ -105,6 +107,7 @@ fn view(action: e::supervision_action::Model) -> ActionView {
         due_on: action.due_on,
         status: action.status,
         completed_on: action.completed_on,
+        completed_at: action.completed_at,
         carried_from_id: action.carried_from_id,
         row_version: action.row_version,
     }
@@ -259,6 +262,7 @@ async fn insert(
         due_on: Set(new.due_on),
         status: Set(Status::Open.as_str().to_owned()),
         completed_on: Set(None),
+        completed_at: Set(None),
         carried_from_id: Set(carried_from),
         row_version: Set(1),
         created_at: Set(now),
@@ -280,6 +284,7 @@ async fn set_status(
         .set(e::supervision_action::ActiveModel {
             status: Set(status.as_str().to_owned()),
             completed_on: Set(completed_on),
+            completed_at: Set(completed_on.map(|_| tx.now())),
             row_version: Set(read_version + 1),
             updated_at: Set(tx.now()),
             ..Default::default()
@@ -327,24 +332,28 @@ async fn owned(
     Ok((action, session))
 }
 
-/// Marks an open action done, by its owner or the session's supervisor.
+/// Marks an open action done, by its owner or the session's supervisor: on `done_on` (today
+/// when absent), which may come before it is entered but not before its session nor after today.
 pub async fn complete(
     db: &Db,
     scope: &Scope,
     action_id: Uuid,
+    done_on: Option<NaiveDate>,
     row_version: i32,
     now: DateTime<Utc>,
 ) -> Result<ActionView, StoreError> {
     let mut tx = db.write(scope, now).await?;
-    let (action, _) = owned(tx.connection(), scope, action_id, "complete this action").await?;
-    let done = set_status(
-        &mut tx,
-        &action,
-        row_version,
-        Status::Done,
-        Some(london_today(now)),
-    )
-    .await?;
+    let (action, session) =
+        owned(tx.connection(), scope, action_id, "complete this action").await?;
+    let today = london_today(now);
+    let done_on = done_on.unwrap_or(today);
+    if done_on > today {
+        return Err(invalid("done_on", "is in the future"));
+    }
+    if done_on < session_date(&session) {
+        return Err(invalid("done_on", "is before the action's session"));
+    }
+    let done = set_status(&mut tx, &action, row_version, Status::Done, Some(done_on)).await?;
     tx.commit().await?;
     Ok(view(done))
 }

@@ -28,7 +28,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::scope::{AcademyVisibility, Scope};
-use crate::snapshot::{Snapshot, in_force, is_ad_hoc, marked_held_on, minimum_of};
+use crate::snapshot::{Snapshot, held_on, in_force, is_ad_hoc, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::{Db, StoreError};
 
@@ -378,10 +378,7 @@ impl Snapshot {
         SuperviseeFacts {
             minimum: minimum_of(current, Some(policy)),
             supervised_since,
-            held_sessions: counting_held
-                .iter()
-                .map(|s| london_date(s.starts_at))
-                .collect(),
+            held_sessions: counting_held.iter().map(|s| held_on(s)).collect(),
             planned_so_far_this_half_term: count(planned.iter()),
             extended_planned_so_far_this_half_term: count(
                 planned.iter().filter(|s| s.kind == "extended"),
@@ -481,7 +478,12 @@ fn open_on(action: &e::supervision_action::Model, as_of: NaiveDate) -> bool {
     london_date(action.created_at) <= as_of
         && match action.status.as_str() {
             "open" => true,
-            "done" => action.completed_on.is_some_and(|done| done > as_of),
+            // Done as known on the day: from the day it was entered so.
+            "done" => action
+                .completed_at
+                .map(london_date)
+                .or(action.completed_on)
+                .is_some_and(|done| done > as_of),
             _ => false,
         }
 }

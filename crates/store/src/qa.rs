@@ -49,6 +49,7 @@ pub struct QaReviewView {
     pub reviewer_id: Option<Uuid>,
     pub due_on: NaiveDate,
     pub completed_at: Option<DateTime<Utc>>,
+    pub completed_on: Option<NaiveDate>,
     pub overdue: bool,
     pub sessions_planned: Option<i32>,
     pub sessions_held: Option<i32>,
@@ -71,6 +72,8 @@ pub struct Answers {
     pub key_actions: Option<String>,
     /// Completes the review: every answer is then required.
     pub complete: bool,
+    /// The day it was completed, when entered afterwards: today when absent.
+    pub completed_on: Option<NaiveDate>,
     pub row_version: i32,
 }
 
@@ -97,6 +100,9 @@ fn view(row: e::qa_review::Model, overdue_days: u32, as_of: NaiveDate) -> QaRevi
         agreement_id: row.agreement_id,
         reviewer_id: row.reviewer_id,
         due_on: row.due_on,
+        completed_on: row
+            .completed_on
+            .or_else(|| row.completed_at.map(london_date)),
         completed_at: row.completed_at,
         sessions_planned: row.sessions_planned,
         sessions_held: row.sessions_held,
@@ -265,6 +271,7 @@ impl Period<'_> {
             reviewer_id: Set(reviewer),
             due_on: Set(self.due_on),
             completed_at: Set(None),
+            completed_on: Set(None),
             sessions_planned: Set(Some(planned)),
             sessions_held: Set(Some(held)),
             contract_agreed: Set(None),
@@ -516,6 +523,34 @@ pub async fn answer(
         .zip(answers.checklist)
         .filter_map(|((key, _), answer)| answer.map(|a| ((*key).to_owned(), Value::Bool(a))))
         .collect();
+    let completed_on = match (answers.complete, answers.completed_on) {
+        (false, Some(_)) => {
+            return Err(StoreError::Invalid {
+                field: "completed_on",
+                reason: "is given only when the review is completed".into(),
+            });
+        }
+        (false, None) => None,
+        (true, on) => {
+            let on = on.unwrap_or_else(|| london_date(now));
+            if on > london_date(now) {
+                return Err(StoreError::Invalid {
+                    field: "completed_on",
+                    reason: format!("{on} is in the future"),
+                });
+            }
+            let agreement = tx.find::<e::agreement::Entity>(row.agreement_id).await?;
+            if let Some(active) = agreement.activated_on
+                && on < active
+            {
+                return Err(StoreError::Invalid {
+                    field: "completed_on",
+                    reason: format!("{on} is before the agreement was active, from {active}"),
+                });
+            }
+            Some(on)
+        }
+    };
     let completed_at = answers.complete.then_some(now);
     let updated = e::qa_review::Entity::update_many()
         .col_expr(C::ContractAgreed, Expr::value(answers.contract_agreed))
@@ -524,6 +559,7 @@ pub async fn answer(
         .col_expr(C::Comments, Expr::value(answers.comments))
         .col_expr(C::KeyActions, Expr::value(answers.key_actions))
         .col_expr(C::CompletedAt, Expr::value(completed_at))
+        .col_expr(C::CompletedOn, Expr::value(completed_on))
         .col_expr(C::RowVersion, Expr::value(row.row_version + 1))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::TrustId.eq(scope.trust_id()))

@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::outbox::NewRow;
 use crate::scope::Scope;
-use crate::snapshot::{Snapshot, in_force, is_ad_hoc, marked_held_on, minimum_of};
+use crate::snapshot::{Snapshot, held_on, in_force, is_ad_hoc, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::tx::WriteTx;
 use crate::{Db, StoreError};
@@ -354,7 +354,7 @@ fn minimums(snapshot: &Snapshot, day: NaiveDate) -> Vec<MinimumFacts> {
                 .filter(|s| snapshot.took_part(s, person, agreement))
                 .filter_map(|s| {
                     Some(HeldSession {
-                        date: london_date(s.starts_at),
+                        date: held_on(s),
                         marked_held_on: marked_held_on(s)?,
                     })
                 })
@@ -383,7 +383,12 @@ fn actions(snapshot: &Snapshot) -> Vec<ActionFacts> {
             let agreement = snapshot.agreement(session.agreement_id)?;
             let closed_on = match action.status.as_str() {
                 "open" => None,
-                "done" => action.completed_on.or(Some(london_date(action.updated_at))),
+                // Known as done from the day it was entered so, whatever day it was done.
+                "done" => action
+                    .completed_at
+                    .map(london_date)
+                    .or(action.completed_on)
+                    .or(Some(london_date(action.updated_at))),
                 _ => Some(london_date(action.updated_at)),
             };
             Some(ActionFacts {

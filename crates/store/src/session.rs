@@ -66,6 +66,9 @@ pub struct NewSession {
     pub mode: Mode,
     /// A short note, for an ad hoc session only.
     pub note: Option<String>,
+    /// Entered as already held on this day (London): a session from before Haven was used,
+    /// whose start is then in the past. It sends no invitations.
+    pub held_on: Option<NaiveDate>,
 }
 
 /// The longest note an ad hoc session carries: a line or two, not a record.
@@ -188,6 +191,60 @@ fn check_start(
     Ok(())
 }
 
+/// A past booking, entered as held on `held_on`: its start has passed, on a working day of the
+/// academy, and it was held that day or after.
+fn check_past_start(
+    starts_at: DateTime<Utc>,
+    held_on: NaiveDate,
+    cal: &TermCalendar,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if starts_at > now {
+        return Err(invalid(
+            "starts_at",
+            "is in the future: a session entered as held has taken place",
+        ));
+    }
+    let day = london_date(starts_at);
+    if !haven_domain::is_working_day(day, cal) {
+        return Err(invalid(
+            "starts_at",
+            format!(
+                "{day} is not a working day of the academy (a weekend, a bank holiday or out of term)"
+            ),
+        ));
+    }
+    if held_on < day {
+        return Err(invalid(
+            "held_on",
+            format!("is before the session's date, {day}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The day something happened to a session of `agreement`, entered on `now`: not in the future
+/// (London) and not before the agreement was active.
+fn check_happened_on(
+    field: &'static str,
+    on: NaiveDate,
+    agreement: &e::agreement::Model,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if on > london_date(now) {
+        return Err(invalid(field, format!("{on} is in the future")));
+    }
+    if let Some(active) = agreement.activated_on
+        && on < active
+    {
+        return Err(invalid(
+            field,
+            format!("{on} is before the agreement was active, from {active}"),
+        ));
+    }
+    Ok(())
+}
+
 /// An ad hoc session's note, trimmed; refused on any other kind, too long or with control
 /// characters other than line breaks and tabs.
 fn checked_note(kind: SessionKind, note: Option<String>) -> Result<Option<String>, StoreError> {
@@ -274,6 +331,7 @@ async fn insert_session(
     let note = checked_note(new.kind, new.note)?;
     let now = tx.now();
     let id = Uuid::now_v7();
+    let held = new.held_on.is_some();
     let session = tx
         .insert_for_party(e::supervision_session::ActiveModel {
             id: Set(id),
@@ -282,13 +340,15 @@ async fn insert_session(
             agreement_id: Set(agreement.id),
             kind: Set(new.kind.code().to_owned()),
             mode: Set(new.mode.code().to_owned()),
-            status: Set(PLANNED.to_owned()),
+            status: Set(if held { HELD } else { PLANNED }.to_owned()),
             starts_at: Set(new.starts_at),
             duration_minutes: Set(i32::try_from(new.duration_minutes)
                 .map_err(|_| invalid("duration", "is too long"))?),
             location: Set(location),
-            held_marked_at: Set(None),
+            held_marked_at: Set(held.then_some(now)),
+            held_on: Set(new.held_on),
             cancelled_at: Set(None),
+            cancelled_on: Set(None),
             cancelled_by: Set(None),
             cancel_reason: Set(None),
             rebooking_of_id: Set(rebooking.map(|r| r.of)),
@@ -308,23 +368,31 @@ async fn insert_session(
             academy_id: Set(agreement.academy_id),
             session_id: Set(id),
             person_id: Set(*person_id),
-            attended: Set(None),
+            attended: Set(held.then_some(true)),
         })
         .await?;
         attendees.push(AttendeeView {
             person_id: *person_id,
-            attended: None,
+            attended: held.then_some(true),
         });
     }
     attendees.sort_by_key(|a| a.person_id);
-    crate::invite::queue_session_invites(
-        tx,
-        &session,
-        agreement.supervisor_id,
-        supervisee_ids,
-        InviteMethod::Request,
-    )
-    .await?;
+    if held {
+        tx.audit(
+            AuditEntry::new("enter_held", "supervision_session", Some(id))
+                .with_detail(json!({ "held_on": new.held_on })),
+        )
+        .await?;
+    } else {
+        crate::invite::queue_session_invites(
+            tx,
+            &session,
+            agreement.supervisor_id,
+            supervisee_ids,
+            InviteMethod::Request,
+        )
+        .await?;
+    }
     Ok(SessionView { session, attendees })
 }
 
@@ -405,6 +473,7 @@ pub async fn plan(
             duration_minutes: u32::try_from(agreement.session_minutes).unwrap_or_default(),
             mode: request.mode,
             note: None,
+            held_on: None,
         };
         created.push(insert_session(&mut tx, &agreement, &supervisee_ids, new, None, None).await?);
     }
@@ -412,7 +481,8 @@ pub async fn plan(
     Ok(created)
 }
 
-/// Books one session of the agreement, by its supervisor or a trust lead, on a working day ahead.
+/// Books one session of the agreement, by its supervisor or a trust lead, on a working day ahead;
+/// or, entered as held (`held_on`), one that took place before it was entered.
 pub async fn book(
     db: &Db,
     scope: &Scope,
@@ -431,7 +501,14 @@ pub async fn book(
     let mut tx = db.write(scope, now).await?;
     let (agreement, supervisee_ids) =
         arrangeable(&tx, scope, agreement_id, "book sessions").await?;
-    check_start(new.starts_at, &cal, now)?;
+    match new.held_on {
+        Some(held_on) => {
+            check_past_start(new.starts_at, held_on, &cal, now)?;
+            check_happened_on("starts_at", london_date(new.starts_at), &agreement, now)?;
+            check_happened_on("held_on", held_on, &agreement, now)?;
+        }
+        None => check_start(new.starts_at, &cal, now)?,
+    }
     let view = insert_session(&mut tx, &agreement, &supervisee_ids, new, None, None).await?;
     tx.commit().await?;
     Ok(view)
@@ -545,12 +622,15 @@ pub async fn reschedule(
     Ok(view)
 }
 
-/// Cancels a planned session, by a party or a trust lead, with a reason, against the version read.
+/// Cancels a planned session, by a party or a trust lead, with a reason, against the version read;
+/// `cancelled_on` (today when absent) is the day it was called off, which may come before it is
+/// entered.
 pub async fn cancel(
     db: &Db,
     scope: &Scope,
     id: Uuid,
     reason: &str,
+    cancelled_on: Option<NaiveDate>,
     row_version: i32,
     now: DateTime<Utc>,
 ) -> Result<SessionView, StoreError> {
@@ -576,10 +656,13 @@ pub async fn cancel(
             format!("a {} session is not cancelled", session.status),
         ));
     }
+    let cancelled_on = cancelled_on.unwrap_or_else(|| london_date(now));
+    check_happened_on("cancelled_on", cancelled_on, &agreement, now)?;
     use e::supervision_session::Column as C;
     let updated = e::supervision_session::Entity::update_many()
         .col_expr(C::Status, Expr::value(CANCELLED))
         .col_expr(C::CancelledAt, Expr::value(Some(now)))
+        .col_expr(C::CancelledOn, Expr::value(Some(cancelled_on)))
         .col_expr(C::CancelledBy, Expr::value(Some(caller)))
         .col_expr(C::CancelReason, Expr::value(Some(reason.to_owned())))
         .col_expr(C::IcalSequence, Expr::value(session.ical_sequence + 1))
@@ -693,6 +776,7 @@ pub async fn rebook(
         duration_minutes: u32::try_from(cancelled.duration_minutes).unwrap_or_default(),
         mode,
         note: cancelled.note.clone(),
+        held_on: None,
     };
     let view = insert_session(
         &mut tx,
@@ -711,12 +795,14 @@ pub async fn rebook(
 }
 
 /// Marks a planned session whose start has passed as held, by its supervisor: `attendee_ids`
-/// (who came, for a group) or every expected supervisee attended.
+/// (who came, for a group) or every expected supervisee attended. `held_on` (the day of its
+/// start when absent) is the day it took place, which may come before it is marked.
 pub async fn mark_held(
     db: &Db,
     scope: &Scope,
     id: Uuid,
     attendee_ids: Option<Vec<Uuid>>,
+    held_on: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<SessionView, StoreError> {
     let caller = me(scope, "mark sessions held")?;
@@ -736,6 +822,15 @@ pub async fn mark_held(
     if session.starts_at > now {
         return Err(invalid("starts_at", "the session has not started yet"));
     }
+    let day = london_date(session.starts_at);
+    let held_on = held_on.unwrap_or(day);
+    if held_on < day {
+        return Err(invalid(
+            "held_on",
+            format!("{held_on} is before the session's date, {day}"),
+        ));
+    }
+    check_happened_on("held_on", held_on, &agreement, now)?;
     let expected: Vec<Uuid> = e::session_attendee::Entity::find()
         .filter(e::session_attendee::Column::TrustId.eq(scope.trust_id()))
         .filter(e::session_attendee::Column::SessionId.eq(id))
@@ -760,6 +855,7 @@ pub async fn mark_held(
     let updated = e::supervision_session::Entity::update_many()
         .col_expr(C::Status, Expr::value(HELD))
         .col_expr(C::HeldMarkedAt, Expr::value(Some(now)))
+        .col_expr(C::HeldOn, Expr::value(Some(held_on)))
         .col_expr(C::RowVersion, Expr::value(session.row_version + 1))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::TrustId.eq(scope.trust_id()))
@@ -781,8 +877,11 @@ pub async fn mark_held(
             .await?;
     }
     tx.audit(
-        AuditEntry::new("mark_held", "supervision_session", Some(id))
-            .with_detail(json!({ "attended": attended.len(), "expected": expected.len() })),
+        AuditEntry::new("mark_held", "supervision_session", Some(id)).with_detail(json!({
+            "attended": attended.len(),
+            "expected": expected.len(),
+            "held_on": held_on,
+        })),
     )
     .await?;
     let (held, _, _) = session_of(tx.connection(), scope, id).await?;

@@ -233,6 +233,14 @@ pub(crate) fn in_force(agreement: &e::agreement::Model, on: NaiveDate) -> bool {
         && agreement.ended_on.is_none_or(|ended| ended > on)
 }
 
+/// The day a held session was held: the day entered with it, else the day of its start. It
+/// counts for that day from the day it was marked held ([`marked_held_on`]), never before.
+pub(crate) fn held_on(session: &e::supervision_session::Model) -> NaiveDate {
+    session
+        .held_on
+        .unwrap_or_else(|| london_date(session.starts_at))
+}
+
 /// The day a session was marked held, if it is held.
 pub(crate) fn marked_held_on(session: &e::supervision_session::Model) -> Option<NaiveDate> {
     session

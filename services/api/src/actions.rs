@@ -160,8 +160,8 @@ async fn action_figures(
     tag = "actions",
     summary = "Mark an action done",
     params(("id" = String, Path, description = "The action's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `row_version` read; unknown fields are refused"),
-    responses((status = 200, description = "The action, done"), (status = 403, description = "Not its owner or the session's supervisor"), (status = 404, description = "No such action in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "No longer open (`status`)"))
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `row_version` read and an optional `done_on` (YYYY-MM-DD, today when absent: the day it was done, for one entered afterwards); unknown fields are refused"),
+    responses((status = 200, description = "The action, done"), (status = 403, description = "Not its owner or the session's supervisor"), (status = 404, description = "No such action in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "No longer open (`status`), or `done_on` in the future or before the action's session"))
 )]
 #[post("/actions/{id}/done")]
 async fn complete_action(
@@ -171,13 +171,15 @@ async fn complete_action(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let action_id = id.0;
-    let mut body = Body::read(&body, &["row_version"])?;
+    let mut body = Body::read(&body, &["row_version", "done_on"])?;
     let row_version = body.integer("row_version");
+    let done_on = body.optional_date("done_on");
     body.finish()?;
     let action = haven_store::action::complete(
         &state.db,
         &signed_in.scope,
         action_id,
+        done_on,
         row_version,
         state.clock.now(),
     )

@@ -139,7 +139,7 @@ async fn get_one(
     tag = "qa-reviews",
     summary = "Answer or complete a QA review",
     params(("id" = String, Path, description = "The review's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `row_version` (as read), `contract_agreed`, `written_records`, `checklist` (an object of the nine yes/no items: reflection_on_practice, explored_alternatives, dynamics_with_families, effect_on_own_feelings, constructive_feedback, felt_supported, workload_reviewed, professional_development, new_skills), `comments`, `key_actions` and `complete` (true to complete: every answer is then required); unknown fields are refused"),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `row_version` (as read), `contract_agreed`, `written_records`, `checklist` (an object of the nine yes/no items: reflection_on_practice, explored_alternatives, dynamics_with_families, effect_on_own_feelings, constructive_feedback, felt_supported, workload_reviewed, professional_development, new_skills), `comments`, `key_actions`, `complete` (true to complete: every answer is then required) and, when completing one entered afterwards, an optional `completed_on` (YYYY-MM-DD, not in the future nor before the agreement was active; today when absent); unknown fields are refused"),
     responses((status = 200, description = "The review as saved"), (status = 403, description = "Not the director the review is assigned to"), (status = 404, description = "No such review in the caller's scope"), (status = 409, description = "The review changed since it was read"), (status = 422, description = "Invalid input or a missing answer, with the field"))
 )]
 #[put("/qa-reviews/{id}")]
@@ -160,6 +160,7 @@ async fn answer_review(
             "comments",
             "key_actions",
             "complete",
+            "completed_on",
         ],
     )?;
     let answers = Answers {
@@ -169,6 +170,7 @@ async fn answer_review(
         comments: body.optional_string("comments"),
         key_actions: body.optional_string("key_actions"),
         complete: optional_bool(&mut body, "complete").unwrap_or(false),
+        completed_on: body.optional_date("completed_on"),
         row_version: body.integer("row_version"),
     };
     body.finish()?;

@@ -115,8 +115,8 @@ async fn plan_sessions(
     tag = "sessions",
     summary = "Book one session of an agreement",
     params(("id" = String, Path, description = "The agreement's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `kind` (formal, ad_hoc, extended, group), `starts_at` (RFC 3339), `duration` (minutes), `mode` (in_person, video, phone) and, for an ad hoc session only, an optional short `note` (at most 500 characters; an ad hoc session owes no agenda and no record); unknown fields are refused"),
-    responses((status = 201, description = "The session"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, or `starts_at` in the past or not a working day of the academy"))
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `kind` (formal, ad_hoc, extended, group), `starts_at` (RFC 3339), `duration` (minutes), `mode` (in_person, video, phone), for an ad hoc session only an optional short `note` (at most 500 characters; an ad hoc session owes no agenda and no record), and an optional `held_on` (YYYY-MM-DD) to enter a session that already took place: its `starts_at` is then in the past, it is held on that day and sends no invitations; unknown fields are refused"),
+    responses((status = 201, description = "The session"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, `starts_at` in the past (in the future with `held_on`) or not a working day of the academy, or `held_on` in the future, before the session's date or before the agreement was active"))
 )]
 #[post("/agreements/{id}/sessions")]
 async fn book_session(
@@ -126,12 +126,16 @@ async fn book_session(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
-    let mut body = Body::read(&body, &["kind", "starts_at", "duration", "mode", "note"])?;
+    let mut body = Body::read(
+        &body,
+        &["kind", "starts_at", "duration", "mode", "note", "held_on"],
+    )?;
     let kind = body.parsed("kind", SessionKind::parse);
     let starts_at = body.instant("starts_at");
     let duration_minutes = minutes(&mut body, "duration");
     let mode = body.parsed("mode", Mode::parse);
     let note = body.optional_string("note");
+    let held_on = body.optional_date("held_on");
     body.finish()?;
     let (Some(kind), Some(starts_at), Some(mode)) = (kind, starts_at, mode) else {
         return Err(unread());
@@ -146,6 +150,7 @@ async fn book_session(
             duration_minutes,
             mode,
             note,
+            held_on,
         },
         state.clock.now(),
     )
@@ -191,8 +196,8 @@ async fn move_session(
     tag = "sessions",
     summary = "Cancel a planned session",
     params(("id" = String, Path, description = "The session's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `reason` and the `row_version` read; unknown fields are refused"),
-    responses((status = 200, description = "The cancelled session"), (status = 403, description = "Neither a party nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or not planned (`status`)"))
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `reason`, the `row_version` read and an optional `cancelled_on` (YYYY-MM-DD, today when absent: the day it was called off, for one entered afterwards); unknown fields are refused"),
+    responses((status = 200, description = "The cancelled session"), (status = 403, description = "Neither a party nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, not planned (`status`), or `cancelled_on` in the future or before the agreement was active"))
 )]
 #[post("/sessions/{id}/cancel")]
 async fn cancel_session(
@@ -202,15 +207,17 @@ async fn cancel_session(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
-    let mut body = Body::read(&body, &["reason", "row_version"])?;
+    let mut body = Body::read(&body, &["reason", "row_version", "cancelled_on"])?;
     let reason = body.string("reason");
     let row_version = body.integer("row_version");
+    let cancelled_on = body.optional_date("cancelled_on");
     body.finish()?;
     let view = session::cancel(
         &state.db,
         &caller.scope,
         id,
         &reason,
+        cancelled_on,
         row_version,
         state.clock.now(),
     )
@@ -247,8 +254,8 @@ async fn rebook_session(
     tag = "sessions",
     summary = "Mark a session held",
     params(("id" = String, Path, description = "The session's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `attendee_ids` (optional: who attended; every expected supervisee when absent); unknown fields are refused"),
-    responses((status = 200, description = "The held session"), (status = 403, description = "Not the session's supervisor"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Not planned (`status`), not started yet (`starts_at`) or an attendee not expected (`attendee_ids`)"))
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `attendee_ids` (optional: who attended; every expected supervisee when absent) and `held_on` (optional, YYYY-MM-DD: the day it took place, the session's date when absent); unknown fields are refused"),
+    responses((status = 200, description = "The held session"), (status = 403, description = "Not the session's supervisor"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Not planned (`status`), not started yet (`starts_at`), an attendee not expected (`attendee_ids`), or `held_on` in the future, before the session's date or before the agreement was active"))
 )]
 #[post("/sessions/{id}/held")]
 async fn mark_held(
@@ -259,7 +266,7 @@ async fn mark_held(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let raw: &[u8] = if body.is_empty() { b"{}" } else { &body };
-    let mut body = Body::read(raw, &["attendee_ids"])?;
+    let mut body = Body::read(raw, &["attendee_ids", "held_on"])?;
     let attendee_ids = body.take("attendee_ids").map(|value| {
         let ids: Option<Vec<Uuid>> = value.as_array().and_then(|items| {
             items
@@ -272,12 +279,14 @@ async fn mark_held(
             Vec::new()
         })
     });
+    let held_on = body.optional_date("held_on");
     body.finish()?;
     let view = session::mark_held(
         &state.db,
         &caller.scope,
         id,
         attendee_ids,
+        held_on,
         state.clock.now(),
     )
     .await?;

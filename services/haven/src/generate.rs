@@ -832,7 +832,9 @@ impl Generator {
                 }),
                 location: Set(Some("Safeguarding office".to_owned())),
                 held_marked_at: Set(held_marked_at),
+                held_on: Set(None),
                 cancelled_at: Set(row.cancelled_at),
+                cancelled_on: Set(None),
                 cancelled_by: Set(row.cancelled_at.map(|_| lineage.supervisor)),
                 cancel_reason: Set(row
                     .cancelled_at
@@ -1061,6 +1063,7 @@ impl Generator {
             due_on: Set(due_on),
             status: Set(status.to_owned()),
             completed_on: Set(completed_on),
+            completed_at: Set(None),
             carried_from_id: Set(None),
             row_version: Set(1),
             created_at: Set(created_at),
@@ -1097,6 +1100,7 @@ impl Generator {
             reviewer_id: Set(Some(self.director)),
             due_on: Set(due_on),
             completed_at: Set(completed_at),
+            completed_on: Set(None),
             sessions_planned: Set(complete.then_some(2)),
             sessions_held: Set(complete.then_some(2)),
             contract_agreed: Set(complete.then_some(true)),
