@@ -113,13 +113,6 @@ fn view(action: e::supervision_action::Model) -> ActionView {
     }
 }
 
-fn invalid(field: &'static str, reason: &str) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.to_owned(),
-    }
-}
-
 /// Someone who may not do this: refused when they see the academy, unknown otherwise.
 fn not_theirs(scope: &Scope, academy_id: Uuid, action: &'static str) -> StoreError {
     if scope.sees_academy(academy_id) {
@@ -181,7 +174,7 @@ fn london_today(now: DateTime<Utc>) -> NaiveDate {
 
 fn check_due(session: &e::supervision_session::Model, due_on: NaiveDate) -> Result<(), StoreError> {
     if due_on < session_date(session) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "due_on",
             "an action cannot be due before its session",
         ));
@@ -206,10 +199,10 @@ pub async fn create(
         return Err(not_theirs(scope, session.academy_id, "add an action here"));
     }
     if new.description.trim().is_empty() {
-        return Err(invalid("description", "must not be empty"));
+        return Err(StoreError::invalid("description", "must not be empty"));
     }
     if !is_party(new.owner_id) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "owner_id",
             "the owner must be the session's supervisor or a supervisee",
         ));
@@ -222,7 +215,10 @@ pub async fn create(
             .one(conn)
             .await?;
         if record.is_none_or(|r| r.session_id != session.id) {
-            return Err(invalid("record_id", "is not this session's record"));
+            return Err(StoreError::invalid(
+                "record_id",
+                "is not this session's record",
+            ));
         }
     }
     if let Some(note_id) = new.case_note_id {
@@ -232,7 +228,7 @@ pub async fn create(
             .one(conn)
             .await?;
         if note.is_none_or(|n| n.session_id != session.id) {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "case_note_id",
                 "is not a case note of this session",
             ));
@@ -327,7 +323,10 @@ async fn owned(
         return Err(not_theirs(scope, action.academy_id, what));
     }
     if action.status != Status::Open.as_str() {
-        return Err(invalid("status", "the action is no longer open"));
+        return Err(StoreError::invalid(
+            "status",
+            "the action is no longer open",
+        ));
     }
     Ok((action, session))
 }
@@ -348,10 +347,13 @@ pub async fn complete(
     let today = london_today(now);
     let done_on = done_on.unwrap_or(today);
     if done_on > today {
-        return Err(invalid("done_on", "is in the future"));
+        return Err(StoreError::invalid("done_on", "is in the future"));
     }
     if done_on < session_date(&session) {
-        return Err(invalid("done_on", "is before the action's session"));
+        return Err(StoreError::invalid(
+            "done_on",
+            "is before the action's session",
+        ));
     }
     let done = set_status(&mut tx, &action, row_version, Status::Done, Some(done_on)).await?;
     tx.commit().await?;
@@ -375,17 +377,20 @@ pub async fn carry_forward(
     let (agreement, _, _) = parties(conn, scope, &session).await?;
     let target = in_trust::<e::supervision_session::Entity>(conn, scope, to_session_id)
         .await
-        .map_err(|_| invalid("to_session_id", "no such session"))?;
+        .map_err(|_| StoreError::invalid("to_session_id", "no such session"))?;
     let target_agreement =
         in_trust::<e::agreement::Entity>(conn, scope, target.agreement_id).await?;
     if target_agreement.lineage_id != agreement.lineage_id {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "to_session_id",
             "must be a session of the same agreement",
         ));
     }
     if target.starts_at <= session.starts_at {
-        return Err(invalid("to_session_id", "must be a later session"));
+        return Err(StoreError::invalid(
+            "to_session_id",
+            "must be a later session",
+        ));
     }
     let due_on = due_on.unwrap_or_else(|| action.due_on.max(session_date(&target)));
     check_due(&target, due_on)?;

@@ -57,13 +57,6 @@ pub struct NewRole {
     pub ends_on: Option<NaiveDate>,
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
-
 /// `value` trimmed, refused when empty or longer than `max` characters.
 fn required_text<'v>(
     field: &'static str,
@@ -72,10 +65,13 @@ fn required_text<'v>(
 ) -> Result<&'v str, StoreError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(invalid(field, "must not be empty"));
+        return Err(StoreError::invalid(field, "must not be empty"));
     }
     if value.chars().count() > max {
-        return Err(invalid(field, format!("must be at most {max} characters")));
+        return Err(StoreError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(value)
 }
@@ -92,7 +88,7 @@ fn email_of(value: &str) -> Result<&str, StoreError> {
     if well_formed {
         Ok(email)
     } else {
-        Err(invalid("email", "is not an email address"))
+        Err(StoreError::invalid("email", "is not an email address"))
     }
 }
 
@@ -139,10 +135,13 @@ pub async fn create_academy(
     let name = required_text("name", academy.name, NAME_MAX_CHARS)?;
     let urn = academy.urn.trim();
     if urn.len() != 6 || !urn.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid("urn", "must be the DfE URN: six digits"));
+        return Err(StoreError::invalid(
+            "urn",
+            "must be the DfE URN: six digits",
+        ));
     }
     if !PHASES.contains(&academy.phase) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "phase",
             format!("must be one of {}", PHASES.join(", ")),
         ));
@@ -159,7 +158,10 @@ pub async fn create_academy(
         .list_where::<e::academy::Entity, _>(e::academy::Column::Urn.eq(urn))
         .await?;
     if !taken.is_empty() {
-        return Err(invalid("urn", "is already an academy of this trust"));
+        return Err(StoreError::invalid(
+            "urn",
+            "is already an academy of this trust",
+        ));
     }
     let row = tx
         .insert(e::academy::ActiveModel {
@@ -251,7 +253,10 @@ async fn add_person(
     let email = email_of(email)?;
     let people = tx.list::<e::person::Entity>().await?;
     if people.iter().any(|p| p.email.eq_ignore_ascii_case(email)) {
-        return Err(invalid("email", "belongs to someone already in this trust"));
+        return Err(StoreError::invalid(
+            "email",
+            "belongs to someone already in this trust",
+        ));
     }
     let now = tx.now();
     tx.insert(e::person::ActiveModel {
@@ -324,7 +329,7 @@ pub async fn deactivate_person(
     let lead = scope.require_trust_lead("deactivate people")?;
     // A lead who shut themselves out could leave the trust with no one to administer it.
     if person_id == lead {
-        return Err(invalid("id", "you cannot deactivate yourself"));
+        return Err(StoreError::invalid("id", "you cannot deactivate yourself"));
     }
     let mut tx = db.write(scope, now).await?;
     let person = tx.find::<e::person::Entity>(person_id).await?;
@@ -375,27 +380,31 @@ pub async fn list_roles(
 /// The region and academy columns a role's scope needs: exactly the one its kind names.
 fn placement_of(role: &NewRole) -> Result<(Option<Uuid>, Option<Uuid>), StoreError> {
     match role.scope_kind {
-        ScopeKind::Trust if role.region_id.is_some() => {
-            Err(invalid("region_id", "a trust-wide role has no region"))
-        }
-        ScopeKind::Trust if role.academy_id.is_some() => {
-            Err(invalid("academy_id", "a trust-wide role has no academy"))
-        }
+        ScopeKind::Trust if role.region_id.is_some() => Err(StoreError::invalid(
+            "region_id",
+            "a trust-wide role has no region",
+        )),
+        ScopeKind::Trust if role.academy_id.is_some() => Err(StoreError::invalid(
+            "academy_id",
+            "a trust-wide role has no academy",
+        )),
         ScopeKind::Trust => Ok((None, None)),
-        ScopeKind::Region if role.academy_id.is_some() => {
-            Err(invalid("academy_id", "a regional role has no academy"))
-        }
+        ScopeKind::Region if role.academy_id.is_some() => Err(StoreError::invalid(
+            "academy_id",
+            "a regional role has no academy",
+        )),
         ScopeKind::Region => role
             .region_id
             .map(|region| (Some(region), None))
-            .ok_or_else(|| invalid("region_id", "is required for a regional role")),
-        ScopeKind::Academy if role.region_id.is_some() => {
-            Err(invalid("region_id", "an academy role has no region"))
-        }
+            .ok_or_else(|| StoreError::invalid("region_id", "is required for a regional role")),
+        ScopeKind::Academy if role.region_id.is_some() => Err(StoreError::invalid(
+            "region_id",
+            "an academy role has no region",
+        )),
         ScopeKind::Academy => role
             .academy_id
             .map(|academy| (None, Some(academy)))
-            .ok_or_else(|| invalid("academy_id", "is required for an academy role")),
+            .ok_or_else(|| StoreError::invalid("academy_id", "is required for an academy role")),
     }
 }
 
@@ -415,7 +424,7 @@ pub async fn assign_role(
             .iter()
             .map(|s| s.as_str())
             .collect();
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "scope_kind",
             format!(
                 "a {} may only be held at {} scope",
@@ -426,7 +435,7 @@ pub async fn assign_role(
     }
     let (region_id, academy_id) = placement_of(&role)?;
     if role.ends_on.is_some_and(|end| end < role.starts_on) {
-        return Err(invalid("ends_on", "is before starts_on"));
+        return Err(StoreError::invalid("ends_on", "is before starts_on"));
     }
     let mut tx = db.write(scope, now).await?;
     let person = tx.find::<e::person::Entity>(role.person_id).await?;
@@ -470,7 +479,7 @@ pub async fn end_role(
     let mut tx = db.write(scope, now).await?;
     let mut assignment = tx.find::<e::role_assignment::Entity>(assignment_id).await?;
     if on < assignment.starts_on {
-        return Err(invalid("ends_on", "is before the role starts"));
+        return Err(StoreError::invalid("ends_on", "is before the role starts"));
     }
     if assignment.ends_on.is_some_and(|end| end <= on) {
         tx.commit().await?;

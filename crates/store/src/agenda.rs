@@ -86,13 +86,6 @@ pub struct CaseNoteView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
-
 /// The scope's person when they are a supervisee (or, with `supervisor_too`, the supervisor)
 /// of the session; anyone else is refused as [`not_theirs`] says.
 async fn party(
@@ -198,7 +191,7 @@ pub async fn submit_agenda(
         in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
     let person = party(&tx, &session, false, "submit this session's agenda").await?;
     if session.status != "planned" {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!(
                 "the session is {}: an agenda is sent before a planned session",
@@ -208,7 +201,7 @@ pub async fn submit_agenda(
     }
     let items: Vec<String> = items.iter().map(|i| i.trim().to_owned()).collect();
     if items.is_empty() || items.iter().any(String::is_empty) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "items",
             "list at least one item, none of them empty",
         ));
@@ -303,7 +296,7 @@ fn case_status(status: &str) -> Result<(), StoreError> {
     if CASE_STATUSES.contains(&status) {
         Ok(())
     } else {
-        Err(invalid(
+        Err(StoreError::invalid(
             "case_status",
             format!("must be one of {}", CASE_STATUSES.join(", ")),
         ))
@@ -348,10 +341,10 @@ pub async fn add_case_note(
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
     let author = party(&tx, &session, true, "write this session's case notes").await?;
     if session.status == "cancelled" {
-        return Err(invalid("status", "the session is cancelled"));
+        return Err(StoreError::invalid("status", "the session is cancelled"));
     }
     if record_frozen(&tx, &session).await? {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             "the session's record is signed: amend the record instead",
         ));
@@ -369,7 +362,7 @@ pub async fn add_case_note(
         .await?
         > 0
     {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "case_reference",
             "this session has notes on this case already: edit them",
         ));
@@ -377,7 +370,7 @@ pub async fn add_case_note(
     if let Some(max) = agreement.max_cases_per_session {
         let held = notes.count(conn).await?;
         if held >= u64::try_from(max).unwrap_or(0) {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "case_reference",
                 format!("this session takes at most {max} cases"),
             ));
@@ -427,7 +420,7 @@ pub async fn edit_case_note(
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, note.session_id).await?;
     party(&tx, &session, true, "edit this session's case notes").await?;
     if record_frozen(&tx, &session).await? {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             "the session's record is signed: amend the record instead",
         ));
@@ -442,7 +435,7 @@ pub async fn edit_case_note(
         .count(conn)
         .await?;
     if clash > 0 {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "case_reference",
             "this session has notes on this case already",
         ));

@@ -138,21 +138,14 @@ pub struct Terms {
     pub diversity_terms: String,
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
-
 fn domain(field: &'static str, error: haven_domain::DomainError) -> StoreError {
-    invalid(field, error.to_string())
+    StoreError::invalid(field, error.to_string())
 }
 
 fn required_text(field: &'static str, text: String) -> Result<String, StoreError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(invalid(field, "is required"));
+        return Err(StoreError::invalid(field, "is required"));
     }
     Ok(trimmed.to_owned())
 }
@@ -164,21 +157,29 @@ impl Terms {
         let cadence = match (code, input.plan_weeks) {
             ("every_n_weeks", Some(weeks)) => {
                 let weeks = u8::try_from(weeks)
-                    .map_err(|_| invalid("plan_weeks", format!("{weeks} weeks is too many")))
+                    .map_err(|_| {
+                        StoreError::invalid("plan_weeks", format!("{weeks} weeks is too many"))
+                    })
                     .and_then(|w| Weeks::parse(w).map_err(|e| domain("plan_weeks", e)))?;
                 Cadence::EveryNWeeks(weeks)
             }
             ("every_n_weeks", None) => {
-                return Err(invalid("plan_weeks", "is required for every_n_weeks"));
+                return Err(StoreError::invalid(
+                    "plan_weeks",
+                    "is required for every_n_weeks",
+                ));
             }
             ("weekly" | "half_termly" | "termly", Some(_)) => {
-                return Err(invalid("plan_weeks", "is only for every_n_weeks"));
+                return Err(StoreError::invalid(
+                    "plan_weeks",
+                    "is only for every_n_weeks",
+                ));
             }
             ("weekly" | "half_termly" | "termly", None) => {
                 Cadence::parse(code).map_err(|e| domain("plan_cadence", e))?
             }
             _ => {
-                return Err(invalid(
+                return Err(StoreError::invalid(
                     "plan_cadence",
                     format!("{code:?} is not weekly, every_n_weeks, half_termly or termly"),
                 ));
@@ -193,11 +194,11 @@ impl Terms {
         let minimum = input
             .minimum
             .as_deref()
-            .ok_or_else(|| invalid("minimum", "is required"))
+            .ok_or_else(|| StoreError::invalid("minimum", "is required"))
             .and_then(|code| Cadence::parse(code).map_err(|e| domain("minimum", e)))?;
         let minutes = input
             .session_minutes
-            .ok_or_else(|| invalid("session_minutes", "is required"))?;
+            .ok_or_else(|| StoreError::invalid("session_minutes", "is required"))?;
         let session = SessionLength::parse(minutes).map_err(|e| domain("session_minutes", e))?;
         let max_cases = input
             .max_cases_per_session
@@ -213,7 +214,7 @@ impl Terms {
             max_cases_per_session: max_cases.map(MaxCases::get),
             agenda_required: input
                 .agenda_required
-                .ok_or_else(|| invalid("agenda_required", "is required"))?,
+                .ok_or_else(|| StoreError::invalid("agenda_required", "is required"))?,
             standard_agenda: required_text("standard_agenda", input.standard_agenda)?,
             records_location: required_text("records_location", input.records_location)?,
             confidentiality_terms: required_text(
@@ -418,7 +419,7 @@ pub async fn draft(
     }
     let supervisor = tx.find::<e::person::Entity>(new.supervisor_id).await;
     if !supervisor.is_ok_and(|p| p.active) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "supervisor_id",
             "is not an active person of the trust",
         ));
@@ -427,12 +428,20 @@ pub async fn draft(
     supervisees.sort();
     supervisees.dedup();
     if supervisees.len() != new.supervisee_ids.len() {
-        return Err(invalid("supervisee_ids", "names a person twice"));
+        return Err(StoreError::invalid(
+            "supervisee_ids",
+            "names a person twice",
+        ));
     }
     match (new.kind, supervisees.len()) {
-        (_, 0) => return Err(invalid("supervisee_ids", "name at least one supervisee")),
+        (_, 0) => {
+            return Err(StoreError::invalid(
+                "supervisee_ids",
+                "name at least one supervisee",
+            ));
+        }
         (Kind::OneToOne | Kind::External, n) if n != 1 => {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "supervisee_ids",
                 format!("a {} agreement has exactly one supervisee", new.kind.code()),
             ));
@@ -440,7 +449,7 @@ pub async fn draft(
         _ => {}
     }
     if supervisees.contains(&new.supervisor_id) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "supervisee_ids",
             "the supervisor cannot supervise themself",
         ));
@@ -448,7 +457,7 @@ pub async fn draft(
     for id in &supervisees {
         let supervisee = tx.find::<e::person::Entity>(*id).await;
         if !supervisee.is_ok_and(|p| p.active) {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "supervisee_ids",
                 format!("{id} is not an active person of the trust"),
             ));
@@ -564,7 +573,7 @@ pub async fn edit(
         });
     }
     if row.status != DRAFT {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!("a {} agreement is not edited; renew it instead", row.status),
         ));
@@ -655,7 +664,7 @@ pub async fn sign(
         });
     }
     if row.status != DRAFT {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!("a {} agreement is not signed", row.status),
         ));
@@ -673,7 +682,10 @@ pub async fn sign(
         .all(tx.connection())
         .await?;
     if signatures.iter().any(|s| s.person_id == me) {
-        return Err(invalid("signature", "this party has already signed"));
+        return Err(StoreError::invalid(
+            "signature",
+            "this party has already signed",
+        ));
     }
     tx.insert_for_party(e::agreement_signature::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -720,7 +732,7 @@ async fn activate(
     use e::agreement::Column as C;
     let review_due_on = today
         .checked_add_months(Months::new(review_months))
-        .ok_or_else(|| invalid("review_due_on", "falls outside the calendar"))?;
+        .ok_or_else(|| StoreError::invalid("review_due_on", "falls outside the calendar"))?;
     let trust_id = tx.scope().trust_id();
     let now = tx.now();
     let updated = e::agreement::Entity::update_many()
@@ -782,7 +794,7 @@ async fn draft_next_version(
         .one(tx.connection())
         .await?;
     if let Some(later) = later {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!("version {} is already drafted", later.version),
         ));
@@ -901,7 +913,7 @@ pub async fn renew(
         });
     }
     if row.status != ACTIVE {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!(
                 "only an active agreement is renewed; this one is {}",

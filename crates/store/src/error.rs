@@ -38,3 +38,13 @@ pub enum StoreError {
         source: haven_domain::DomainError,
     },
 }
+
+impl StoreError {
+    /// A value refused under the field it came in, with the reason for a person to read.
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

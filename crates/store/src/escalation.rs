@@ -61,13 +61,6 @@ pub struct NewEscalation {
     pub reason: String,
 }
 
-fn invalid(field: &'static str, reason: &str) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.to_owned(),
-    }
-}
-
 fn holds(scope: &Scope, role: Role) -> bool {
     scope.roles().iter().any(|held| held.role == role)
 }
@@ -116,7 +109,7 @@ pub async fn raise(
     };
     let reason = new.reason.trim();
     if reason.is_empty() {
-        return Err(invalid("reason", "must say what is unresolved"));
+        return Err(StoreError::invalid("reason", "must say what is unresolved"));
     }
     let today = london_date(now);
     let role = new.escalated_to.role();
@@ -203,7 +196,7 @@ async fn decided_by(
         });
     }
     if escalation.status == "closed" {
-        return Err(invalid("status", "the escalation is closed"));
+        return Err(StoreError::invalid("status", "the escalation is closed"));
     }
     Ok(escalation)
 }
@@ -268,7 +261,7 @@ pub async fn close(
     let escalation = decided_by(&tx, scope, id, "close this escalation").await?;
     let outcome = outcome.trim();
     if outcome.is_empty() {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "outcome",
             "an escalation is closed with its outcome",
         ));

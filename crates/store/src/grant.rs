@@ -83,13 +83,6 @@ impl GrantView {
     }
 }
 
-fn invalid(field: &'static str, reason: &str) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.to_owned(),
-    }
-}
-
 /// Grants `grant.grantee_id` the content of the target's records for the window, approved by
 /// the trust lead of `scope`. The grantee, the subject and every record must be the trust's
 /// ([`StoreError::NotFound`] otherwise, as for any id of another trust).
@@ -102,20 +95,23 @@ pub async fn create(
     let lead = scope.require_trust_lead("grant access to records")?;
     let reason = grant.reason.trim();
     if reason.is_empty() {
-        return Err(invalid("reason", "say why the access is needed"));
+        return Err(StoreError::invalid(
+            "reason",
+            "say why the access is needed",
+        ));
     }
     if grant.ends_at <= now {
-        return Err(invalid("ends_at", "is in the past"));
+        return Err(StoreError::invalid("ends_at", "is in the past"));
     }
     if grant.ends_at <= grant.starts_at {
-        return Err(invalid("ends_at", "is not after starts_at"));
+        return Err(StoreError::invalid("ends_at", "is not after starts_at"));
     }
     let mut tx = db.write(scope, now).await?;
     let max_days = crate::policy::trust_default_in(&tx).await?.grant_max_days;
     if grant.ends_at - grant.starts_at > chrono::Duration::days(i64::from(max_days)) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "ends_at",
-            &format!("is more than the trust's longest grant, {max_days} days, after starts_at"),
+            format!("is more than the trust's longest grant, {max_days} days, after starts_at"),
         ));
     }
     let grantee = tx.find::<e::person::Entity>(grant.grantee_id).await?;
@@ -130,7 +126,10 @@ pub async fn create(
         GrantTarget::Records(ids) => {
             let ids: BTreeSet<Uuid> = ids.into_iter().collect();
             if ids.is_empty() {
-                return Err(invalid("record_ids", "name at least one record"));
+                return Err(StoreError::invalid(
+                    "record_ids",
+                    "name at least one record",
+                ));
             }
             for id in &ids {
                 tx.find::<e::supervision_record::Entity>(*id).await?;

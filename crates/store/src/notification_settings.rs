@@ -136,13 +136,6 @@ fn require_lead(scope: &Scope, action: &'static str) -> Result<(), StoreError> {
     }
 }
 
-fn invalid(field: &'static str, reason: &str) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.to_owned(),
-    }
-}
-
 /// Whether `address` reads as one plain email address: a local part and a domain with a dot,
 /// no spaces, no display name, no second `@`. Enough to catch a slip; the SMTP server has the
 /// last word.
@@ -193,7 +186,7 @@ impl EmailSettings {
         if let Some(name) = &settings.sender_name
             && (name.chars().count() > 255 || name.chars().any(char::is_control))
         {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "sender_name",
                 "must be one line of at most 255 characters",
             ));
@@ -203,7 +196,7 @@ impl EmailSettings {
             .as_deref()
             .is_some_and(|a| !is_email_address(a))
         {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "sender_address",
                 "must be an email address, like safeguarding@trust.org.uk",
             ));
@@ -213,7 +206,7 @@ impl EmailSettings {
             .as_deref()
             .is_some_and(|a| !is_email_address(a))
         {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "reply_to",
                 "must be an email address, like safeguarding@trust.org.uk",
             ));
@@ -223,7 +216,10 @@ impl EmailSettings {
             .as_deref()
             .is_some_and(|c| !is_colour(c))
         {
-            return Err(invalid("brand_colour", "must be a colour as #rrggbb"));
+            return Err(StoreError::invalid(
+                "brand_colour",
+                "must be a colour as #rrggbb",
+            ));
         }
         Ok(settings)
     }

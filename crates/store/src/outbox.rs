@@ -548,9 +548,11 @@ async fn compose(
     let recipient = read
         .find::<e::person::Entity>(row.recipient_id)
         .await
-        .map_err(|_| invalid("recipient", "the recipient no longer exists".to_owned()))?;
+        .map_err(|_| {
+            StoreError::invalid("recipient", "the recipient no longer exists".to_owned())
+        })?;
     if !recipient.active {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "recipient",
             format!("{} is no longer active", recipient.display_name),
         ));
@@ -564,12 +566,12 @@ async fn compose(
         .await?;
     let content = match row.rule.as_str() {
         SESSION_INVITE_RULE => {
-            let payload = row
-                .payload
-                .clone()
-                .ok_or_else(|| invalid("payload", "the invite has no content".to_owned()))?;
-            let invite: Invite = serde_json::from_value(payload)
-                .map_err(|err| invalid("payload", format!("the invite does not read: {err}")))?;
+            let payload = row.payload.clone().ok_or_else(|| {
+                StoreError::invalid("payload", "the invite has no content".to_owned())
+            })?;
+            let invite: Invite = serde_json::from_value(payload).map_err(|err| {
+                StoreError::invalid("payload", format!("the invite does not read: {err}"))
+            })?;
             Content::Invite(invite)
         }
         ESCALATION_RULE => Content::Escalation(escalation(read, scope, row.subject_id).await?),
@@ -603,12 +605,8 @@ async fn compose(
     })
 }
 
-fn invalid(field: &'static str, reason: String) -> StoreError {
-    StoreError::Invalid { field, reason }
-}
-
 fn gone(kind: &str, id: Uuid) -> StoreError {
-    invalid("subject", format!("the {kind} {id} no longer exists"))
+    StoreError::invalid("subject", format!("the {kind} {id} no longer exists"))
 }
 
 /// One reminder row as its email tells it.
@@ -619,7 +617,7 @@ async fn reminder(
     rule: &str,
 ) -> Result<ReminderNotice, StoreError> {
     let kind = ReminderKind::from_code(rule)
-        .ok_or_else(|| invalid("rule", format!("no reminder is called {rule:?}")))?;
+        .ok_or_else(|| StoreError::invalid("rule", format!("no reminder is called {rule:?}")))?;
     Ok(ReminderNotice {
         rule: kind,
         due_on: row.due_on,
@@ -786,7 +784,7 @@ async fn about(
             about.people = names_in_order(read, &[person]).await?;
             Ok(about)
         }
-        other => Err(invalid(
+        other => Err(StoreError::invalid(
             "subject_kind",
             format!("a reminder cannot be about a {other:?}"),
         )),

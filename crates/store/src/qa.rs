@@ -321,13 +321,13 @@ pub async fn open_next(
         )
         .await?;
     let Some(active) = versions.iter().find(|v| v.status == "active") else {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "agreement",
             "is not active: only an active agreement is reviewed",
         ));
     };
     let Some(first_activation) = versions.iter().filter_map(|v| v.activated_on).min() else {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "agreement",
             "is not active: only an active agreement is reviewed",
         ));
@@ -354,7 +354,7 @@ pub async fn open_next(
         starts_on = due_on;
     }
     let Some((starts_on, due_on)) = next else {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "agreement",
             "its next QA review is already open; the one after opens when this one is due",
         ));
@@ -378,13 +378,6 @@ pub async fn open_next(
         .await?;
     tx.commit().await?;
     Ok(view(row, settings.qa_overdue_days, today))
-}
-
-fn invalid(field: &'static str, reason: &str) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.to_owned(),
-    }
 }
 
 /// The trust's director of education on `on`: the first by id when there are several, none

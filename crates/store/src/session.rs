@@ -133,13 +133,6 @@ impl Mode {
     }
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
-
 fn me(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
     scope.person_id().ok_or(StoreError::NotPermitted { action })
 }
@@ -177,11 +170,11 @@ fn check_start(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if starts_at < now {
-        return Err(invalid("starts_at", "is in the past"));
+        return Err(StoreError::invalid("starts_at", "is in the past"));
     }
     let day = london_date(starts_at);
     if !haven_domain::is_working_day(day, cal) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "starts_at",
             format!(
                 "{day} is not a working day of the academy (a weekend, a bank holiday or out of term)"
@@ -200,14 +193,14 @@ fn check_past_start(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if starts_at > now {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "starts_at",
             "is in the future: a session entered as held has taken place",
         ));
     }
     let day = london_date(starts_at);
     if !haven_domain::is_working_day(day, cal) {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "starts_at",
             format!(
                 "{day} is not a working day of the academy (a weekend, a bank holiday or out of term)"
@@ -215,7 +208,7 @@ fn check_past_start(
         ));
     }
     if held_on < day {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "held_on",
             format!("is before the session's date, {day}"),
         ));
@@ -232,12 +225,12 @@ fn check_happened_on(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if on > london_date(now) {
-        return Err(invalid(field, format!("{on} is in the future")));
+        return Err(StoreError::invalid(field, format!("{on} is in the future")));
     }
     if let Some(active) = agreement.activated_on
         && on < active
     {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             field,
             format!("{on} is before the agreement was active, from {active}"),
         ));
@@ -252,13 +245,13 @@ fn checked_note(kind: SessionKind, note: Option<String>) -> Result<Option<String
         return Ok(None);
     };
     if kind != SessionKind::AdHoc {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "note",
             "is only for an ad hoc session: a formal session's record says what was discussed",
         ));
     }
     if note.chars().count() > NOTE_MAX_CHARS {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "note",
             format!("is longer than {NOTE_MAX_CHARS} characters"),
         ));
@@ -267,7 +260,7 @@ fn checked_note(kind: SessionKind, note: Option<String>) -> Result<Option<String
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        return Err(invalid("note", "holds a control character"));
+        return Err(StoreError::invalid("note", "holds a control character"));
     }
     Ok(Some(note))
 }
@@ -276,14 +269,14 @@ fn plan_of(agreement: &e::agreement::Model) -> Result<SupervisionPlan, StoreErro
     let cadence = match (agreement.plan_cadence.as_str(), agreement.plan_weeks) {
         ("every_n_weeks", Some(weeks)) => Cadence::EveryNWeeks(
             u8::try_from(weeks)
-                .map_err(|_| invalid("plan_weeks", "the stored plan is unreadable"))
+                .map_err(|_| StoreError::invalid("plan_weeks", "the stored plan is unreadable"))
                 .and_then(|w| {
-                    Weeks::parse(w).map_err(|err| invalid("plan_weeks", err.to_string()))
+                    Weeks::parse(w)
+                        .map_err(|err| StoreError::invalid("plan_weeks", err.to_string()))
                 })?,
         ),
-        (code, _) => {
-            Cadence::parse(code).map_err(|err| invalid("plan_cadence", err.to_string()))?
-        }
+        (code, _) => Cadence::parse(code)
+            .map_err(|err| StoreError::invalid("plan_cadence", err.to_string()))?,
     };
     Ok(SupervisionPlan {
         cadence,
@@ -343,7 +336,7 @@ async fn insert_session(
             status: Set(if held { HELD } else { PLANNED }.to_owned()),
             starts_at: Set(new.starts_at),
             duration_minutes: Set(i32::try_from(new.duration_minutes)
-                .map_err(|_| invalid("duration", "is too long"))?),
+                .map_err(|_| StoreError::invalid("duration", "is too long"))?),
             location: Set(location),
             held_marked_at: Set(held.then_some(now)),
             held_on: Set(new.held_on),
@@ -406,7 +399,7 @@ async fn arrangeable(
     let (agreement, supervisee_ids) = reachable(tx.connection(), scope, agreement_id).await?;
     may_arrange(scope, &agreement, action)?;
     if agreement.status != "active" {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!("a {} agreement has no sessions booked", agreement.status),
         ));
@@ -426,10 +419,10 @@ pub async fn plan(
 ) -> Result<Vec<SessionView>, StoreError> {
     let caller = me(scope, "plan sessions")?;
     if request.from < london_date(now) {
-        return Err(invalid("from", "is in the past"));
+        return Err(StoreError::invalid("from", "is in the past"));
     }
     if request.to < request.from {
-        return Err(invalid("to", "is before from"));
+        return Err(StoreError::invalid("to", "is before from"));
     }
     let academy_id = {
         let read = db.read(scope).await?;
@@ -461,7 +454,9 @@ pub async fn plan(
         let starts_at = London
             .from_local_datetime(&planned.date.and_time(request.time))
             .earliest()
-            .ok_or_else(|| invalid("time", "does not exist in London on a planned day"))?
+            .ok_or_else(|| {
+                StoreError::invalid("time", "does not exist in London on a planned day")
+            })?
             .with_timezone(&Utc);
         if starts_at < now {
             // Today's slot already gone by: the plan starts with the next one.
@@ -572,7 +567,7 @@ pub async fn reschedule(
         return Err(conflict(id));
     }
     if session.status != PLANNED {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!("a {} session is not moved", session.status),
         ));
@@ -645,13 +640,13 @@ pub async fn cancel(
     }
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(invalid("reason", "is required"));
+        return Err(StoreError::invalid("reason", "is required"));
     }
     if session.row_version != row_version {
         return Err(conflict(id));
     }
     if session.status != PLANNED {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!("a {} session is not cancelled", session.status),
         ));
@@ -758,7 +753,7 @@ pub async fn rebook(
     let (cancelled, agreement, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
     may_arrange(scope, &agreement, "rebook sessions")?;
     if cancelled.status != CANCELLED {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!(
                 "only a cancelled session is rebooked; this one is {}",
@@ -814,18 +809,21 @@ pub async fn mark_held(
         });
     }
     if session.status != PLANNED {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             format!("a {} session is not marked held", session.status),
         ));
     }
     if session.starts_at > now {
-        return Err(invalid("starts_at", "the session has not started yet"));
+        return Err(StoreError::invalid(
+            "starts_at",
+            "the session has not started yet",
+        ));
     }
     let day = london_date(session.starts_at);
     let held_on = held_on.unwrap_or(day);
     if held_on < day {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "held_on",
             format!("{held_on} is before the session's date, {day}"),
         ));
@@ -842,7 +840,7 @@ pub async fn mark_held(
     let attended = match attendee_ids {
         Some(ids) => {
             if let Some(stranger) = ids.iter().find(|p| !expected.contains(p)) {
-                return Err(invalid(
+                return Err(StoreError::invalid(
                     "attendee_ids",
                     format!("{stranger} is not expected at this session"),
                 ));

@@ -90,13 +90,6 @@ const MAX_COURSE_CHARS: usize = 200;
 /// The furthest ahead the dashboard feed looks: a year of reminders.
 pub const MAX_WITHIN_DAYS: u32 = 366;
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
-
 fn is_trust_lead(scope: &Scope) -> bool {
     scope.person_id().is_some()
         && scope
@@ -146,16 +139,16 @@ pub async fn record(
 ) -> Result<e::training_record::Model, StoreError> {
     let course = training.course.trim();
     if course.is_empty() {
-        return Err(invalid("course", "name the course"));
+        return Err(StoreError::invalid("course", "name the course"));
     }
     if course.chars().count() > MAX_COURSE_CHARS {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "course",
             format!("is longer than {MAX_COURSE_CHARS} characters"),
         ));
     }
     if training.completed_on > today {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "completed_on",
             format!("{} is in the future", training.completed_on),
         ));
@@ -164,7 +157,10 @@ pub async fn record(
         .expires_on
         .is_some_and(|expires| expires <= training.completed_on)
     {
-        return Err(invalid("expires_on", "is not after completed_on"));
+        return Err(StoreError::invalid(
+            "expires_on",
+            "is not after completed_on",
+        ));
     }
     let expires_on = match training.expires_on {
         Some(given) => Some(given),
@@ -174,7 +170,7 @@ pub async fn record(
                 training
                     .completed_on
                     .checked_add_months(Months::new(years.saturating_mul(12)))
-                    .ok_or_else(|| invalid("completed_on", "is out of range"))?,
+                    .ok_or_else(|| StoreError::invalid("completed_on", "is out of range"))?,
             )
         }
         None => None,
@@ -292,14 +288,14 @@ pub async fn expiring(
 ) -> Result<Vec<Expiring>, StoreError> {
     scope.require_trust_lead("see whose training expires")?;
     if within_days > MAX_WITHIN_DAYS {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "within_days",
             format!("{within_days} is more than {MAX_WITHIN_DAYS}"),
         ));
     }
     let horizon = today
         .checked_add_days(Days::new(u64::from(within_days)))
-        .ok_or_else(|| invalid("within_days", "is out of range"))?;
+        .ok_or_else(|| StoreError::invalid("within_days", "is out of range"))?;
     let read = db.read(scope).await?;
     let people: BTreeMap<Uuid, e::person::Model> = read
         .list_where::<e::person::Entity, _>(e::person::Column::Active.eq(true))
