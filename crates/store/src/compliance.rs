@@ -449,7 +449,7 @@ impl Snapshot {
         let disagreed = self.signatures.iter().any(|s| {
             s.record_id == record
                 && s.person_id == person
-                && s.outcome == "disagreed"
+                && s.outcome == crate::record::DISAGREED
                 && london_date(s.signed_at) <= as_of
         });
         disagreed

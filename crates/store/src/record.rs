@@ -25,7 +25,7 @@ use crate::scope::Scope;
 use crate::{Db, StoreError, WriteTx};
 
 /// A signature's outcome, and a frozen record's status, when a party disagreed with the content.
-const DISAGREED: &str = "disagreed";
+pub(crate) const DISAGREED: &str = "disagreed";
 
 /// A record with its content, for someone entitled to it.
 #[derive(Debug, Clone, Serialize)]
@@ -349,13 +349,6 @@ fn refused(error: DomainError) -> StoreError {
     }
 }
 
-fn invalid(field: &'static str, reason: &str) -> StoreError {
-    StoreError::Invalid {
-        field,
-        reason: reason.to_owned(),
-    }
-}
-
 /// Someone who may not do this: refused when they see the academy, unknown otherwise.
 pub(crate) fn not_theirs(scope: &Scope, academy_id: Uuid, action: &'static str) -> StoreError {
     if scope.sees_academy(academy_id) {
@@ -504,7 +497,7 @@ pub async fn create_draft(
         ));
     };
     if session.status != "held" {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "session",
             "is not held: a record follows a held session",
         ));
@@ -515,7 +508,10 @@ pub async fn create_draft(
         .one(conn)
         .await?;
     if existing.is_some() {
-        return Err(invalid("session", "has a record already: edit that one"));
+        return Err(StoreError::invalid(
+            "session",
+            "has a record already: edit that one",
+        ));
     }
     if content.review_of_previous_actions.is_empty() {
         content.review_of_previous_actions = open_actions(conn, scope, &session).await?;
@@ -546,9 +542,9 @@ pub async fn create_draft(
 /// Why a record that is not a draft cannot be edited.
 fn not_a_draft(record: &e::supervision_record::Model) -> StoreError {
     if record.frozen_at.is_some() || record.status == "signed" {
-        invalid("status", "frozen: amend it")
+        StoreError::invalid("status", "frozen: amend it")
     } else {
-        invalid("status", "sent for signature: it can no longer be edited")
+        StoreError::invalid("status", "sent for signature: it can no longer be edited")
     }
 }
 
@@ -741,10 +737,13 @@ pub async fn sign(
         .one(conn)
         .await?;
     if already.is_some() {
-        return Err(invalid("signature", "you have already signed this record"));
+        return Err(StoreError::invalid(
+            "signature",
+            "you have already signed this record",
+        ));
     }
     if record.status != "sent" {
-        return Err(invalid("status", "is not awaiting signatures"));
+        return Err(StoreError::invalid("status", "is not awaiting signatures"));
     }
     let disagreement = signing
         .disagreement
@@ -753,21 +752,29 @@ pub async fn sign(
     match (signing.outcome.as_str(), &disagreement) {
         ("signed", None) | ("disagreed", Some(_)) => {}
         ("signed", Some(_)) => {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "disagreement",
                 "a signature carries no disagreement: record one with outcome disagreed",
             ));
         }
         ("disagreed", None) => {
-            return Err(invalid("disagreement", "say what you disagree with"));
+            return Err(StoreError::invalid(
+                "disagreement",
+                "say what you disagree with",
+            ));
         }
-        _ => return Err(invalid("outcome", "must be signed or disagreed")),
+        _ => {
+            return Err(StoreError::invalid(
+                "outcome",
+                "must be signed or disagreed",
+            ));
+        }
     }
     let current = record.content_hash.clone().unwrap_or_default();
     let read = ContentHash::parse(&signing.content_hash)
-        .map_err(|_| invalid("content_hash", "must be 64 hexadecimal digits"))?;
+        .map_err(|_| StoreError::invalid("content_hash", "must be 64 hexadecimal digits"))?;
     if read.as_str() != current {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "content_hash",
             "the record changed since you read it: read it again",
         ));
@@ -812,20 +819,23 @@ pub async fn amend(
         return Err(not_theirs(scope, record.academy_id, "amend this record"));
     };
     let (Some(previous_hash), Some(_)) = (record.content_hash.clone(), record.frozen_at) else {
-        return Err(invalid(
+        return Err(StoreError::invalid(
             "status",
             "is not frozen: a draft is edited, a sent record awaits its signatures",
         ));
     };
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(invalid("reason", "say why the record is amended"));
+        return Err(StoreError::invalid(
+            "reason",
+            "say why the record is amended",
+        ));
     }
     content.validate_for_sending().map_err(refused)?;
     let after = stored(&content)?;
     let diff = changes(&record.content, &after);
     if diff.is_empty() {
-        return Err(invalid("content", "changes nothing"));
+        return Err(StoreError::invalid("content", "changes nothing"));
     }
     let hash = content.hash().map_err(refused)?.to_string();
     let mut changed = record.clone().into_active_model();

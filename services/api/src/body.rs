@@ -7,6 +7,10 @@ use uuid::Uuid;
 
 use crate::problem::{ApiError, FieldProblem};
 
+/// The most a reason (a grant's, an escalation's, its outcome) may say: why, briefly; the
+/// detail lives in the record it points to.
+pub(crate) const REASON_MAX_CHARS: usize = 2_000;
+
 pub(crate) fn problem(field: &str, reason: impl Into<String>) -> FieldProblem {
     FieldProblem {
         field: field.to_owned(),

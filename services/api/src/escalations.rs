@@ -6,13 +6,10 @@ use haven_store::escalation::{EscalatedTo, NewEscalation, Subject};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
-use crate::body::{Body, problem};
+use crate::body::{Body, REASON_MAX_CHARS, problem};
 use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
-
-/// An escalation's reason says why, briefly: the detail lives in the record it points to.
-const REASON_MAX_CHARS: usize = 2_000;
 
 #[utoipa::path(
     tag = "escalations",

@@ -8,13 +8,10 @@ use uuid::Uuid;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
-use crate::body::{Body, problem};
+use crate::body::{Body, REASON_MAX_CHARS, problem};
 use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
-
-/// A grant's reason says why the access is needed, briefly.
-const REASON_MAX_CHARS: usize = 2_000;
 
 #[utoipa::path(
     tag = "grants",
