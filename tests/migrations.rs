@@ -145,8 +145,8 @@ async fn agreements_from_before_the_minimum_was_a_term_take_their_academys_effec
             "every_4_weeks",
         )
         .await;
-        // Back to before the policy readings: they and the dated entries after them.
-        haven_migrations::Migrator::down(&t.owner, Some(2))
+        // Back to before the policy readings: they and the dated entries and paper records after them.
+        haven_migrations::Migrator::down(&t.owner, Some(3))
             .await
             .unwrap();
         haven_migrations::migrate(&t.owner).await.unwrap();

@@ -435,3 +435,240 @@ async fn a_record_is_sent_signed_against_its_hash_frozen_and_only_amended_with_a
         app.stop().await;
     }
 }
+
+/// The field each 422 answer names, in order.
+fn refused_field(status: u16, body: &Value) -> (u16, Value) {
+    (status, body["errors"][0]["field"].clone())
+}
+
+#[tokio::test]
+async fn a_record_sent_and_signed_on_paper_is_entered_with_its_own_days_and_its_original_noted() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        // Held on 8 January; Haven's today is 12 January.
+        let session = held_session(&app, &tenants).await;
+        let supervisor = browser_a(&app, &tenants, tenants.rsl_a).await;
+        let supervisee = browser_a(&app, &tenants, tenants.dsl_a1).await;
+        let lead = browser_a(&app, &tenants, tenants.lead_a).await;
+        let head = browser_a(&app, &tenants, tenants.head_a1).await;
+        let other_academy = browser_a(&app, &tenants, tenants.dsl_a2).await;
+        let other_trust = crate::harness::lead_b(&app, &tenants).await;
+        let (status, record) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/sessions/{session}/record"),
+            &supervisor,
+            Some(json!({ "content": content() })),
+        )
+        .await;
+        assert_eq!(status, 201, "{backend:?} {record}");
+        let id = record["id"].as_str().unwrap().to_owned();
+        let send = format!("/api/v1/records/{id}/send");
+        let paper = format!("/api/v1/records/{id}/paper-signatures");
+        let original = "Signed copy filed in the DSL office, cabinet 2";
+
+        // Sent before it was entered, it was sent outside Haven: where is the original?
+        for (body, field) in [
+            (json!({ "sent_on": "2026-01-09" }), "paper_original"),
+            (
+                json!({ "sent_on": "2026-01-13", "paper_original": original }),
+                "sent_on",
+            ),
+            (
+                json!({ "sent_on": "2026-01-07", "paper_original": original }),
+                "sent_on",
+            ),
+            (
+                json!({ "sent_on": "9 January", "paper_original": original }),
+                "sent_on",
+            ),
+            (
+                json!({ "sent_on": "2026-01-09", "paper_original": "Filed\nin the office" }),
+                "paper_original",
+            ),
+        ] {
+            let (status, answer) =
+                call(&app, Method::POST, &send, &supervisor, Some(body.clone())).await;
+            assert_eq!(
+                refused_field(status, &answer),
+                (422, json!(field)),
+                "{backend:?}: {body}"
+            );
+        }
+        let on_paper = json!({ "sent_on": "2026-01-09", "paper_original": original });
+        for outsider in [&other_trust, &other_academy] {
+            let (status, _) =
+                call(&app, Method::POST, &send, outsider, Some(on_paper.clone())).await;
+            assert_eq!(status, 404, "{backend:?}");
+        }
+        let (status, sent) = call(&app, Method::POST, &send, &supervisor, Some(on_paper)).await;
+        assert_eq!(status, 200, "{backend:?} {sent}");
+        assert_eq!(sent["status"], "sent");
+        assert_eq!(
+            sent["sent_on"], "2026-01-09",
+            "it keeps the day it was sent"
+        );
+        assert!(
+            sent["sent_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-01-12T10:00:00"),
+            "{backend:?}: and when it was entered"
+        );
+        assert_eq!(sent["paper_original"], original);
+        let hash = sent["content_hash"].as_str().unwrap().to_owned();
+
+        // A supervisee's paper signature is entered by the supervisor or a trust lead.
+        let dsl = tenants.dsl_a1;
+        let signed_paper = |person: Uuid, signed_on: &str, content_hash: &str| {
+            Some(json!({
+                "person_id": person,
+                "signed_on": signed_on,
+                "content_hash": content_hash,
+                "outcome": "signed",
+            }))
+        };
+        let valid = signed_paper(dsl, "2026-01-10", &hash);
+        for (outsider, wall) in [
+            (&other_trust, 404),
+            (&other_academy, 404),
+            (&head, 403),
+            (&supervisee, 403),
+        ] {
+            let (status, _) = call(&app, Method::POST, &paper, outsider, valid.clone()).await;
+            assert_eq!(status, wall, "{backend:?}");
+        }
+        for (body, field) in [
+            (
+                signed_paper(tenants.head_a1, "2026-01-10", &hash),
+                "person_id",
+            ),
+            (
+                signed_paper(tenants.rsl_a, "2026-01-10", &hash),
+                "person_id",
+            ),
+            (signed_paper(dsl, "2026-01-08", &hash), "signed_on"),
+            (signed_paper(dsl, "2026-01-13", &hash), "signed_on"),
+            (
+                signed_paper(dsl, "2026-01-10", &"a".repeat(64)),
+                "content_hash",
+            ),
+            (
+                Some(json!({ "person_id": dsl, "signed_on": "2026-01-10",
+                             "content_hash": hash, "outcome": "disagreed" })),
+                "disagreement",
+            ),
+            (
+                Some(json!({ "person_id": dsl, "content_hash": hash, "outcome": "signed" })),
+                "signed_on",
+            ),
+        ] {
+            let (status, answer) = call(&app, Method::POST, &paper, &lead, body.clone()).await;
+            assert_eq!(
+                refused_field(status, &answer),
+                (422, json!(field)),
+                "{backend:?}: {body:?}"
+            );
+        }
+        let (status, frozen) = call(&app, Method::POST, &paper, &lead, valid.clone()).await;
+        assert_eq!(status, 201, "{backend:?} {frozen}");
+        assert_eq!(frozen["status"], "signed");
+        assert!(frozen["frozen_at"].is_string());
+        let (status, again) = call(&app, Method::POST, &paper, &lead, valid).await;
+        assert_eq!(refused_field(status, &again), (422, json!("status")));
+
+        // The history says who signed, on what day, on paper, and who entered it when.
+        let (status, history) = call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/records/{id}/history"),
+            &supervisor,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{history}");
+        assert_eq!(history["verified"], true);
+        let signatures: Vec<(Value, Value, Value, Value)> = history["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["person_id"].clone(),
+                    s["signed_on"].clone(),
+                    s["medium"].clone(),
+                    s["entered_by_id"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            signatures,
+            [
+                (
+                    json!(tenants.rsl_a),
+                    json!("2026-01-09"),
+                    json!("paper"),
+                    json!(tenants.rsl_a)
+                ),
+                (
+                    json!(tenants.dsl_a1),
+                    json!("2026-01-10"),
+                    json!("paper"),
+                    json!(tenants.lead_a)
+                ),
+            ],
+            "{backend:?}"
+        );
+        assert!(
+            history["signatures"][1]["signed_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-01-12T10:00:00"),
+            "{history}"
+        );
+        // The session's page says the record is on paper; never its content.
+        let page = crate::harness::get(&app, &lead, &format!("/sessions/{session}")).await;
+        let page = page.text().await.unwrap();
+        assert!(page.contains("on paper"), "{page}");
+        assert!(!page.contains("cabinet 2"), "{page}");
+
+        // A record sent in Haven is signed in Haven: no paper signature can be entered for it.
+        let electronic = held_session(&app, &tenants).await;
+        let (_, record) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/sessions/{electronic}/record"),
+            &supervisor,
+            Some(json!({ "content": content() })),
+        )
+        .await;
+        let other = record["id"].as_str().unwrap().to_owned();
+        let (status, sent) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/records/{other}/send"),
+            &supervisor,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{sent}");
+        assert_eq!(sent["sent_on"], "2026-01-12");
+        assert_eq!(sent["paper_original"], Value::Null);
+        let hash = sent["content_hash"].as_str().unwrap().to_owned();
+        let (status, answer) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/records/{other}/paper-signatures"),
+            &supervisor,
+            signed_paper(dsl, "2026-01-12", &hash),
+        )
+        .await;
+        assert_eq!(
+            refused_field(status, &answer),
+            (422, json!("paper_original")),
+            "{backend:?}"
+        );
+        app.stop().await;
+    }
+}

@@ -426,6 +426,8 @@ async fn record(
         content: Set(json!({ "reflection": "Case 12: plan agreed" })),
         content_hash: Set(Some("0".repeat(64))),
         sent_at: Set(Some(on(sent))),
+        sent_on: Set(None),
+        paper_original: Set(None),
         frozen_at: Set(None),
         next_session_on: Set(None),
         row_version: Set(1),
@@ -448,6 +450,9 @@ async fn sign(db: &DatabaseConnection, place: Place, record: Uuid, person: Uuid,
         outcome: Set("signed".into()),
         disagreement: Set(None),
         signed_at: Set(on(day)),
+        signed_on: Set(None),
+        medium: Set("electronic".into()),
+        entered_by_id: Set(None),
         content_hash: Set("0".repeat(64)),
     }
     .insert(db)
@@ -826,6 +831,105 @@ async fn an_unsigned_record_reminds_those_yet_to_sign_at_ten_days_and_every_part
                 "record_unsigned_overdue",
                 "record",
                 signed,
+                BTreeSet::new(),
+            ),
+        ];
+        check(&w.app, backend, &table).await;
+        w.app.stop().await;
+    }
+}
+
+/// A record sent on paper on `sent` and entered in Haven as sent on `entered`.
+async fn paper_record(
+    db: &DatabaseConnection,
+    place: Place,
+    session: Uuid,
+    author: Uuid,
+    sent: NaiveDate,
+    entered: NaiveDate,
+) -> Uuid {
+    let id = record(db, place, session, author, entered).await;
+    e::supervision_record::ActiveModel {
+        id: Set(id),
+        sent_on: Set(Some(sent)),
+        paper_original: Set(Some("Filed in the DSL office".into())),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_record_sent_on_paper_is_reminded_of_from_the_day_sent_but_never_late() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let db = &w.app.test_db.owner;
+        let a1 = place_a1(&w.tenants);
+        let ours = agreement(db, a1, Agreement::new(w.supervisor, w.sam)).await;
+
+        // Both sent on paper on 3 February; one entered five days later, one five weeks later.
+        let first = session(db, a1, ours, date(2026, 2, 2), held(date(2026, 2, 2))).await;
+        let soon = paper_record(
+            db,
+            a1,
+            first,
+            w.supervisor,
+            date(2026, 2, 3),
+            date(2026, 2, 8),
+        )
+        .await;
+        let second = session(db, a1, ours, date(2026, 2, 3), held(date(2026, 2, 3))).await;
+        let late = paper_record(
+            db,
+            a1,
+            second,
+            w.supervisor,
+            date(2026, 2, 3),
+            date(2026, 3, 10),
+        )
+        .await;
+
+        scan_around(
+            &w.app,
+            &[
+                date(2026, 2, 13),
+                date(2026, 2, 17),
+                date(2026, 3, 11),
+                date(2026, 3, 17),
+            ],
+        )
+        .await;
+
+        let (sup, sam) = (w.supervisor, w.sam);
+        let table = [
+            expect(
+                "entered soon: those yet to sign at ten days after it was sent",
+                "record_unsigned",
+                "record",
+                soon,
+                each(&[date(2026, 2, 13)], &[sup, sam]),
+            ),
+            expect(
+                "and every party at fourteen",
+                "record_unsigned_overdue",
+                "record",
+                soon,
+                each(&[date(2026, 2, 17)], &[sup, sam]),
+            ),
+            expect(
+                "entered after those days: never reminded late",
+                "record_unsigned",
+                "record",
+                late,
+                BTreeSet::new(),
+            ),
+            expect(
+                "nor overdue",
+                "record_unsigned_overdue",
+                "record",
+                late,
                 BTreeSet::new(),
             ),
         ];

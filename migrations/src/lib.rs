@@ -25,6 +25,7 @@ mod m20261123_000009_scan_runs;
 mod m20261123_000010_notifications;
 mod m20261207_000011_policy_readings;
 mod m20261207_000012_dated_entries;
+mod m20261207_000013_paper_records;
 
 /// Every Haven migration, in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_notifications::Migration),
             Box::new(m20261207_000011_policy_readings::Migration),
             Box::new(m20261207_000012_dated_entries::Migration),
+            Box::new(m20261207_000013_paper_records::Migration),
         ]
     }
 }

@@ -196,6 +196,8 @@ async fn record(tx: &mut WriteTx<'_>, session: Uuid, author: Uuid) -> Uuid {
         content: Set(serde_json::json!({ "reflection": "Case 4471: plan agreed" })),
         content_hash: Set(None),
         sent_at: Set(None),
+        sent_on: Set(None),
+        paper_original: Set(None),
         frozen_at: Set(None),
         next_session_on: Set(None),
         row_version: Set(1),

@@ -118,8 +118,11 @@ pub struct RecordFacts {
     pub id: Uuid,
     /// Its academy.
     pub academy_id: Uuid,
-    /// The day it was sent.
+    /// The day it was sent, which its signing deadline counts from.
     pub sent_on: NaiveDate,
+    /// The day Haven learnt it was sent: the day it was sent in Haven, or the day it was
+    /// entered as sent on paper before.
+    pub known_on: NaiveDate,
     /// Whether its session is an ad hoc one, which owes no record.
     pub ad_hoc: bool,
     /// Its session's supervisor, who signs it.
@@ -467,7 +470,7 @@ fn record_not_sent_overdue(session: &SessionFacts, day: NaiveDate) -> Option<Nai
 }
 
 fn record_unsigned(record: &RecordFacts, day: NaiveDate) -> Option<NaiveDate> {
-    (known(record.sent_on, day) && !record.ad_hoc && !yet_to_sign(record, day).is_empty())
+    (known(record.known_on, day) && !record.ad_hoc && !yet_to_sign(record, day).is_empty())
         .then_some(record.sent_on)
 }
 
@@ -1152,6 +1155,7 @@ mod tests {
             id: SUBJECT,
             academy_id: ACADEMY,
             sent_on,
+            known_on: sent_on,
             ad_hoc: false,
             supervisor: SUPERVISOR,
             supervisees: vec![SUPERVISEE],
@@ -1461,6 +1465,43 @@ mod tests {
             sent(&facts, ReminderKind::RecordUnsigned, days(sent_on, 10)),
             [SUPERVISEE]
         );
+    }
+
+    #[test]
+    fn a_record_sent_on_paper_counts_its_deadline_from_the_day_sent_and_is_never_reminded_late() {
+        let sent_on = d(2026, 2, 2);
+        // Entered three days after it was sent: the reminders of its own days still come.
+        let entered_soon = RecordFacts {
+            known_on: days(sent_on, 3),
+            ..record(sent_on)
+        };
+        let facts = ReminderFacts {
+            records: vec![entered_soon],
+            ..base()
+        };
+        assert_eq!(
+            only_on(&facts, ReminderKind::RecordUnsigned, days(sent_on, 10)),
+            [SUPERVISOR, SUPERVISEE]
+        );
+        // Entered a month after: its reminders' days had passed, so none is sent at all.
+        let entered_late = RecordFacts {
+            known_on: days(sent_on, 30),
+            ..record(sent_on)
+        };
+        let facts = ReminderFacts {
+            records: vec![entered_late],
+            ..base()
+        };
+        for kind in [
+            ReminderKind::RecordUnsigned,
+            ReminderKind::RecordUnsignedOverdue,
+        ] {
+            assert_eq!(
+                sent_on_days(&facts, kind, sent_on, days(sent_on, 90)),
+                Vec::<NaiveDate>::new(),
+                "{kind:?}"
+            );
+        }
     }
 
     #[test]
@@ -2309,12 +2350,17 @@ mod tests {
             person(),
             prop::collection::vec(person(), 0..3),
             prop::collection::vec((person(), date()), 0..3),
+            // Entered as sent that day or, sent on paper, up to some weeks after.
+            0u64..40,
         )
             .prop_map(
-                |(id, sent_on, supervisor, supervisees, signed)| RecordFacts {
+                |(id, sent_on, supervisor, supervisees, signed, entered_after)| RecordFacts {
                     id: Uuid::from_u128(200 + id),
                     academy_id: ACADEMY,
                     sent_on,
+                    known_on: sent_on
+                        .checked_add_days(chrono::Days::new(entered_after))
+                        .unwrap_or(sent_on),
                     ad_hoc: id == 3,
                     supervisor,
                     supervisees,

@@ -18,7 +18,15 @@ pub struct Model {
     pub outcome: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub disagreement: Option<String>,
+    /// When the signature was given in Haven, or entered when given on paper.
     pub signed_at: DateTimeUtc,
+    /// The day a paper signature was given; null when given in Haven (the day of `signed_at`).
+    pub signed_on: Option<Date>,
+    /// electronic | paper
+    #[sea_orm(column_type = "String(StringLen::N(16))")]
+    pub medium: String,
+    /// Who entered a paper signature (null for one given in Haven, entered by its signer).
+    pub entered_by_id: Option<Uuid>,
     #[sea_orm(column_type = "String(StringLen::N(64))")]
     pub content_hash: String,
     #[sea_orm(belongs_to, from = "trust_id", to = "id")]

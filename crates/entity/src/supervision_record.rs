@@ -24,7 +24,14 @@ pub struct Model {
     /// SHA-256 (hex) of the canonical content as sent for signature (after amendments, as amended).
     #[sea_orm(column_type = "String(StringLen::N(64))")]
     pub content_hash: Option<String>,
+    /// When the record was entered as sent (sent in Haven, this is when it was sent).
     pub sent_at: Option<DateTimeUtc>,
+    /// The day it was sent, when entered after the fact; null when sent in Haven (the day of
+    /// `sent_at`).
+    pub sent_on: Option<Date>,
+    /// Where the paper original is kept, for a record sent and signed on paper.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub paper_original: Option<String>,
     pub frozen_at: Option<DateTimeUtc>,
     pub next_session_on: Option<Date>,
     pub row_version: i32,

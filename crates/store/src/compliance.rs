@@ -401,11 +401,14 @@ impl Snapshot {
             records_unsigned_over_deadline: count(
                 owing_records()
                     .filter_map(|s| self.records.get(&s.id))
-                    .filter_map(|r| r.sent_at.map(|sent| (r, london_date(sent))))
-                    .filter(|(_, sent)| {
-                        *sent <= as_of && past(*sent, policy.record_sign_days, as_of)
+                    // Known as sent from the day it was entered so; its deadline counts from
+                    // the day it was sent, which a record sent on paper enters with it.
+                    .filter(|r| r.sent_at.is_some_and(|known| london_date(known) <= as_of))
+                    .filter(|r| {
+                        crate::record::sent_on(r)
+                            .is_some_and(|sent| past(sent, policy.record_sign_days, as_of))
                     })
-                    .filter(|(record, _)| !self.answered(record.id, person, as_of)),
+                    .filter(|record| !self.answered(record.id, person, as_of)),
             ),
             records_disagreed: count(
                 owing_records()

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
+use crate::time::london_date;
 use crate::{Db, StoreError, WriteTx};
 
 /// A signature's outcome, and a frozen record's status, when a party disagreed with the content.
@@ -37,7 +38,12 @@ pub struct RecordView {
     pub status: String,
     pub content: Value,
     pub content_hash: Option<String>,
+    /// When it was sent in Haven, or entered as sent when it was sent before.
     pub sent_at: Option<DateTime<Utc>>,
+    /// The day it was sent: the day of `sent_at`, or the day entered with it.
+    pub sent_on: Option<NaiveDate>,
+    /// Where the paper original is kept, for a record sent and signed on paper.
+    pub paper_original: Option<String>,
     pub frozen_at: Option<DateTime<Utc>>,
     pub next_session_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
@@ -71,6 +77,8 @@ pub struct SessionFigures {
 pub struct RecordFigures {
     pub id: Uuid,
     pub status: String,
+    /// Sent and signed on paper, its original kept outside Haven.
+    pub on_paper: bool,
 }
 
 /// Why a scope may read a record's content.
@@ -333,6 +341,7 @@ fn figures(
         record: record.map(|r| RecordFigures {
             id: r.id,
             status: r.status,
+            on_paper: r.paper_original.is_some(),
         }),
         row_version: session.row_version,
     }
@@ -371,6 +380,7 @@ async fn view(
         .into_iter()
         .map(signature_view)
         .collect();
+    let sent_on = sent_on(&record);
     Ok(RecordView {
         id: record.id,
         session_id: record.session_id,
@@ -379,7 +389,9 @@ async fn view(
         status: record.status,
         content: record.content,
         content_hash: record.content_hash,
+        sent_on,
         sent_at: record.sent_at,
+        paper_original: record.paper_original,
         frozen_at: record.frozen_at,
         next_session_on: record.next_session_on,
         created_at: record.created_at,
@@ -394,9 +406,19 @@ fn signature_view(signature: e::record_signature::Model) -> SignatureView {
         person_id: signature.person_id,
         outcome: signature.outcome,
         disagreement: signature.disagreement,
+        signed_on: signature
+            .signed_on
+            .unwrap_or_else(|| london_date(signature.signed_at)),
         signed_at: signature.signed_at,
+        medium: signature.medium,
+        entered_by_id: signature.entered_by_id,
         content_hash: signature.content_hash,
     }
+}
+
+/// The day a record was sent: the day entered with it, else the day it was sent in Haven.
+pub(crate) fn sent_on(record: &e::supervision_record::Model) -> Option<NaiveDate> {
+    record.sent_on.or_else(|| record.sent_at.map(london_date))
 }
 
 /// Writes `changed` over the record read at `read_version`, bumping the version; anyone else's
@@ -527,6 +549,8 @@ pub async fn create_draft(
             content: Set(stored(&content)?),
             content_hash: Set(None),
             sent_at: Set(None),
+            sent_on: Set(None),
+            paper_original: Set(None),
             frozen_at: Set(None),
             next_session_on: Set(content.next_session_on),
             row_version: Set(1),
@@ -633,25 +657,45 @@ async fn freeze_when_complete(
     Ok(row)
 }
 
+/// A party's answer as it is written: given in Haven now, or on the paper original on its day.
+struct Answer<'a> {
+    person: Uuid,
+    outcome: &'a str,
+    disagreement: Option<String>,
+    hash: &'a str,
+    on_paper: Option<OnPaper>,
+}
+
+/// A signature given on paper: the day it was given and who entered it.
+struct OnPaper {
+    signed_on: NaiveDate,
+    entered_by: Uuid,
+}
+
 async fn add_signature(
     tx: &mut WriteTx<'_>,
     record: &e::supervision_record::Model,
-    person: Uuid,
-    outcome: &str,
-    disagreement: Option<String>,
-    hash: &str,
+    answer: Answer<'_>,
 ) -> Result<(), StoreError> {
     let now = tx.now();
+    let medium = if answer.on_paper.is_some() {
+        PAPER
+    } else {
+        "electronic"
+    };
     e::record_signature::Entity::insert(e::record_signature::ActiveModel {
         id: Set(Uuid::now_v7()),
         trust_id: Set(record.trust_id),
         academy_id: Set(record.academy_id),
         record_id: Set(record.id),
-        person_id: Set(person),
-        outcome: Set(outcome.to_owned()),
-        disagreement: Set(disagreement),
+        person_id: Set(answer.person),
+        outcome: Set(answer.outcome.to_owned()),
+        disagreement: Set(answer.disagreement),
         signed_at: Set(now),
-        content_hash: Set(hash.to_owned()),
+        signed_on: Set(answer.on_paper.as_ref().map(|p| p.signed_on)),
+        medium: Set(medium.to_owned()),
+        entered_by_id: Set(answer.on_paper.as_ref().map(|p| p.entered_by)),
+        content_hash: Set(answer.hash.to_owned()),
     })
     .exec(tx.connection())
     .await?;
@@ -659,20 +703,59 @@ async fn add_signature(
     // academy-visibility check of `insert`; the entry names what was signed, never the text.
     tx.audit(
         AuditEntry::new("sign", "supervision_record", Some(record.id)).with_detail(json!({
-            "person_id": person,
-            "outcome": outcome,
-            "content_hash": hash,
+            "person_id": answer.person,
+            "outcome": answer.outcome,
+            "content_hash": answer.hash,
+            "medium": medium,
+            "signed_on": answer.on_paper.as_ref().map(|p| p.signed_on),
+            "entered_by": answer.on_paper.as_ref().map(|p| p.entered_by),
         })),
     )
     .await
 }
 
+/// A signature's medium, when it was given on the paper original and entered after.
+const PAPER: &str = "paper";
+
+/// How a record is sent: in Haven now, or entered as sent on paper.
+#[derive(Debug, Clone, Default)]
+pub struct Sending {
+    /// The day it was sent, when that was before it was entered (today when not given).
+    pub sent_on: Option<NaiveDate>,
+    /// Where the paper original is kept, for a record sent on paper; its parties then sign the
+    /// paper (entered with [`enter_paper_signature`]) or sign in Haven.
+    pub paper_original: Option<String>,
+}
+
+/// A day entered for a step of a record: not in the future (London) and not before `earliest`,
+/// the day of the step it follows (`follows` names it).
+fn check_entered_day(
+    field: &'static str,
+    on: NaiveDate,
+    earliest: NaiveDate,
+    follows: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if on > london_date(now) {
+        return Err(StoreError::invalid(field, format!("{on} is in the future")));
+    }
+    if on < earliest {
+        return Err(StoreError::invalid(
+            field,
+            format!("{on} is before {follows}, {earliest}"),
+        ));
+    }
+    Ok(())
+}
+
 /// The supervisor sends the draft for signature: its hash is fixed and their own signature
-/// recorded with it.
+/// recorded with it. A record sent on paper before it was entered keeps the day it was sent
+/// and where its original is kept, and the supervisor's signature is the paper one of that day.
 pub async fn send(
     db: &Db,
     scope: &Scope,
     record_id: Uuid,
+    sending: Sending,
     now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
     let mut tx = db.write(scope, now).await?;
@@ -680,19 +763,58 @@ pub async fn send(
     if record.status != "draft" {
         return Err(not_a_draft(&record));
     }
+    let paper_original = sending
+        .paper_original
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    let today = london_date(now);
+    let sent_day = sending.sent_on.unwrap_or(today);
+    let session =
+        in_trust::<e::supervision_session::Entity>(tx.connection(), scope, record.session_id)
+            .await?;
+    check_entered_day(
+        "sent_on",
+        sent_day,
+        crate::snapshot::held_on(&session),
+        "the session was held",
+        now,
+    )?;
+    if sent_day < today && paper_original.is_none() {
+        return Err(StoreError::invalid(
+            "paper_original",
+            "say where the paper original is kept: a record sent before it was entered was \
+             sent outside Haven",
+        ));
+    }
     let content = RecordContent::from_json(record.content.clone()).map_err(refused)?;
     content.validate_for_sending().map_err(refused)?;
     let hash = content.hash().map_err(refused)?.to_string();
     let version = record.row_version;
+    let on_paper = paper_original.is_some();
     let mut changed = record.into_active_model();
     changed.status = Set("sent".into());
     changed.sent_at = Set(Some(now));
+    changed.sent_on = Set(sending.sent_on);
+    changed.paper_original = Set(paper_original);
     changed.content_hash = Set(Some(hash.clone()));
     let row = update_record(&tx, version, changed).await?;
-    tx.audit(AuditEntry::new("send", "supervision_record", Some(row.id)))
-        .await?;
+    tx.audit(
+        AuditEntry::new("send", "supervision_record", Some(row.id))
+            .with_detail(json!({ "sent_on": sent_day, "on_paper": on_paper })),
+    )
+    .await?;
     let author = row.author_id;
-    add_signature(&mut tx, &row, author, "signed", None, &hash).await?;
+    let answer = Answer {
+        person: author,
+        outcome: "signed",
+        disagreement: None,
+        hash: &hash,
+        on_paper: on_paper.then_some(OnPaper {
+            signed_on: sent_day,
+            entered_by: author,
+        }),
+    };
+    add_signature(&mut tx, &row, answer).await?;
     let row = freeze_when_complete(&mut tx, row).await?;
     let answer = view(tx.connection(), row).await?;
     tx.commit().await?;
@@ -707,6 +829,62 @@ pub struct Signing {
     /// signed | disagreed
     pub outcome: String,
     pub disagreement: Option<String>,
+}
+
+/// The outcome and disagreement of an answer, checked together: a signature carries no
+/// disagreement, a disagreement says what it disagrees with.
+fn checked_answer(
+    outcome: &str,
+    disagreement: Option<String>,
+) -> Result<Option<String>, StoreError> {
+    let disagreement = disagreement
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    match (outcome, &disagreement) {
+        ("signed", None) | ("disagreed", Some(_)) => Ok(disagreement),
+        ("signed", Some(_)) => Err(StoreError::invalid(
+            "disagreement",
+            "a signature carries no disagreement: record one with outcome disagreed",
+        )),
+        ("disagreed", None) => Err(StoreError::invalid(
+            "disagreement",
+            "say what you disagree with",
+        )),
+        _ => Err(StoreError::invalid(
+            "outcome",
+            "must be signed or disagreed",
+        )),
+    }
+}
+
+/// Whether `person` has answered the record already.
+async fn answered(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    record_id: Uuid,
+    person: Uuid,
+) -> Result<bool, StoreError> {
+    Ok(e::record_signature::Entity::find()
+        .filter(e::record_signature::Column::TrustId.eq(scope.trust_id()))
+        .filter(e::record_signature::Column::RecordId.eq(record_id))
+        .filter(e::record_signature::Column::PersonId.eq(person))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// The record's current hash, if `read` (the hash its answerer read) is it.
+fn current_hash(record: &e::supervision_record::Model, read: &str) -> Result<String, StoreError> {
+    let current = record.content_hash.clone().unwrap_or_default();
+    let read = ContentHash::parse(read)
+        .map_err(|_| StoreError::invalid("content_hash", "must be 64 hexadecimal digits"))?;
+    if read.as_str() != current {
+        return Err(StoreError::invalid(
+            "content_hash",
+            "the record changed since you read it: read it again",
+        ));
+    }
+    Ok(current)
 }
 
 /// A supervisee signs the content they read, or records their disagreement with it. When every
@@ -730,13 +908,7 @@ pub async fn sign(
     else {
         return Err(not_theirs(scope, record.academy_id, "sign this record"));
     };
-    let already = e::record_signature::Entity::find()
-        .filter(e::record_signature::Column::TrustId.eq(scope.trust_id()))
-        .filter(e::record_signature::Column::RecordId.eq(record.id))
-        .filter(e::record_signature::Column::PersonId.eq(person))
-        .one(conn)
-        .await?;
-    if already.is_some() {
+    if answered(conn, scope, record.id, person).await? {
         return Err(StoreError::invalid(
             "signature",
             "you have already signed this record",
@@ -745,49 +917,119 @@ pub async fn sign(
     if record.status != "sent" {
         return Err(StoreError::invalid("status", "is not awaiting signatures"));
     }
-    let disagreement = signing
-        .disagreement
-        .map(|text| text.trim().to_owned())
-        .filter(|text| !text.is_empty());
-    match (signing.outcome.as_str(), &disagreement) {
-        ("signed", None) | ("disagreed", Some(_)) => {}
-        ("signed", Some(_)) => {
-            return Err(StoreError::invalid(
-                "disagreement",
-                "a signature carries no disagreement: record one with outcome disagreed",
-            ));
-        }
-        ("disagreed", None) => {
-            return Err(StoreError::invalid(
-                "disagreement",
-                "say what you disagree with",
-            ));
-        }
-        _ => {
-            return Err(StoreError::invalid(
-                "outcome",
-                "must be signed or disagreed",
-            ));
-        }
-    }
-    let current = record.content_hash.clone().unwrap_or_default();
-    let read = ContentHash::parse(&signing.content_hash)
-        .map_err(|_| StoreError::invalid("content_hash", "must be 64 hexadecimal digits"))?;
-    if read.as_str() != current {
-        return Err(StoreError::invalid(
-            "content_hash",
-            "the record changed since you read it: read it again",
-        ));
-    }
-    add_signature(
-        &mut tx,
-        &record,
+    let disagreement = checked_answer(&signing.outcome, signing.disagreement)?;
+    let current = current_hash(&record, &signing.content_hash)?;
+    let answer = Answer {
         person,
-        &signing.outcome,
+        outcome: &signing.outcome,
         disagreement,
-        &current,
+        hash: &current,
+        on_paper: None,
+    };
+    add_signature(&mut tx, &record, answer).await?;
+    let row = freeze_when_complete(&mut tx, record).await?;
+    let answer = view(tx.connection(), row).await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// The person acting on the record, who must be its supervisor or a trust safeguarding lead
+/// (`action` says what they do, for the refusal), and the record's supervisor and supervisees.
+async fn supervisor_or_lead(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    record: &e::supervision_record::Model,
+    action: &'static str,
+) -> Result<(Uuid, (Uuid, Vec<Uuid>)), StoreError> {
+    let session =
+        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
+    let (supervisor, supervisees) = parties(conn, scope, &session).await?;
+    let is_lead = scope
+        .roles()
+        .iter()
+        .any(|held| held.role == Role::TrustSafeguardingLead);
+    let Some(acting) = scope.person_id().filter(|p| *p == supervisor || is_lead) else {
+        return Err(not_theirs(scope, record.academy_id, action));
+    };
+    Ok((acting, (supervisor, supervisees)))
+}
+
+/// A party's signature (or disagreement) given on a record's paper original, as entered after.
+#[derive(Debug, Clone)]
+pub struct PaperSignature {
+    /// The party who signed the paper.
+    pub person_id: Uuid,
+    /// The day they signed it.
+    pub signed_on: NaiveDate,
+    /// The hash of the content as entered, which the one entering checked against the paper.
+    pub content_hash: String,
+    /// signed | disagreed
+    pub outcome: String,
+    pub disagreement: Option<String>,
+}
+
+/// The record's supervisor, or a trust safeguarding lead, enters a signature given on the
+/// paper original of a record sent on paper: who signed, on what day, and who entered it. It
+/// counts from the day it is entered; when every party has answered the record is frozen.
+pub async fn enter_paper_signature(
+    db: &Db,
+    scope: &Scope,
+    record_id: Uuid,
+    signature: PaperSignature,
+    now: DateTime<Utc>,
+) -> Result<RecordView, StoreError> {
+    let mut tx = db.write(scope, now).await?;
+    let conn = tx.connection();
+    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
+    let (entered_by, (supervisor, supervisees)) = supervisor_or_lead(
+        conn,
+        scope,
+        &record,
+        "enter a paper signature of this record",
     )
     .await?;
+    if record.status != "sent" {
+        return Err(StoreError::invalid("status", "is not awaiting signatures"));
+    }
+    let (Some(_), Some(sent_day)) = (&record.paper_original, sent_on(&record)) else {
+        return Err(StoreError::invalid(
+            "paper_original",
+            "this record was sent in Haven, not on paper: its parties sign it in Haven",
+        ));
+    };
+    let person = signature.person_id;
+    if person != supervisor && !supervisees.contains(&person) {
+        return Err(StoreError::invalid(
+            "person_id",
+            "is not a party to this record",
+        ));
+    }
+    if answered(conn, scope, record.id, person).await? {
+        return Err(StoreError::invalid(
+            "person_id",
+            "has already signed this record",
+        ));
+    }
+    check_entered_day(
+        "signed_on",
+        signature.signed_on,
+        sent_day,
+        "the record was sent",
+        now,
+    )?;
+    let disagreement = checked_answer(&signature.outcome, signature.disagreement)?;
+    let current = current_hash(&record, &signature.content_hash)?;
+    let answer = Answer {
+        person,
+        outcome: &signature.outcome,
+        disagreement,
+        hash: &current,
+        on_paper: Some(OnPaper {
+            signed_on: signature.signed_on,
+            entered_by,
+        }),
+    };
+    add_signature(&mut tx, &record, answer).await?;
     let row = freeze_when_complete(&mut tx, record).await?;
     let answer = view(tx.connection(), row).await?;
     tx.commit().await?;
@@ -808,16 +1050,7 @@ pub async fn amend(
     let mut tx = db.write(scope, now).await?;
     let conn = tx.connection();
     let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
-    let session =
-        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
-    let (supervisor, _) = parties(conn, scope, &session).await?;
-    let is_lead = scope
-        .roles()
-        .iter()
-        .any(|held| held.role == Role::TrustSafeguardingLead);
-    let Some(author) = scope.person_id().filter(|p| *p == supervisor || is_lead) else {
-        return Err(not_theirs(scope, record.academy_id, "amend this record"));
-    };
+    let (author, _) = supervisor_or_lead(conn, scope, &record, "amend this record").await?;
     let (Some(previous_hash), Some(_)) = (record.content_hash.clone(), record.frozen_at) else {
         return Err(StoreError::invalid(
             "status",
@@ -881,7 +1114,15 @@ pub struct SignatureView {
     pub person_id: Uuid,
     pub outcome: String,
     pub disagreement: Option<String>,
+    /// The day it was given: in Haven, the day of `signed_at`; on paper, the day entered with it.
+    pub signed_on: NaiveDate,
+    /// When it was given in Haven, or entered when it was given on paper.
     pub signed_at: DateTime<Utc>,
+    /// electronic (given in Haven) | paper (given on the paper original, entered after)
+    pub medium: String,
+    /// Who entered a paper signature; none for one given in Haven by its signer.
+    pub entered_by_id: Option<Uuid>,
+    /// The hash of the content it answers: for a paper signature, the content as entered.
     pub content_hash: String,
 }
 

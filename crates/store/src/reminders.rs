@@ -315,11 +315,12 @@ fn records(snapshot: &Snapshot) -> Vec<RecordFacts> {
         .filter_map(|session| {
             let record = snapshot.records.get(&session.id)?;
             let agreement = snapshot.agreement(session.agreement_id)?;
-            let sent_on = london_date(record.sent_at?);
+            let known_on = london_date(record.sent_at?);
             Some(RecordFacts {
                 id: record.id,
                 academy_id: record.academy_id,
-                sent_on,
+                sent_on: crate::record::sent_on(record).unwrap_or(known_on),
+                known_on,
                 ad_hoc: is_ad_hoc(session),
                 supervisor: agreement.supervisor_id,
                 supervisees: parties(snapshot, session)

@@ -381,11 +381,7 @@ async fn end_role(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     // An empty body means "today": ending a role needs no more said.
-    let mut body = if body.is_empty() {
-        Body::read(b"{}", &["ends_on"])?
-    } else {
-        Body::read(&body, &["ends_on"])?
-    };
+    let mut body = Body::read_optional(&body, &["ends_on"])?;
     let ends_on = body.optional_date("ends_on");
     body.finish()?;
     let assignment = admin::end_role(

@@ -46,6 +46,11 @@ impl Body {
         Ok(Self { fields, problems })
     }
 
+    /// A body every field of which is optional: an empty one means none is given.
+    pub(crate) fn read_optional(body: &[u8], known: &[&str]) -> Result<Self, ApiError> {
+        Self::read(if body.is_empty() { b"{}" } else { body }, known)
+    }
+
     /// A required calendar date, written `YYYY-MM-DD` inside Haven's window of dates.
     pub(crate) fn date(&mut self, field: &str) -> Option<NaiveDate> {
         if matches!(self.fields.get(field), None | Some(Value::Null)) {
@@ -212,6 +217,15 @@ impl Body {
             self.problems.push(problem(field, refusal.0));
         }
         text
+    }
+
+    /// An optional line of text: absent or null is `None`, else as [`Body::line`].
+    pub(crate) fn optional_line(&mut self, field: &str) -> Option<String> {
+        let text = self.optional_string(field)?;
+        if let Err(refusal) = input::text(&text, TextKind::Line) {
+            self.problems.push(problem(field, refusal.0));
+        }
+        Some(text)
     }
 
     /// The problems found, as the 422 answer, or nothing. A field refused by more than one

@@ -3,13 +3,13 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use haven_domain::RecordContent;
-use haven_store::record::Signing;
+use haven_store::record::{PaperSignature, Sending, Signing};
 use serde::Deserialize;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
-use crate::body::Body;
+use crate::body::{Body, problem};
 use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -135,17 +135,40 @@ async fn edit_draft(
     tag = "records",
     summary = "Send a record for signature",
     params(("id" = String, Path, description = "The supervision record's id")),
-    responses((status = 200, description = "The record, sent, with its content hash and the supervisor's signature"), (status = 403, description = "Not the record's supervisor"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not a draft, or missing issues or decisions"))
+    request_body(content = Object, content_type = "application/json", description = "Optional (an empty body sends it now, in Haven). A JSON object with `paper_original` (where the paper original is kept, one line) for a record sent on paper, and `sent_on` (YYYY-MM-DD, today when absent) for one sent before it was entered, which then needs `paper_original`; unknown fields are refused"),
+    responses((status = 200, description = "The record, sent, with its content hash and the supervisor's signature (on paper, of the day sent, for a paper record)"), (status = 403, description = "Not the record's supervisor"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not a draft, missing issues or decisions, `sent_on` in the future or before the session was held, or sent before today without `paper_original`"))
 )]
 #[post("/records/{id}/send")]
 async fn send_record(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
     id: PathId,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let record =
-        haven_store::record::send(&state.db, &signed_in.scope, id.0, state.clock.now()).await?;
+    let record_id = id.0;
+    let mut body = Body::read_optional(&body, &["sent_on", "paper_original"])?;
+    let sent_on = body.optional_date("sent_on");
+    let paper_original = body.optional_line("paper_original");
+    body.finish()?;
+    let record = haven_store::record::send(
+        &state.db,
+        &signed_in.scope,
+        record_id,
+        Sending {
+            sent_on,
+            paper_original,
+        },
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(record))
+}
+
+/// The outcome and disagreement of an answer to a record.
+fn answer(body: &mut Body) -> (String, Option<String>) {
+    let outcome = body.string("outcome");
+    let disagreement = body.optional_string("disagreement");
+    (outcome, disagreement)
 }
 
 #[utoipa::path(
@@ -165,8 +188,7 @@ async fn sign_record(
     let record_id = id.0;
     let mut body = Body::read(&body, &["content_hash", "outcome", "disagreement"])?;
     let content_hash = body.string("content_hash");
-    let outcome = body.string("outcome");
-    let disagreement = body.optional_string("disagreement");
+    let (outcome, disagreement) = answer(&mut body);
     body.finish()?;
     let record = haven_store::record::sign(
         &state.db,
@@ -181,6 +203,56 @@ async fn sign_record(
     )
     .await?;
     Ok(HttpResponse::Ok().json(record))
+}
+
+#[utoipa::path(
+    tag = "records",
+    summary = "Enter a signature given on a record's paper original",
+    params(("id" = String, Path, description = "The supervision record's id")),
+    request_body(content = Object, content_type = "application/json", description = "A JSON object with `person_id` (the party who signed the paper), `signed_on` (YYYY-MM-DD), the `content_hash` of the content as entered (checked against the paper), `outcome` (signed or disagreed) and, for a disagreement, `disagreement`; unknown fields are refused"),
+    responses((status = 201, description = "The record, with the paper signature (who, the day, who entered it); frozen once every party has answered"), (status = 403, description = "Neither its supervisor nor a trust safeguarding lead"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not sent on paper (`paper_original`), not awaiting signatures (`status`), not a party or signed already (`person_id`), `signed_on` in the future or before it was sent, changed since read (`content_hash`), or invalid input"))
+)]
+#[post("/records/{id}/paper-signatures")]
+async fn enter_paper_signature(
+    signed_in: Authenticated,
+    state: web::Data<ApiState>,
+    id: PathId,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let record_id = id.0;
+    let mut body = Body::read(
+        &body,
+        &[
+            "person_id",
+            "signed_on",
+            "content_hash",
+            "outcome",
+            "disagreement",
+        ],
+    )?;
+    let person_id = body.id("person_id");
+    let signed_on = body.date("signed_on");
+    let content_hash = body.string("content_hash");
+    let (outcome, disagreement) = answer(&mut body);
+    body.finish()?;
+    let (Some(person_id), Some(signed_on)) = (person_id, signed_on) else {
+        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
+    };
+    let record = haven_store::record::enter_paper_signature(
+        &state.db,
+        &signed_in.scope,
+        record_id,
+        PaperSignature {
+            person_id,
+            signed_on,
+            content_hash,
+            outcome,
+            disagreement,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(record))
 }
 
 #[utoipa::path(
@@ -240,6 +312,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
         .service(edit_draft)
         .service(send_record)
         .service(sign_record)
+        .service(enter_paper_signature)
         .service(amend_record)
         .service(record_history);
 }

@@ -265,8 +265,7 @@ async fn mark_held(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
-    let raw: &[u8] = if body.is_empty() { b"{}" } else { &body };
-    let mut body = Body::read(raw, &["attendee_ids", "held_on"])?;
+    let mut body = Body::read_optional(&body, &["attendee_ids", "held_on"])?;
     let attendee_ids = body.take("attendee_ids").map(|value| {
         let ids: Option<Vec<Uuid>> = value.as_array().and_then(|items| {
             items

@@ -129,6 +129,10 @@ async fn session_facts(
             // may read it.
             "disagreed" => "disagreed: a supervisee recorded a disagreement with it".to_owned(),
             other => words(other),
+        } + if r.on_paper {
+            " (on paper: the original is kept outside Haven)"
+        } else {
+            ""
         },
     );
     let mut facts = vec![

@@ -990,6 +990,8 @@ impl Generator {
             content: Set(self.record_content.clone()),
             content_hash: Set((!draft).then(|| self.record_hash.clone())),
             sent_at: Set((!draft).then_some(sent_at)),
+            sent_on: Set(None),
+            paper_original: Set(None),
             frozen_at: Set(frozen_at),
             next_session_on: Set(None),
             row_version: Set(1),
@@ -1018,6 +1020,9 @@ impl Generator {
                     outcome: Set("signed".to_owned()),
                     disagreement: Set(None),
                     signed_at: Set(at),
+                    signed_on: Set(None),
+                    medium: Set("electronic".into()),
+                    entered_by_id: Set(None),
                     content_hash: Set(self.record_hash.clone()),
                 });
         }

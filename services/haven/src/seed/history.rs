@@ -802,6 +802,8 @@ impl<'a> Run<'a> {
             content: Set(content),
             content_hash: Set((!draft).then(|| hash.clone())),
             sent_at: Set((!draft).then_some(sent_at)),
+            sent_on: Set(None),
+            paper_original: Set(None),
             frozen_at: Set(frozen_at),
             next_session_on: Set(next_on),
             row_version: Set(1),
@@ -832,6 +834,9 @@ impl<'a> Run<'a> {
                 outcome: Set(outcome.to_owned()),
                 disagreement: Set(disagreement),
                 signed_at: Set(at),
+                signed_on: Set(None),
+                medium: Set("electronic".into()),
+                entered_by_id: Set(None),
                 content_hash: Set(hash.clone()),
             })
             .await?;
