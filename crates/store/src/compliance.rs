@@ -16,6 +16,7 @@
 //! trust's only for a trust-wide scope.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use chrono::{Days, NaiveDate};
 use haven_domain::role::Role;
@@ -25,6 +26,7 @@ use haven_domain::{
 };
 use haven_entity as e;
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::scope::{AcademyVisibility, Scope};
@@ -197,16 +199,50 @@ fn require_lead(scope: &Scope) -> Result<(), StoreError> {
     }
 }
 
+/// How many dashboards this process works out at once: one per core. Judging a large trust is
+/// heavy; past this bound a request waits for its turn rather than slowing every tenant's
+/// requests.
+fn judging_turns() -> &'static Semaphore {
+    static TURNS: OnceLock<Semaphore> = OnceLock::new();
+    TURNS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+    })
+}
+
+/// What the scope sees of its trust, loaded and judged on `as_of` in one turn
+/// ([`judging_turns`]), the judging on a blocking thread so the request threads stay free. A
+/// request whose client has gone is dropped where it waits: for its turn or for its rows.
+async fn judged(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+) -> Result<(Snapshot, Vec<SuperviseeCompliance>), StoreError> {
+    let stopped = |reason: String| StoreError::Stopped {
+        what: "compliance dashboard",
+        reason,
+    };
+    let _turn = judging_turns()
+        .acquire()
+        .await
+        .map_err(|closed| stopped(closed.to_string()))?;
+    let read = db.read(scope).await?;
+    let snapshot = Snapshot::load(&read).await?;
+    read.finish().await?;
+    tokio::task::spawn_blocking(move || {
+        let entries = snapshot.judge(as_of);
+        (snapshot, entries)
+    })
+    .await
+    .map_err(|failed| stopped(failed.to_string()))
+}
+
 /// Every supervisee's status on `as_of` that the scope may see, worst first.
 pub async fn supervisees(
     db: &Db,
     scope: &Scope,
     as_of: NaiveDate,
 ) -> Result<Vec<SuperviseeCompliance>, StoreError> {
-    let read = db.read(scope).await?;
-    let snapshot = Snapshot::load(&read).await?;
-    read.finish().await?;
-    let mut entries = snapshot.judge(as_of);
+    let (_, mut entries) = judged(db, scope, as_of).await?;
     if !leads_supervision(scope) {
         let me = scope.person_id();
         entries.retain(|entry| Some(entry.person_id) == me || Some(entry.supervisor_id) == me);
@@ -221,10 +257,7 @@ pub async fn academies(
     as_of: NaiveDate,
 ) -> Result<Vec<AcademyCompliance>, StoreError> {
     require_lead(scope)?;
-    let read = db.read(scope).await?;
-    let snapshot = Snapshot::load(&read).await?;
-    read.finish().await?;
-    let entries = snapshot.judge(as_of);
+    let (snapshot, entries) = judged(db, scope, as_of).await?;
     let mut academies: Vec<AcademyCompliance> = snapshot
         .academies
         .iter()
@@ -255,10 +288,9 @@ pub async fn regions(
 ) -> Result<Vec<RegionCompliance>, StoreError> {
     require_lead(scope)?;
     let read = db.read(scope).await?;
-    let snapshot = Snapshot::load(&read).await?;
     let regions = read.list::<e::region::Entity>().await?;
     read.finish().await?;
-    let entries = snapshot.judge(as_of);
+    let (snapshot, entries) = judged(db, scope, as_of).await?;
     let mut rollups = Vec::new();
     for region in regions.into_iter().filter(|r| sees_region(scope, r.id)) {
         let members: BTreeSet<Uuid> = snapshot
@@ -290,10 +322,7 @@ pub async fn trust(
             action: "read the whole trust's compliance",
         });
     }
-    let read = db.read(scope).await?;
-    let snapshot = Snapshot::load(&read).await?;
-    read.finish().await?;
-    let entries = snapshot.judge(as_of);
+    let (snapshot, entries) = judged(db, scope, as_of).await?;
     Ok(TrustCompliance {
         trust_id: scope.trust_id(),
         academies: u32::try_from(snapshot.academies.len()).unwrap_or(u32::MAX),
@@ -405,7 +434,7 @@ impl Snapshot {
                     // the day it was sent, which a record sent on paper enters with it.
                     .filter(|r| r.sent_at.is_some_and(|known| london_date(known) <= as_of))
                     .filter(|r| {
-                        crate::record::sent_on(r)
+                        crate::record::sent_day(r.sent_on, r.sent_at)
                             .is_some_and(|sent| past(sent, policy.record_sign_days, as_of))
                     })
                     .filter(|record| !self.answered(record.id, person, as_of)),
@@ -416,32 +445,25 @@ impl Snapshot {
                     .filter(|r| self.disagreed_unresolved(r.id, person, as_of)),
             ),
             actions_overdue: count(
-                self.actions
-                    .iter()
-                    .filter(|a| a.owner_id == person)
+                self.actions_of(person)
                     .filter(|a| sessions.iter().any(|s| s.id == a.session_id))
                     .filter(|a| open_on(a, as_of) && a.due_on < as_of),
             ),
             agreement_review_due: current.review_due_on,
             training_expires: self
-                .training
-                .iter()
-                .filter(|t| t.person_id == person && t.completed_on <= as_of)
+                .training_of(person)
+                .filter(|t| t.completed_on <= as_of)
                 .filter(|t| t.kind == "dsl" || t.kind == "deputy_dsl")
                 .filter_map(|t| t.expires_on)
                 .max(),
-            qa_overdue: self
-                .qa_reviews
-                .iter()
-                .filter(|q| q.agreement_lineage_id == current.lineage_id)
-                .any(|q| {
-                    qa_overdue(
-                        q.due_on,
-                        q.completed_at.map(london_date),
-                        policy.qa_overdue_days,
-                        as_of,
-                    )
-                }),
+            qa_overdue: self.qa_reviews_of(current.lineage_id).any(|q| {
+                qa_overdue(
+                    q.due_on,
+                    q.completed_at.map(london_date),
+                    policy.qa_overdue_days,
+                    as_of,
+                )
+            }),
         }
     }
 
@@ -449,24 +471,24 @@ impl Snapshot {
     /// Whether `person` had disagreed with the record by `as_of`, and no escalation of it had
     /// been closed by then.
     fn disagreed_unresolved(&self, record: Uuid, person: Uuid, as_of: NaiveDate) -> bool {
-        let disagreed = self.signatures.iter().any(|s| {
-            s.record_id == record
-                && s.person_id == person
+        let disagreed = self.signatures_of(record).iter().any(|s| {
+            s.person_id == person
                 && s.outcome == crate::record::DISAGREED
                 && london_date(s.signed_at) <= as_of
         });
         disagreed
-            && !self.escalations.iter().any(|x| {
-                x.record_id == Some(record)
-                    && x.closed_at
-                        .is_some_and(|closed| london_date(closed) <= as_of)
+            && !self.escalations.get(&record).is_some_and(|closings| {
+                closings
+                    .iter()
+                    .flatten()
+                    .any(|closed| london_date(*closed) <= as_of)
             })
     }
 
     fn answered(&self, record: Uuid, person: Uuid, as_of: NaiveDate) -> bool {
-        self.signatures.iter().any(|s| {
-            s.record_id == record && s.person_id == person && london_date(s.signed_at) <= as_of
-        })
+        self.signatures_of(record)
+            .iter()
+            .any(|s| s.person_id == person && london_date(s.signed_at) <= as_of)
     }
 }
 

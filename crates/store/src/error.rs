@@ -32,6 +32,9 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Database(#[from] DbErr),
+    /// The work of a read model stopped before it answered (its thread failed).
+    #[error("the {what} could not be worked out: {reason}")]
+    Stopped { what: &'static str, reason: String },
     #[error("cannot digest {entity} for the audit log: {source}")]
     Digest {
         entity: String,

@@ -416,9 +416,17 @@ fn signature_view(signature: e::record_signature::Model) -> SignatureView {
     }
 }
 
-/// The day a record was sent: the day entered with it, else the day it was sent in Haven.
-pub(crate) fn sent_on(record: &e::supervision_record::Model) -> Option<NaiveDate> {
-    record.sent_on.or_else(|| record.sent_at.map(london_date))
+/// The day a record was sent: the day entered with it (`sent_on`), else the day it was sent in
+/// Haven (`sent_at`).
+pub(crate) fn sent_day(
+    sent_on: Option<NaiveDate>,
+    sent_at: Option<DateTime<Utc>>,
+) -> Option<NaiveDate> {
+    sent_on.or_else(|| sent_at.map(london_date))
+}
+
+fn sent_on(record: &e::supervision_record::Model) -> Option<NaiveDate> {
+    sent_day(record.sent_on, record.sent_at)
 }
 
 /// Writes `changed` over the record read at `read_version`, bumping the version; anyone else's

@@ -303,7 +303,7 @@ fn sessions(snapshot: &Snapshot) -> Vec<SessionFacts> {
 
 fn records(snapshot: &Snapshot) -> Vec<RecordFacts> {
     let mut signed: BTreeMap<Uuid, Vec<Signed>> = BTreeMap::new();
-    for signature in &snapshot.signatures {
+    for signature in snapshot.signatures.values().flatten() {
         signed.entry(signature.record_id).or_default().push(Signed {
             person: signature.person_id,
             on: london_date(signature.signed_at),
@@ -319,7 +319,8 @@ fn records(snapshot: &Snapshot) -> Vec<RecordFacts> {
             Some(RecordFacts {
                 id: record.id,
                 academy_id: record.academy_id,
-                sent_on: crate::record::sent_on(record).unwrap_or(known_on),
+                sent_on: crate::record::sent_day(record.sent_on, record.sent_at)
+                    .unwrap_or(known_on),
                 known_on,
                 ad_hoc: is_ad_hoc(session),
                 supervisor: agreement.supervisor_id,

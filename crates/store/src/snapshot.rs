@@ -8,14 +8,17 @@ use chrono::NaiveDate;
 use haven_domain::notification::NotificationPreference;
 use haven_domain::{Cadence, Minimum, PolicySettings, TermCalendar};
 use haven_entity as e;
+use sea_orm::DerivePartialModel;
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::time::london_date;
 use crate::tx::ReadTx;
 
-/// Every row the rules read. Sessions, records and the rest are loaded whole: the rules decide
-/// what was known on the day they judge from the rows' own dates.
+/// Every row the rules read. Sessions, records and the rest are loaded whole, but never a
+/// column of content (a record's content, an agenda's items, a disagreement's or an
+/// escalation's text): the rules decide what was known on the day they judge from the rows' own
+/// dates, and look rows up by the keys they ask by.
 pub(crate) struct Snapshot {
     pub(crate) academies: Vec<e::academy::Model>,
     pub(crate) people: BTreeMap<Uuid, String>,
@@ -27,13 +30,15 @@ pub(crate) struct Snapshot {
     pub(crate) sessions: Vec<e::supervision_session::Model>,
     /// `attended` by (session, person).
     pub(crate) attendees: BTreeMap<(Uuid, Uuid), Option<bool>>,
-    /// Agendas by session.
-    pub(crate) agendas: BTreeMap<Uuid, e::agenda::Model>,
-    /// Records by session.
-    pub(crate) records: BTreeMap<Uuid, e::supervision_record::Model>,
-    pub(crate) signatures: Vec<e::record_signature::Model>,
-    /// Escalations, for whether a disagreement has been resolved.
-    pub(crate) escalations: Vec<e::escalation::Model>,
+    /// Agendas by session: when each was sent, never its items.
+    pub(crate) agendas: BTreeMap<Uuid, AgendaRow>,
+    /// Records by session: how far each has got, never its content.
+    pub(crate) records: BTreeMap<Uuid, RecordRow>,
+    /// Signatures by record: who answered, how and when, never a disagreement's text.
+    pub(crate) signatures: BTreeMap<Uuid, Vec<SignatureRow>>,
+    /// When each escalation of a record was closed, by record: whether a disagreement has
+    /// been resolved.
+    pub(crate) escalations: BTreeMap<Uuid, Vec<Option<chrono::DateTime<chrono::Utc>>>>,
     pub(crate) actions: Vec<e::supervision_action::Model>,
     pub(crate) qa_reviews: Vec<e::qa_review::Model>,
     pub(crate) training: Vec<e::training_record::Model>,
@@ -57,6 +62,58 @@ struct Index {
     supervisees: BTreeMap<Uuid, Vec<Uuid>>,
     /// Positions in `sessions` by agreement version.
     sessions: BTreeMap<Uuid, Vec<usize>>,
+    /// Positions in `actions` by owner.
+    actions: BTreeMap<Uuid, Vec<usize>>,
+    /// Positions in `training` by person.
+    training: BTreeMap<Uuid, Vec<usize>>,
+    /// Positions in `qa_reviews` by agreement lineage.
+    qa_reviews: BTreeMap<Uuid, Vec<usize>>,
+}
+
+/// A record as the rules read it: how far it has got, never its content.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "e::supervision_record::Entity")]
+pub(crate) struct RecordRow {
+    pub(crate) id: Uuid,
+    pub(crate) academy_id: Uuid,
+    pub(crate) session_id: Uuid,
+    pub(crate) sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) sent_on: Option<NaiveDate>,
+}
+
+/// An agenda as the rules read it: when it was sent, never its items.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "e::agenda::Entity")]
+pub(crate) struct AgendaRow {
+    pub(crate) session_id: Uuid,
+    pub(crate) submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A signature as the rules read it: who answered, how and when, never a disagreement's text.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "e::record_signature::Entity")]
+pub(crate) struct SignatureRow {
+    pub(crate) record_id: Uuid,
+    pub(crate) person_id: Uuid,
+    pub(crate) outcome: String,
+    pub(crate) signed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An escalation as the rules read it: the record it is about and when it was closed.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "e::escalation::Entity")]
+struct EscalationRow {
+    record_id: Option<Uuid>,
+    closed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Positions of `rows` by the key `key` reads from each.
+fn positions<T>(rows: &[T], key: impl Fn(&T) -> Uuid) -> BTreeMap<Uuid, Vec<usize>> {
+    let mut by_key: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
+    for (at, row) in rows.iter().enumerate() {
+        by_key.entry(key(row)).or_default().push(at);
+    }
+    by_key
 }
 
 impl Index {
@@ -81,13 +138,7 @@ impl Index {
                 .or_default()
                 .push(link.person_id);
         }
-        for (at, session) in sessions.iter().enumerate() {
-            index
-                .sessions
-                .entry(session.agreement_id)
-                .or_default()
-                .push(at);
-        }
+        index.sessions = positions(sessions, |s| s.agreement_id);
         index
     }
 }
@@ -102,8 +153,31 @@ impl Snapshot {
         let supervisees = read.list::<e::agreement_supervisee::Entity>().await?;
         let sessions = read.list::<e::supervision_session::Entity>().await?;
         let people = read.list::<e::person::Entity>().await?;
+        let actions = read.list::<e::supervision_action::Entity>().await?;
+        let qa_reviews = read.list::<e::qa_review::Entity>().await?;
+        let training = read.list::<e::training_record::Entity>().await?;
+        let mut index = Index::of(&agreements, &supervisees, &sessions);
+        index.actions = positions(&actions, |a| a.owner_id);
+        index.training = positions(&training, |t| t.person_id);
+        index.qa_reviews = positions(&qa_reviews, |q| q.agreement_lineage_id);
+        let mut signatures: BTreeMap<Uuid, Vec<SignatureRow>> = BTreeMap::new();
+        for row in read
+            .list_partial::<e::record_signature::Entity, SignatureRow>()
+            .await?
+        {
+            signatures.entry(row.record_id).or_default().push(row);
+        }
+        let mut escalations: BTreeMap<Uuid, Vec<_>> = BTreeMap::new();
+        for row in read
+            .list_partial::<e::escalation::Entity, EscalationRow>()
+            .await?
+        {
+            if let Some(record) = row.record_id {
+                escalations.entry(record).or_default().push(row.closed_at);
+            }
+        }
         Ok(Self {
-            index: Index::of(&agreements, &supervisees, &sessions),
+            index,
             agreements,
             sessions,
             calendars: crate::calendar::calendars(&ids, &term_dates),
@@ -126,23 +200,52 @@ impl Snapshot {
                 .map(|a| ((a.session_id, a.person_id), a.attended))
                 .collect(),
             agendas: read
-                .list::<e::agenda::Entity>()
+                .list_partial::<e::agenda::Entity, AgendaRow>()
                 .await?
                 .into_iter()
                 .map(|a| (a.session_id, a))
                 .collect(),
             records: read
-                .list::<e::supervision_record::Entity>()
+                .list_partial::<e::supervision_record::Entity, RecordRow>()
                 .await?
                 .into_iter()
                 .map(|r| (r.session_id, r))
                 .collect(),
-            signatures: read.list::<e::record_signature::Entity>().await?,
-            escalations: read.list::<e::escalation::Entity>().await?,
-            actions: read.list::<e::supervision_action::Entity>().await?,
-            qa_reviews: read.list::<e::qa_review::Entity>().await?,
-            training: read.list::<e::training_record::Entity>().await?,
+            signatures,
+            escalations,
+            actions,
+            qa_reviews,
+            training,
         })
+    }
+
+    /// The actions `person` owns.
+    pub(crate) fn actions_of(
+        &self,
+        person: Uuid,
+    ) -> impl Iterator<Item = &e::supervision_action::Model> + '_ {
+        at(&self.index.actions, person, &self.actions)
+    }
+
+    /// The training `person` has recorded.
+    pub(crate) fn training_of(
+        &self,
+        person: Uuid,
+    ) -> impl Iterator<Item = &e::training_record::Model> + '_ {
+        at(&self.index.training, person, &self.training)
+    }
+
+    /// The QA reviews of an agreement lineage.
+    pub(crate) fn qa_reviews_of(
+        &self,
+        lineage: Uuid,
+    ) -> impl Iterator<Item = &e::qa_review::Model> + '_ {
+        at(&self.index.qa_reviews, lineage, &self.qa_reviews)
+    }
+
+    /// The signatures of a record.
+    pub(crate) fn signatures_of(&self, record: Uuid) -> &[SignatureRow] {
+        self.signatures.get(&record).map_or(&[], Vec::as_slice)
     }
 
     /// The ids of every version of `agreement`'s lineage.
@@ -206,6 +309,19 @@ impl Snapshot {
             None => agreement.kind != "group",
         }
     }
+}
+
+/// The rows of `rows` at the positions `index` keeps for `key`.
+fn at<'a, T>(
+    index: &'a BTreeMap<Uuid, Vec<usize>>,
+    key: Uuid,
+    rows: &'a [T],
+) -> impl Iterator<Item = &'a T> + 'a {
+    index
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .filter_map(|at| rows.get(*at))
 }
 
 /// The agreement's own minimum (DESIGN §4: a term of each agreement). Haven writes only codes

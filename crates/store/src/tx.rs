@@ -189,6 +189,19 @@ scoped_reads!(ReadTx<'s>);
 scoped_reads!(WriteTx<'s>);
 
 impl ReadTx<'_> {
+    /// Every row of `E` the scope may see, read as `P`: only the columns `P` names, so
+    /// a read model that needs no content never reads it.
+    pub(crate) async fn list_partial<E, P>(&self) -> Result<Vec<P>, StoreError>
+    where
+        E: TenantTable,
+        P: sea_orm::PartialModelTrait + Send,
+    {
+        Ok(scoped::<E>(self.scope)
+            .into_partial_model::<P>()
+            .all(&self.txn)
+            .await?)
+    }
+
     /// For the store's own modules: reads whose rule is more than academy visibility (a party
     /// reaches their own record wherever it sits).
     pub(crate) fn connection(&self) -> &DatabaseTransaction {
