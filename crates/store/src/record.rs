@@ -811,11 +811,10 @@ pub async fn amend(
     let session =
         in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
     let (supervisor, _) = parties(conn, scope, &session).await?;
-    let is_lead = scope
-        .roles()
-        .iter()
-        .any(|held| held.role == Role::TrustSafeguardingLead);
-    let Some(author) = scope.person_id().filter(|p| *p == supervisor || is_lead) else {
+    let Some(author) = scope
+        .person_id()
+        .filter(|p| *p == supervisor || scope.is_trust_lead())
+    else {
         return Err(not_theirs(scope, record.academy_id, "amend this record"));
     };
     let (Some(previous_hash), Some(_)) = (record.content_hash.clone(), record.frozen_at) else {

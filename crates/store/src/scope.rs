@@ -204,15 +204,20 @@ impl Scope {
         widened
     }
 
+    /// Whether a person acts who is a trust safeguarding lead of this trust today.
+    pub(crate) fn is_trust_lead(&self) -> bool {
+        self.person_id().is_some()
+            && self
+                .roles
+                .iter()
+                .any(|held| held.role == Role::TrustSafeguardingLead)
+    }
+
     /// The acting person when they are a trust safeguarding lead of this trust; anyone or
     /// anything else is refused `action`.
     pub(crate) fn require_trust_lead(&self, action: &'static str) -> Result<Uuid, StoreError> {
-        let is_lead = self
-            .roles
-            .iter()
-            .any(|held| held.role == Role::TrustSafeguardingLead);
         match self.person_id() {
-            Some(person) if is_lead => Ok(person),
+            Some(person) if self.is_trust_lead() => Ok(person),
             _ => Err(StoreError::NotPermitted { action }),
         }
     }
