@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
+use haven_domain::access::Reader;
 use haven_domain::capability::Capability;
 use haven_domain::role::{Role, ScopeKind};
 use haven_entity as e;
@@ -182,6 +183,17 @@ impl Scope {
     /// must not be mistaken for the trust lead's reach.
     pub fn may_read_record_content(&self) -> bool {
         self.capabilities.is_none()
+    }
+
+    /// This scope as the rule of who reads content ([`read_basis`]) knows a reader.
+    ///
+    /// [`read_basis`]: haven_domain::access::read_basis
+    pub(crate) fn reader(&self) -> Reader {
+        Reader {
+            person_id: self.person_id(),
+            roles: self.roles.iter().map(|held| held.role).collect(),
+            may_read_content: self.may_read_record_content(),
+        }
     }
 
     /// Whether rows of `academy_id` are inside this scope.
