@@ -213,6 +213,19 @@ async fn an_auditor_reads_only_under_a_live_grant_and_not_after_its_revocation()
         assert_eq!(entry.detail["grant_id"], grant_id.as_str());
         assert_eq!(entry.detail["stated_reason"], "sampling term 1");
 
+        let history = get(&app, Some(&auditor), &format!("{record}/history")).await;
+        assert_eq!(history.status(), 200, "{backend:?}");
+        let reads = content_reads(&app, tenants.trust_a).await;
+        let entry = reads.last().unwrap();
+        assert_eq!(entry.detail["view"], "history");
+        assert_eq!(entry.detail["basis"], "grant");
+        assert_eq!(entry.detail["grant_id"], grant_id.as_str());
+        assert_eq!(
+            entry.reason.as_deref(),
+            Some("Annual safeguarding audit 2026"),
+            "a history read under a grant carries its reason too"
+        );
+
         let listed: Value = get(&app, Some(&lead), "/api/v1/grants")
             .await
             .json()

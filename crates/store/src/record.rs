@@ -175,6 +175,25 @@ pub(crate) async fn content_access(
     Ok(ContentAccess { basis, grant })
 }
 
+/// The record `record_id` and why the transaction's scope may read its content; anyone else is
+/// refused `action` as [`not_theirs`] says.
+async fn readable(
+    tx: &WriteTx<'_>,
+    record_id: Uuid,
+    action: &'static str,
+) -> Result<(e::supervision_record::Model, ContentAccess), StoreError> {
+    let (conn, scope) = (tx.connection(), tx.scope());
+    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
+    let access = content_access(conn, scope, &session, Some(record.id), tx.now()).await?;
+    if access.basis.may_read() {
+        Ok((record, access))
+    } else {
+        Err(not_theirs(scope, record.academy_id, action))
+    }
+}
+
 /// Every grant ever made to `person`, oldest first, with the records each names (none for a
 /// grant over a person). Whether one is live is the rule's to say.
 async fn grants_to(
@@ -245,18 +264,7 @@ pub async fn read_record(
     now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
     let mut tx = db.write(scope, now).await?;
-    let conn = tx.connection();
-    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
-    let session =
-        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
-    let access = content_access(conn, scope, &session, Some(record.id), now).await?;
-    if !access.basis.may_read() {
-        return Err(not_theirs(
-            scope,
-            record.academy_id,
-            "read this record's content",
-        ));
-    }
+    let (record, access) = readable(&tx, record_id, "read this record's content").await?;
     let stated = reason.map(str::trim).filter(|r| !r.is_empty());
     tx.audit(access.entry(
         "supervision_record",
@@ -948,18 +956,8 @@ pub async fn history(
     now: DateTime<Utc>,
 ) -> Result<RecordHistory, StoreError> {
     let mut tx = db.write(scope, now).await?;
+    let (record, access) = readable(&tx, record_id, "read this record's history").await?;
     let conn = tx.connection();
-    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
-    let session =
-        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
-    let access = content_access(conn, scope, &session, Some(record.id), now).await?;
-    if !access.basis.may_read() {
-        return Err(not_theirs(
-            scope,
-            record.academy_id,
-            "read this record's history",
-        ));
-    }
     let signatures = e::record_signature::Entity::find()
         .filter(e::record_signature::Column::TrustId.eq(scope.trust_id()))
         .filter(e::record_signature::Column::RecordId.eq(record.id))
