@@ -1,9 +1,11 @@
 //! A session's agenda and case notes (Appendix 3): a supervisee sends the agenda of a planned
 //! session (late is allowed but flagged), the parties write case notes within the agreement's
-//! cases per session, and only the parties and a trust lead read them, each read audited.
+//! cases per session, and they are read as the session's record is (its parties, a trust lead,
+//! and the holder of a live grant that covers it), each read audited.
 
 use chrono::Duration;
 use haven_entity as e;
+use haven_store::grant::{GrantTarget, NewGrant};
 use haven_store::{Origin, Scope, SystemActor};
 use reqwest::Method;
 use sea_orm::ActiveValue::Set;
@@ -19,8 +21,39 @@ async fn as_a(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
 }
 
 async fn as_b(app: &TestApp, tenants: &Tenants) -> Browser {
-    let scope = tenants.scope_b(&app.test_db.db, tenants.dsl_b1).await;
+    as_b_person(app, tenants, tenants.dsl_b1).await
+}
+
+async fn as_b_person(app: &TestApp, tenants: &Tenants, person: Uuid) -> Browser {
+    let scope = tenants.scope_b(&app.test_db.db, person).await;
     app.browser(&scope, Duration::minutes(1)).await
+}
+
+/// A grant to the auditor of trust A, made by its trust lead at `made_at`.
+async fn grant_to_auditor(
+    app: &TestApp,
+    tenants: &Tenants,
+    reason: &str,
+    target: GrantTarget,
+    window: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    made_at: chrono::DateTime<chrono::Utc>,
+) -> Uuid {
+    let lead = tenants.scope_a(&app.test_db.db, tenants.lead_a).await;
+    haven_store::grant::create(
+        &app.test_db.db,
+        &lead,
+        NewGrant {
+            grantee_id: tenants.auditor_a,
+            reason,
+            target,
+            starts_at: window.0,
+            ends_at: window.1,
+        },
+        made_at,
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 fn reason_for(body: &Value, field: &str) -> String {
@@ -352,7 +385,8 @@ async fn a_case_note_is_edited_over_the_version_read_until_the_record_is_frozen(
 }
 
 #[tokio::test]
-async fn case_notes_and_agendas_are_read_by_the_parties_and_a_trust_lead_only_each_read_audited() {
+async fn case_notes_and_agendas_are_read_by_the_parties_and_a_trust_lead_without_a_grant_each_read_audited()
+ {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         let tenants = Tenants::create(&app.test_db.db).await;
@@ -419,6 +453,154 @@ async fn case_notes_and_agendas_are_read_by_the_parties_and_a_trust_lead_only_ea
             status, 403,
             "a head may not read an agenda of their academy"
         );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_grant_holder_reads_the_named_records_case_notes_and_the_read_is_audited() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let note = note_on_signed_session(&app, &tenants).await;
+        let notes = format!("/api/v1/sessions/{}/case-notes", tenants.session_a1);
+        let one = format!("/api/v1/case-notes/{note}");
+        let auditor = as_a(&app, &tenants, tenants.auditor_a).await;
+        let (status, body) = call(&app, Method::GET, &notes, &auditor, None).await;
+        assert_eq!(status, 403, "{backend:?}: no grant yet");
+        assert!(!body.to_string().contains("Core group held"));
+
+        // A grant of the record that ended an hour ago opens nothing.
+        let long_ago = now() - Duration::days(3);
+        grant_to_auditor(
+            &app,
+            &tenants,
+            "Case review, now over",
+            GrantTarget::Records(vec![tenants.record_a1]),
+            (long_ago, now() - Duration::hours(1)),
+            long_ago,
+        )
+        .await;
+        let (status, _) = call(&app, Method::GET, &notes, &auditor, None).await;
+        assert_eq!(status, 403, "{backend:?}: an ended grant");
+
+        let grant = grant_to_auditor(
+            &app,
+            &tenants,
+            "Annual safeguarding audit 2026",
+            GrantTarget::Records(vec![tenants.record_a1]),
+            (now(), now() + Duration::days(7)),
+            now(),
+        )
+        .await;
+        let (status, body) = call(&app, Method::GET, &notes, &auditor, None).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        assert_eq!(body[0]["update_text"], "Core group held");
+        let (status, body) = call(&app, Method::GET, &one, &auditor, None).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        assert_eq!(body["case_reference"], "CP-0042");
+
+        let reads = content_reads(&app, tenants.trust_a).await;
+        assert_eq!(reads.len(), 2, "{backend:?}");
+        for (entry, view) in reads.iter().zip(["case_notes", "case_note"]) {
+            assert_eq!(entry.actor_id, Some(tenants.auditor_a));
+            assert_eq!(entry.entity, "supervision_session");
+            assert_eq!(entry.entity_id, Some(tenants.session_a1));
+            assert_eq!(entry.detail["basis"], "grant");
+            assert_eq!(entry.detail["grant_id"], grant.to_string());
+            assert_eq!(entry.detail["view"], view);
+            assert_eq!(entry.detail["case_note_ids"], json!([note]));
+            assert_eq!(
+                entry.reason.as_deref(),
+                Some("Annual safeguarding audit 2026"),
+                "the reason the trust lead approved"
+            );
+            assert!(!entry.detail.to_string().contains("Core group held"));
+        }
+
+        // The grant is the auditor's alone, and trust A's alone.
+        let other_academy = as_a(&app, &tenants, tenants.dsl_a2).await;
+        let other_trust = as_b_person(&app, &tenants, tenants.lead_b).await;
+        for (who, browser) in [
+            ("dsl of A2", &other_academy),
+            ("trust B's lead", &other_trust),
+        ] {
+            for path in [&notes, &one] {
+                let (status, body) = call(&app, Method::GET, path, browser, None).await;
+                assert_eq!(status, 404, "{backend:?}: {who} {path}");
+                assert!(!body.to_string().contains("Core group held"));
+            }
+        }
+        assert_eq!(content_reads(&app, tenants.trust_a).await.len(), 2);
+        assert!(content_reads(&app, tenants.trust_b).await.is_empty());
+
+        let lead = tenants.scope_a(&app.test_db.db, tenants.lead_a).await;
+        haven_store::grant::revoke(&app.test_db.db, &lead, grant, now())
+            .await
+            .unwrap();
+        for path in [&notes, &one] {
+            let (status, body) = call(&app, Method::GET, path, &auditor, None).await;
+            assert_eq!(status, 403, "{backend:?}: revoked, {path}");
+            assert!(!body.to_string().contains("Core group held"));
+        }
+        assert_eq!(content_reads(&app, tenants.trust_a).await.len(), 2);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_grant_over_a_person_opens_the_agenda_of_their_session_before_it_has_a_record() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let tenants = Tenants::create(&app.test_db.db).await;
+        let agenda = format!("/api/v1/sessions/{}/agenda", tenants.session_a2);
+        let dsl_a2 = as_a(&app, &tenants, tenants.dsl_a2).await;
+        let items = json!({ "items": ["Case CP-1"] });
+        let (status, _) = call(&app, Method::PUT, &agenda, &dsl_a2, Some(items)).await;
+        assert_eq!(status, 200);
+        let auditor = as_a(&app, &tenants, tenants.auditor_a).await;
+        let (status, _) = call(&app, Method::GET, &agenda, &auditor, None).await;
+        assert_eq!(status, 403, "{backend:?}: no grant yet");
+
+        // A grant of the other academy's record does not reach this session.
+        grant_to_auditor(
+            &app,
+            &tenants,
+            "Audit of Brook Primary",
+            GrantTarget::Records(vec![tenants.record_a1]),
+            (now(), now() + Duration::days(7)),
+            now(),
+        )
+        .await;
+        let (status, _) = call(&app, Method::GET, &agenda, &auditor, None).await;
+        assert_eq!(status, 403, "{backend:?}: another session's record");
+
+        let grant = grant_to_auditor(
+            &app,
+            &tenants,
+            "Investigation 12",
+            GrantTarget::SubjectPerson(tenants.dsl_a2),
+            (now(), now() + Duration::days(7)),
+            now(),
+        )
+        .await;
+        let (status, read) = call(&app, Method::GET, &agenda, &auditor, None).await;
+        assert_eq!(status, 200, "{backend:?}: {read}");
+        assert_eq!(read["items"], json!(["Case CP-1"]));
+        let reads = content_reads(&app, tenants.trust_a).await;
+        let last = reads.last().unwrap();
+        assert_eq!(last.actor_id, Some(tenants.auditor_a));
+        assert_eq!(last.entity, "agenda");
+        assert_eq!(last.detail["basis"], "grant");
+        assert_eq!(last.detail["grant_id"], grant.to_string());
+        assert_eq!(last.reason.as_deref(), Some("Investigation 12"));
+
+        let other_academy = as_a(&app, &tenants, tenants.dsl_a1).await;
+        let other_trust = as_b_person(&app, &tenants, tenants.lead_b).await;
+        for browser in [&other_academy, &other_trust] {
+            let (status, _) = call(&app, Method::GET, &agenda, browser, None).await;
+            assert_eq!(status, 404, "{backend:?}");
+        }
         app.stop().await;
     }
 }

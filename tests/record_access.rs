@@ -101,7 +101,7 @@ async fn the_head_gets_the_sessions_figures_but_403_on_its_content() {
         assert_eq!(figures["academy_id"], tenants.academy_a1.to_string());
         assert_eq!(
             figures["record"],
-            json!({ "id": tenants.record_a1, "status": "signed" })
+            json!({ "id": tenants.record_a1, "status": "signed", "on_paper": false })
         );
         assert!(!figures.to_string().contains("4471"));
 
@@ -212,6 +212,19 @@ async fn an_auditor_reads_only_under_a_live_grant_and_not_after_its_revocation()
         );
         assert_eq!(entry.detail["grant_id"], grant_id.as_str());
         assert_eq!(entry.detail["stated_reason"], "sampling term 1");
+
+        let history = get(&app, Some(&auditor), &format!("{record}/history")).await;
+        assert_eq!(history.status(), 200, "{backend:?}");
+        let reads = content_reads(&app, tenants.trust_a).await;
+        let entry = reads.last().unwrap();
+        assert_eq!(entry.detail["view"], "history");
+        assert_eq!(entry.detail["basis"], "grant");
+        assert_eq!(entry.detail["grant_id"], grant_id.as_str());
+        assert_eq!(
+            entry.reason.as_deref(),
+            Some("Annual safeguarding audit 2026"),
+            "a history read under a grant carries its reason too"
+        );
 
         let listed: Value = get(&app, Some(&lead), "/api/v1/grants")
             .await

@@ -27,6 +27,8 @@ pub struct Tenants {
     pub auditor_a: Uuid,
     pub trust_b: Uuid,
     pub academy_b1: Uuid,
+    /// Trust B's safeguarding lead, who reads every record of trust B and none of trust A.
+    pub lead_b: Uuid,
     pub dsl_b1: Uuid,
     /// Held, with `record_b1`.
     pub session_b1: Uuid,
@@ -323,6 +325,7 @@ impl Tenants {
             auditor_a,
             trust_b: trust_b.id,
             academy_b1,
+            lead_b,
             dsl_b1,
             session_b1,
             record_b1,

@@ -1,5 +1,6 @@
 //! Haven's rules, with no I/O and no clock: every function that depends on the date takes it.
 
+pub mod access;
 pub mod cadence;
 pub mod calendar;
 pub mod capability;
@@ -16,6 +17,9 @@ pub mod signature;
 pub mod values;
 pub mod working_days;
 
+pub use access::{
+    Grant, GrantCover, GrantState, GrantWindow, ReadBasis, Reader, SessionContent, read_basis,
+};
 pub use cadence::{
     Cadence, Minimum, PlannedSession, SupervisionPlan, Weeks, minimum_due_date, planned_dates,
 };

@@ -7,7 +7,6 @@
 //! be a party of the session's agreement: an action is what supervision asks of its own parties.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
@@ -15,9 +14,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::record::{in_trust, not_theirs, parties};
 use crate::scope::Scope;
 use crate::time::london_date;
-use crate::{Db, StoreError, TenantTable};
+use crate::{Db, StoreError};
 
 /// An action, for someone entitled to its content.
 #[derive(Debug, Clone, Serialize)]
@@ -113,56 +113,6 @@ fn view(action: e::supervision_action::Model) -> ActionView {
     }
 }
 
-/// Someone who may not do this: refused when they see the academy, unknown otherwise.
-fn not_theirs(scope: &Scope, academy_id: Uuid, action: &'static str) -> StoreError {
-    if scope.sees_academy(academy_id) {
-        StoreError::NotPermitted { action }
-    } else {
-        StoreError::NotFound
-    }
-}
-
-/// A row of the scope's trust by id, whichever academy: a party reaches their session wherever it
-/// sits, and the callers here decide what everyone else is told.
-pub(crate) async fn in_trust<E: TenantTable>(
-    conn: &DatabaseTransaction,
-    scope: &Scope,
-    id: Uuid,
-) -> Result<E::Model, StoreError> {
-    E::find()
-        .filter(E::trust_column().eq(scope.trust_id()))
-        .filter(E::id_column().eq(id))
-        .one(conn)
-        .await?
-        .ok_or(StoreError::NotFound)
-}
-
-/// The session's agreement and its parties: the supervisor and the supervisees.
-pub(crate) async fn parties(
-    conn: &DatabaseTransaction,
-    scope: &Scope,
-    session: &e::supervision_session::Model,
-) -> Result<(e::agreement::Model, Uuid, Vec<Uuid>), StoreError> {
-    let agreement = in_trust::<e::agreement::Entity>(conn, scope, session.agreement_id).await?;
-    let supervisees = e::agreement_supervisee::Entity::find()
-        .filter(e::agreement_supervisee::Column::TrustId.eq(scope.trust_id()))
-        .filter(e::agreement_supervisee::Column::AgreementId.eq(agreement.id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|row| row.person_id)
-        .collect();
-    let supervisor = agreement.supervisor_id;
-    Ok((agreement, supervisor, supervisees))
-}
-
-fn is_trust_lead(scope: &Scope) -> bool {
-    scope
-        .roles()
-        .iter()
-        .any(|held| held.role == Role::TrustSafeguardingLead)
-}
-
 /// The London calendar date a session starts on.
 fn session_date(session: &e::supervision_session::Model) -> NaiveDate {
     london_date(session.starts_at)
@@ -193,7 +143,7 @@ pub async fn create(
     let mut tx = db.write(scope, now).await?;
     let conn = tx.connection();
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
-    let (_, supervisor, supervisees) = parties(conn, scope, &session).await?;
+    let (supervisor, supervisees) = parties(conn, scope, &session).await?;
     let is_party = |p: Uuid| p == supervisor || supervisees.contains(&p);
     if !scope.person_id().is_some_and(is_party) {
         return Err(not_theirs(scope, session.academy_id, "add an action here"));
@@ -315,7 +265,7 @@ async fn owned(
     let action = in_trust::<e::supervision_action::Entity>(conn, scope, action_id).await?;
     let session =
         in_trust::<e::supervision_session::Entity>(conn, scope, action.session_id).await?;
-    let (_, supervisor, _) = parties(conn, scope, &session).await?;
+    let (supervisor, _) = parties(conn, scope, &session).await?;
     let allowed = scope
         .person_id()
         .is_some_and(|p| p == action.owner_id || p == supervisor);
@@ -374,7 +324,7 @@ pub async fn carry_forward(
     let mut tx = db.write(scope, now).await?;
     let conn = tx.connection();
     let (action, session) = owned(conn, scope, action_id, "carry this action forward").await?;
-    let (agreement, _, _) = parties(conn, scope, &session).await?;
+    let agreement = in_trust::<e::agreement::Entity>(conn, scope, session.agreement_id).await?;
     let target = in_trust::<e::supervision_session::Entity>(conn, scope, to_session_id)
         .await
         .map_err(|_| StoreError::invalid("to_session_id", "no such session"))?;
@@ -420,13 +370,13 @@ async fn entitled_to_actions(
     scope: &Scope,
     session: &e::supervision_session::Model,
 ) -> Result<bool, StoreError> {
-    let (_, supervisor, supervisees) = parties(conn, scope, session).await?;
+    let (supervisor, supervisees) = parties(conn, scope, session).await?;
     let is_party = scope
         .person_id()
         .is_some_and(|p| p == supervisor || supervisees.contains(&p));
     let entitled = scope.may_read_record_content()
         && scope.person_id().is_some()
-        && (is_party || is_trust_lead(scope));
+        && (is_party || scope.is_trust_lead());
     if !entitled && !scope.sees_academy(session.academy_id) {
         return Err(StoreError::NotFound);
     }

@@ -1,9 +1,9 @@
 //! A session's agenda and its case notes (Appendix 3): written by its parties before or at the
-//! session, and, being record content, read only by its parties and a trust safeguarding lead.
-//! Every read is audited in the transaction that reads it.
+//! session, and, being record content, read by exactly those who may read the session's record
+//! (its parties, a trust safeguarding lead, the holder of a live grant that covers it: one rule,
+//! [`haven_domain::access::read_basis`]). Every read is audited in the transaction that reads it.
 
 use chrono::{DateTime, Duration, Utc};
-use haven_domain::role::Role;
 use haven_domain::{CaseReference, Initials};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
@@ -13,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
-use crate::record::{in_trust, not_theirs, parties};
+use crate::record::{ContentAccess, content_access, in_trust, not_theirs, parties};
 use crate::scope::Scope;
 use crate::{Db, StoreError, WriteTx};
 
@@ -101,33 +101,32 @@ async fn party(
         .ok_or_else(|| not_theirs(tx.scope(), session.academy_id, action))
 }
 
-/// Why the scope may read the session's agenda and case notes: a party or a trust safeguarding
-/// lead (a token's trust-wide visibility never counts as either).
+/// Why the scope may read the session's agenda and case notes: on the same basis as its record
+/// (anyone else is refused as [`not_theirs`] says).
 async fn reader_basis(
     tx: &WriteTx<'_>,
     session: &e::supervision_session::Model,
     action: &'static str,
-) -> Result<&'static str, StoreError> {
-    let scope = tx.scope();
-    let refused = || not_theirs(scope, session.academy_id, action);
-    if !scope.may_read_record_content() {
-        return Err(refused());
-    }
-    let person = scope.person_id().ok_or_else(refused)?;
-    let (supervisor, supervisees) = parties(tx.connection(), scope, session).await?;
-    if person == supervisor {
-        Ok("supervisor")
-    } else if supervisees.contains(&person) {
-        Ok("supervisee")
-    } else if scope
-        .roles()
-        .iter()
-        .any(|held| held.role == Role::TrustSafeguardingLead)
-    {
-        Ok("trust_safeguarding_lead")
+) -> Result<ContentAccess, StoreError> {
+    let record = session_record(tx, session).await?.map(|r| r.id);
+    let access = content_access(tx.connection(), tx.scope(), session, record, tx.now()).await?;
+    if access.basis.may_read() {
+        Ok(access)
     } else {
-        Err(refused())
+        Err(not_theirs(tx.scope(), session.academy_id, action))
     }
+}
+
+/// The session's record, once one is written.
+async fn session_record(
+    tx: &WriteTx<'_>,
+    session: &e::supervision_session::Model,
+) -> Result<Option<e::supervision_record::Model>, StoreError> {
+    Ok(e::supervision_record::Entity::find()
+        .filter(e::supervision_record::Column::TrustId.eq(tx.scope().trust_id()))
+        .filter(e::supervision_record::Column::SessionId.eq(session.id))
+        .one(tx.connection())
+        .await?)
 }
 
 /// Whether the session's record is frozen: its case notes are then part of what was signed.
@@ -135,11 +134,7 @@ async fn record_frozen(
     tx: &WriteTx<'_>,
     session: &e::supervision_session::Model,
 ) -> Result<bool, StoreError> {
-    let record = e::supervision_record::Entity::find()
-        .filter(e::supervision_record::Column::TrustId.eq(tx.scope().trust_id()))
-        .filter(e::supervision_record::Column::SessionId.eq(session.id))
-        .one(tx.connection())
-        .await?;
+    let record = session_record(tx, session).await?;
     Ok(record.is_some_and(|r| r.frozen_at.is_some() || r.status == "signed"))
 }
 
@@ -266,7 +261,7 @@ pub async fn submit_agenda(
     agenda_view(db, scope, &session, row).await
 }
 
-/// The session's agenda, for its parties and a trust safeguarding lead; the read is audited.
+/// The session's agenda, for those who may read its record; the read is audited.
 pub async fn read_agenda(
     db: &Db,
     scope: &Scope,
@@ -276,17 +271,19 @@ pub async fn read_agenda(
     let mut tx = db.write(scope, now).await?;
     let session =
         in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
-    let basis = reader_basis(&tx, &session, "read this session's agenda").await?;
+    let access = reader_basis(&tx, &session, "read this session's agenda").await?;
     let agenda = e::agenda::Entity::find()
         .filter(e::agenda::Column::TrustId.eq(scope.trust_id()))
         .filter(e::agenda::Column::SessionId.eq(session.id))
         .one(tx.connection())
         .await?
         .ok_or(StoreError::NotFound)?;
-    tx.audit(
-        AuditEntry::new("read_content", "agenda", Some(agenda.id))
-            .with_detail(json!({ "basis": basis, "session_id": session.id })),
-    )
+    tx.audit(access.entry(
+        "agenda",
+        agenda.id,
+        None,
+        json!({ "session_id": session.id }),
+    ))
     .await?;
     tx.commit().await?;
     agenda_view(db, scope, &session, agenda).await
@@ -476,7 +473,7 @@ pub async fn edit_case_note(
     Ok(case_view(row))
 }
 
-/// One case note, for its session's parties and a trust safeguarding lead; the read is audited.
+/// One case note, for those who may read its session's record; the read is audited.
 pub async fn case_note(
     db: &Db,
     scope: &Scope,
@@ -487,18 +484,19 @@ pub async fn case_note(
     let note = in_trust::<e::case_note::Entity>(tx.connection(), scope, note_id).await?;
     let session =
         in_trust::<e::supervision_session::Entity>(tx.connection(), scope, note.session_id).await?;
-    let basis = reader_basis(&tx, &session, "read this session's case notes").await?;
-    tx.audit(
-        AuditEntry::new("read_content", "supervision_session", Some(session.id)).with_detail(
-            json!({ "basis": basis, "view": "case_note", "case_note_ids": [note.id] }),
-        ),
-    )
+    let access = reader_basis(&tx, &session, "read this session's case notes").await?;
+    tx.audit(access.entry(
+        "supervision_session",
+        session.id,
+        None,
+        json!({ "view": "case_note", "case_note_ids": [note.id] }),
+    ))
     .await?;
     tx.commit().await?;
     Ok(case_view(note))
 }
 
-/// The session's case notes, for its parties and a trust safeguarding lead; the read is audited.
+/// The session's case notes, for those who may read its record; the read is audited.
 pub async fn case_notes(
     db: &Db,
     scope: &Scope,
@@ -508,7 +506,7 @@ pub async fn case_notes(
     let mut tx = db.write(scope, now).await?;
     let session =
         in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
-    let basis = reader_basis(&tx, &session, "read this session's case notes").await?;
+    let access = reader_basis(&tx, &session, "read this session's case notes").await?;
     let notes = e::case_note::Entity::find()
         .filter(e::case_note::Column::TrustId.eq(scope.trust_id()))
         .filter(e::case_note::Column::SessionId.eq(session.id))
@@ -516,15 +514,15 @@ pub async fn case_notes(
         .order_by_asc(e::case_note::Column::Id)
         .all(tx.connection())
         .await?;
-    tx.audit(
-        AuditEntry::new("read_content", "supervision_session", Some(session.id)).with_detail(
-            json!({
-                "basis": basis,
-                "view": "case_notes",
-                "case_note_ids": notes.iter().map(|n| n.id).collect::<Vec<_>>(),
-            }),
-        ),
-    )
+    tx.audit(access.entry(
+        "supervision_session",
+        session.id,
+        None,
+        json!({
+            "view": "case_notes",
+            "case_note_ids": notes.iter().map(|n| n.id).collect::<Vec<_>>(),
+        }),
+    ))
     .await?;
     tx.commit().await?;
     Ok(notes.into_iter().map(case_view).collect())

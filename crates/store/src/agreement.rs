@@ -353,13 +353,6 @@ fn person(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
     scope.person_id().ok_or(StoreError::NotPermitted { action })
 }
 
-fn is_trust_lead(scope: &Scope) -> bool {
-    scope
-        .roles()
-        .iter()
-        .any(|held| held.role == haven_domain::Role::TrustSafeguardingLead)
-}
-
 async fn supervisees_of(
     conn: &DatabaseTransaction,
     scope: &Scope,
@@ -412,7 +405,7 @@ pub async fn draft(
     let policy = crate::policy::effective(db, scope, new.academy_id).await?;
     let mut tx = db.write(scope, now).await?;
     tx.find::<e::academy::Entity>(new.academy_id).await?;
-    if me != new.supervisor_id && !is_trust_lead(scope) {
+    if me != new.supervisor_id && !scope.is_trust_lead() {
         return Err(StoreError::NotPermitted {
             action: "draft an agreement another person supervises",
         });
@@ -561,7 +554,7 @@ pub async fn edit(
     let me = person(scope, "edit agreements")?;
     let mut tx = db.write(scope, now).await?;
     let (row, _) = reachable(tx.connection(), scope, id).await?;
-    if me != row.supervisor_id && !is_trust_lead(scope) {
+    if me != row.supervisor_id && !scope.is_trust_lead() {
         return Err(StoreError::NotPermitted {
             action: "edit an agreement another person supervises",
         });
@@ -907,7 +900,7 @@ pub async fn renew(
     let mut tx = db.write(scope, now).await?;
     let (row, supervisees) = reachable(tx.connection(), scope, id).await?;
     let party = me == row.supervisor_id || supervisees.contains(&me);
-    if !party && !is_trust_lead(scope) {
+    if !party && !scope.is_trust_lead() {
         return Err(StoreError::NotPermitted {
             action: "renew an agreement one is not a party to",
         });

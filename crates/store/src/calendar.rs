@@ -121,11 +121,12 @@ pub async fn replace_year(
 ) -> Result<Vec<e::term_date::Model>, StoreError> {
     let mut tx = db.write(scope, now).await?;
     tx.find::<e::academy::Entity>(academy_id).await?;
-    let permitted = scope.person_id().is_some()
-        && scope.roles().iter().any(|held| {
-            held.role == Role::TrustSafeguardingLead
-                || (held.role == Role::Headteacher && held.academy_id == Some(academy_id))
-        });
+    let permitted = scope.is_trust_lead()
+        || (scope.person_id().is_some()
+            && scope
+                .roles()
+                .iter()
+                .any(|held| held.role == Role::Headteacher && held.academy_id == Some(academy_id)));
     if !permitted {
         return Err(StoreError::NotPermitted {
             action: "set this academy's term dates",

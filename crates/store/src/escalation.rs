@@ -15,8 +15,8 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::action::{in_trust, parties};
 use crate::audit::AuditEntry;
+use crate::record::{in_trust, parties};
 use crate::scope::Scope;
 use crate::time::london_date;
 use crate::{Db, StoreError, WriteTx};
@@ -67,7 +67,7 @@ fn holds(scope: &Scope, role: Role) -> bool {
 
 /// Trust leads and directors oversee every escalation of the trust.
 fn oversees(scope: &Scope) -> bool {
-    holds(scope, Role::TrustSafeguardingLead) || holds(scope, Role::DirectorOfEducation)
+    scope.is_trust_lead() || holds(scope, Role::DirectorOfEducation)
 }
 
 /// Raises an escalation about a record or a case note, by a party of its session.
@@ -94,7 +94,7 @@ pub async fn raise(
         ),
     };
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
-    let (_, supervisor, supervisees) = parties(conn, scope, &session).await?;
+    let (supervisor, supervisees) = parties(conn, scope, &session).await?;
     let Some(raiser) = scope
         .person_id()
         .filter(|p| *p == supervisor || supervisees.contains(p))

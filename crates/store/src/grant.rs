@@ -2,7 +2,9 @@
 //! a party), why, from when until when, approved by a trust safeguarding lead (DESIGN §3).
 //!
 //! A grant expires by itself: nothing ends it, the read check compares its window with the
-//! moment of reading ([`crate::record::read_record`]).
+//! moment of reading ([`haven_domain::access::GrantWindow`]). What it opens is the rule's to say
+//! ([`haven_domain::access::read_basis`]): the records it names or the records of the person it
+//! is over, with those sessions' case notes and agendas.
 
 use std::collections::BTreeSet;
 
@@ -21,9 +23,10 @@ use crate::{Db, StoreError};
 /// What a grant opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantTarget {
-    /// These records only.
+    /// These records, with their sessions' case notes and agendas.
     Records(Vec<Uuid>),
-    /// Every record where this person is the supervisor or a supervisee.
+    /// Every record, case note and agenda of a session where this person is the supervisor or a
+    /// supervisee.
     SubjectPerson(Uuid),
 }
 
@@ -57,15 +60,7 @@ pub struct GrantView {
 
 impl GrantView {
     fn new(grant: e::access_grant::Model, record_ids: Vec<Uuid>, now: DateTime<Utc>) -> Self {
-        let state = if grant.revoked_at.is_some() {
-            "revoked"
-        } else if now < grant.starts_at {
-            "pending"
-        } else if now < grant.ends_at {
-            "live"
-        } else {
-            "expired"
-        };
+        let state = crate::record::grant_window(&grant).state(now).as_str();
         Self {
             id: grant.id,
             grantee_id: grant.grantee_id,

@@ -8,7 +8,6 @@
 use chrono::{DateTime, Utc};
 use haven_domain::ReminderKind;
 use haven_domain::notification::{ALL_REMINDERS, NotificationPreference};
-use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -124,12 +123,7 @@ pub struct EmailSettings {
 }
 
 fn require_lead(scope: &Scope, action: &'static str) -> Result<(), StoreError> {
-    let lead = scope.person_id().is_some()
-        && scope
-            .roles()
-            .iter()
-            .any(|held| held.role == Role::TrustSafeguardingLead);
-    if lead {
+    if scope.is_trust_lead() {
         Ok(())
     } else {
         Err(StoreError::NotPermitted { action })

@@ -1,15 +1,17 @@
 //! Who may read a supervision record's content, and what everyone else sees of a session.
 //!
 //! Content is read only by the session's supervisor, its supervisee(s), a trust safeguarding
-//! lead, or the holder of a live access grant that covers it (DESIGN §3). Heads, RSLs and the
-//! director see the session's figures. Every content read is audited in the transaction that
+//! lead, or the holder of a live access grant that covers it (DESIGN §3; the rule is
+//! [`haven_domain::access::read_basis`], the facts it judges are loaded here, and the session's
+//! case notes and agenda are read by the same rule). Heads, RSLs and the director see the
+//! session's figures. Every content read is audited in the transaction that
 //! reads it, so a read that could not be logged returns nothing.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use haven_domain::access::{Grant, GrantCover, GrantWindow, ReadBasis, SessionContent, read_basis};
 use haven_domain::record_content::{ActionReview, Change, RecordContent, changes};
-use haven_domain::role::Role;
 use haven_domain::{ContentHash, DomainError};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
@@ -81,21 +83,31 @@ pub struct RecordFigures {
     pub on_paper: bool,
 }
 
-/// Why a scope may read a record's content.
-enum Entitlement {
-    Supervisor,
-    Supervisee,
-    TrustLead,
-    Grant(e::access_grant::Model),
+/// Why a scope may read a session's content, with the grant it reads under, if any.
+pub(crate) struct ContentAccess {
+    pub(crate) basis: ReadBasis,
+    grant: Option<e::access_grant::Model>,
 }
 
-impl Entitlement {
-    fn basis(&self) -> &'static str {
-        match self {
-            Entitlement::Supervisor => "supervisor",
-            Entitlement::Supervisee => "supervisee",
-            Entitlement::TrustLead => "trust_safeguarding_lead",
-            Entitlement::Grant(_) => "grant",
+impl ContentAccess {
+    /// The `read_content` entry for a read on this basis: `detail` (an object) also names the
+    /// basis and the grant; under a grant the entry's reason is the one the trust lead approved,
+    /// otherwise the reader's own (`stated`), when they gave one.
+    pub(crate) fn entry(
+        &self,
+        entity: &str,
+        id: Uuid,
+        stated: Option<&str>,
+        mut detail: Value,
+    ) -> AuditEntry {
+        if let Value::Object(fields) = &mut detail {
+            fields.insert("basis".into(), json!(self.basis.as_str()));
+            fields.insert("grant_id".into(), json!(self.basis.grant_id()));
+        }
+        let entry = AuditEntry::new("read_content", entity, Some(id)).with_detail(detail);
+        match self.grant.as_ref().map(|g| g.reason.as_str()).or(stated) {
+            Some(why) => entry.with_reason(why),
+            None => entry,
         }
     }
 }
@@ -138,65 +150,113 @@ pub(crate) async fn parties(
     Ok((agreement.supervisor_id, supervisees))
 }
 
-/// Whether, and why, `scope` may read the content of the session's record `record_id` at `now`.
-async fn entitlement(
+/// Whether, and why, `scope` may read the content of `session` (whose record is `record_id`,
+/// once it has one) at `now`: the facts loaded here, the rule in [`read_basis`].
+pub(crate) async fn content_access(
     conn: &DatabaseTransaction,
     scope: &Scope,
     session: &e::supervision_session::Model,
-    record_id: Uuid,
+    record_id: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<Option<Entitlement>, StoreError> {
-    // A token's trust-wide visibility must never pass for a person's entitlement.
-    if !scope.may_read_record_content() {
-        return Ok(None);
-    }
-    let Some(person) = scope.person_id() else {
-        return Ok(None);
-    };
+) -> Result<ContentAccess, StoreError> {
+    let reader = scope.reader();
     let (supervisor, supervisees) = parties(conn, scope, session).await?;
-    if person == supervisor {
-        return Ok(Some(Entitlement::Supervisor));
-    }
-    if supervisees.contains(&person) {
-        return Ok(Some(Entitlement::Supervisee));
-    }
-    if scope
-        .roles()
+    let content = SessionContent {
+        supervisor_id: supervisor,
+        supervisee_ids: supervisees,
+        record_id,
+    };
+    // Only a person holds grants.
+    let rows = match reader.person_id {
+        Some(person) => grants_to(conn, scope, person).await?,
+        None => Vec::new(),
+    };
+    let grants: Vec<Grant> = rows
         .iter()
-        .any(|held| held.role == Role::TrustSafeguardingLead)
-    {
-        return Ok(Some(Entitlement::TrustLead));
+        .map(|(row, records)| grant_fact(row, records))
+        .collect();
+    let basis = read_basis(&reader, &content, &grants, now);
+    let grant = basis
+        .grant_id()
+        .and_then(|id| rows.into_iter().find(|(row, _)| row.id == id))
+        .map(|(row, _)| row);
+    Ok(ContentAccess { basis, grant })
+}
+
+/// The record `record_id` and why the transaction's scope may read its content; anyone else is
+/// refused `action` as [`not_theirs`] says.
+async fn readable(
+    tx: &WriteTx<'_>,
+    record_id: Uuid,
+    action: &'static str,
+) -> Result<(e::supervision_record::Model, ContentAccess), StoreError> {
+    let (conn, scope) = (tx.connection(), tx.scope());
+    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
+    let session =
+        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
+    let access = content_access(conn, scope, &session, Some(record.id), tx.now()).await?;
+    if access.basis.may_read() {
+        Ok((record, access))
+    } else {
+        Err(not_theirs(scope, record.academy_id, action))
     }
+}
+
+/// Every grant ever made to `person`, oldest first, with the records each names (none for a
+/// grant over a person). Whether one is live is the rule's to say.
+async fn grants_to(
+    conn: &DatabaseTransaction,
+    scope: &Scope,
+    person: Uuid,
+) -> Result<Vec<(e::access_grant::Model, Vec<Uuid>)>, StoreError> {
     let grants = e::access_grant::Entity::find()
         .filter(e::access_grant::Column::TrustId.eq(scope.trust_id()))
         .filter(e::access_grant::Column::GranteeId.eq(person))
-        .filter(e::access_grant::Column::RevokedAt.is_null())
         .order_by_asc(e::access_grant::Column::CreatedAt)
+        .order_by_asc(e::access_grant::Column::Id)
         .all(conn)
         .await?;
-    // The window is all there is to expiry (no job ends a grant). It is compared here rather than
-    // in SQL so both engines agree whatever their time representation (SQLite keeps text).
-    let live: Vec<e::access_grant::Model> = grants
-        .into_iter()
-        .filter(|grant| grant.starts_at <= now && now < grant.ends_at)
-        .collect();
-    if live.is_empty() {
-        return Ok(None);
+    if grants.is_empty() {
+        return Ok(Vec::new());
     }
-    let covered: Vec<Uuid> = e::access_grant_record::Entity::find()
+    let named = e::access_grant_record::Entity::find()
         .filter(e::access_grant_record::Column::TrustId.eq(scope.trust_id()))
-        .filter(e::access_grant_record::Column::RecordId.eq(record_id))
-        .filter(e::access_grant_record::Column::GrantId.is_in(live.iter().map(|g| g.id)))
+        .filter(e::access_grant_record::Column::GrantId.is_in(grants.iter().map(|g| g.id)))
         .all(conn)
-        .await?
+        .await?;
+    Ok(grants
         .into_iter()
-        .map(|row| row.grant_id)
-        .collect();
-    let is_party = |p: Uuid| p == supervisor || supervisees.contains(&p);
-    Ok(live
-        .into_iter()
-        .find(|grant| covered.contains(&grant.id) || grant.subject_person_id.is_some_and(is_party))
-        .map(Entitlement::Grant))
+        .map(|grant| {
+            let records = named
+                .iter()
+                .filter(|row| row.grant_id == grant.id)
+                .map(|row| row.record_id)
+                .collect();
+            (grant, records)
+        })
+        .collect())
+}
+
+/// A grant row as the access rule knows it.
+fn grant_fact(row: &e::access_grant::Model, records: &[Uuid]) -> Grant {
+    Grant {
+        id: row.id,
+        grantee_id: row.grantee_id,
+        cover: match row.subject_person_id {
+            Some(subject) => GrantCover::SubjectPerson(subject),
+            None => GrantCover::Records(records.iter().copied().collect()),
+        },
+        window: grant_window(row),
+    }
+}
+
+/// When a grant row opens anything.
+pub(crate) fn grant_window(row: &e::access_grant::Model) -> GrantWindow {
+    GrantWindow {
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        revoked_at: row.revoked_at,
+    }
 }
 
 /// The record's content, for its supervisor, its supervisee(s), a trust safeguarding lead or
@@ -212,37 +272,15 @@ pub async fn read_record(
     now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
     let mut tx = db.write(scope, now).await?;
-    let conn = tx.connection();
-    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
-    let session =
-        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
-    let Some(entitled) = entitlement(conn, scope, &session, record.id, now).await? else {
-        return Err(if scope.sees_academy(record.academy_id) {
-            StoreError::NotPermitted {
-                action: "read this record's content",
-            }
-        } else {
-            StoreError::NotFound
-        });
-    };
+    let (record, access) = readable(&tx, record_id, "read this record's content").await?;
     let stated = reason.map(str::trim).filter(|r| !r.is_empty());
-    let grant = match &entitled {
-        Entitlement::Grant(grant) => Some(grant),
-        _ => None,
-    };
-    let detail = json!({
-        "basis": entitled.basis(),
-        "grant_id": grant.map(|g| g.id),
-        "stated_reason": stated,
-    });
-    // Under a grant the entry's reason is the one the trust lead approved; otherwise the
-    // reader's own, when they gave one.
-    let entry = AuditEntry::new("read_content", "supervision_record", Some(record.id));
-    let entry = match grant.map(|g| g.reason.as_str()).or(stated) {
-        Some(why) => entry.with_reason(why),
-        None => entry,
-    };
-    tx.audit(entry.with_detail(detail)).await?;
+    tx.audit(access.entry(
+        "supervision_record",
+        record.id,
+        stated,
+        json!({ "stated_reason": stated }),
+    ))
+    .await?;
     let answer = view(tx.connection(), record).await?;
     tx.commit().await?;
     Ok(answer)
@@ -310,9 +348,10 @@ pub async fn record_summary(
     let session =
         in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
     if !scope.sees_academy(record.academy_id)
-        && entitlement(conn, scope, &session, record.id, now)
+        && !content_access(conn, scope, &session, Some(record.id), now)
             .await?
-            .is_none()
+            .basis
+            .may_read()
     {
         return Err(StoreError::NotFound);
     }
@@ -952,11 +991,10 @@ async fn supervisor_or_lead(
     let session =
         in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
     let (supervisor, supervisees) = parties(conn, scope, &session).await?;
-    let is_lead = scope
-        .roles()
-        .iter()
-        .any(|held| held.role == Role::TrustSafeguardingLead);
-    let Some(acting) = scope.person_id().filter(|p| *p == supervisor || is_lead) else {
+    let Some(acting) = scope
+        .person_id()
+        .filter(|p| *p == supervisor || scope.is_trust_lead())
+    else {
         return Err(not_theirs(scope, record.academy_id, action));
     };
     Ok((acting, (supervisor, supervisees)))
@@ -1167,17 +1205,8 @@ pub async fn history(
     now: DateTime<Utc>,
 ) -> Result<RecordHistory, StoreError> {
     let mut tx = db.write(scope, now).await?;
+    let (record, access) = readable(&tx, record_id, "read this record's history").await?;
     let conn = tx.connection();
-    let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
-    let session =
-        in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
-    let Some(entitled) = entitlement(conn, scope, &session, record.id, now).await? else {
-        return Err(not_theirs(
-            scope,
-            record.academy_id,
-            "read this record's history",
-        ));
-    };
     let signatures = e::record_signature::Entity::find()
         .filter(e::record_signature::Column::TrustId.eq(scope.trust_id()))
         .filter(e::record_signature::Column::RecordId.eq(record.id))
@@ -1193,15 +1222,12 @@ pub async fn history(
         .all(conn)
         .await?;
     let verified = verify_chain(&record, &signatures, &amendments);
-    let grant_id = match &entitled {
-        Entitlement::Grant(grant) => Some(grant.id),
-        _ => None,
-    };
-    tx.audit(
-        AuditEntry::new("read_content", "supervision_record", Some(record.id)).with_detail(
-            json!({ "basis": entitled.basis(), "grant_id": grant_id, "view": "history" }),
-        ),
-    )
+    tx.audit(access.entry(
+        "supervision_record",
+        record.id,
+        None,
+        json!({ "view": "history" }),
+    ))
     .await?;
     tx.commit().await?;
     Ok(RecordHistory {

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
+use haven_domain::access::Reader;
 use haven_domain::capability::Capability;
 use haven_domain::role::{Role, ScopeKind};
 use haven_entity as e;
@@ -184,6 +185,17 @@ impl Scope {
         self.capabilities.is_none()
     }
 
+    /// This scope as the rule of who reads content ([`read_basis`]) knows a reader.
+    ///
+    /// [`read_basis`]: haven_domain::access::read_basis
+    pub(crate) fn reader(&self) -> Reader {
+        Reader {
+            person_id: self.person_id(),
+            roles: self.roles.iter().map(|held| held.role).collect(),
+            may_read_content: self.may_read_record_content(),
+        }
+    }
+
     /// Whether rows of `academy_id` are inside this scope.
     pub fn sees_academy(&self, academy_id: Uuid) -> bool {
         match &self.academies {
@@ -204,15 +216,20 @@ impl Scope {
         widened
     }
 
+    /// Whether a person acts who is a trust safeguarding lead of this trust today.
+    pub(crate) fn is_trust_lead(&self) -> bool {
+        self.person_id().is_some()
+            && self
+                .roles
+                .iter()
+                .any(|held| held.role == Role::TrustSafeguardingLead)
+    }
+
     /// The acting person when they are a trust safeguarding lead of this trust; anyone or
     /// anything else is refused `action`.
     pub(crate) fn require_trust_lead(&self, action: &'static str) -> Result<Uuid, StoreError> {
-        let is_lead = self
-            .roles
-            .iter()
-            .any(|held| held.role == Role::TrustSafeguardingLead);
         match self.person_id() {
-            Some(person) if is_lead => Ok(person),
+            Some(person) if self.is_trust_lead() => Ok(person),
             _ => Err(StoreError::NotPermitted { action }),
         }
     }

@@ -137,20 +137,13 @@ fn me(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
     scope.person_id().ok_or(StoreError::NotPermitted { action })
 }
 
-fn is_trust_lead(scope: &Scope) -> bool {
-    scope
-        .roles()
-        .iter()
-        .any(|held| held.role == haven_domain::Role::TrustSafeguardingLead)
-}
-
 /// The supervisor, or a trust lead, arranges an agreement's sessions.
 fn may_arrange(
     scope: &Scope,
     agreement: &e::agreement::Model,
     action: &'static str,
 ) -> Result<(), StoreError> {
-    if me(scope, action)? == agreement.supervisor_id || is_trust_lead(scope) {
+    if me(scope, action)? == agreement.supervisor_id || scope.is_trust_lead() {
         Ok(())
     } else {
         Err(StoreError::NotPermitted { action })
@@ -633,7 +626,7 @@ pub async fn cancel(
     let mut tx = db.write(scope, now).await?;
     let (session, agreement, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
     let party = caller == agreement.supervisor_id || supervisee_ids.contains(&caller);
-    if !party && !is_trust_lead(scope) {
+    if !party && !scope.is_trust_lead() {
         return Err(StoreError::NotPermitted {
             action: "cancel a session of an agreement the caller is not party to",
         });

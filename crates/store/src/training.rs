@@ -90,14 +90,6 @@ const MAX_COURSE_CHARS: usize = 200;
 /// The furthest ahead the dashboard feed looks: a year of reminders.
 pub const MAX_WITHIN_DAYS: u32 = 366;
 
-fn is_trust_lead(scope: &Scope) -> bool {
-    scope.person_id().is_some()
-        && scope
-            .roles()
-            .iter()
-            .any(|held| held.role == Role::TrustSafeguardingLead)
-}
-
 /// The active person `person_id` when the scope can reach them: themself, a trust-wide scope,
 /// or a scope that sees an academy where they hold a role. Otherwise [`StoreError::NotFound`].
 async fn reach(
@@ -177,7 +169,7 @@ pub async fn record(
     };
     let mut tx = db.write(scope, now).await?;
     let person = reach(tx.connection(), scope, training.person_id).await?;
-    if scope.person_id() != Some(person.id) && !is_trust_lead(scope) {
+    if scope.person_id() != Some(person.id) && !scope.is_trust_lead() {
         return Err(StoreError::NotPermitted {
             action: "record another person's training",
         });

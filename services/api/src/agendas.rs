@@ -146,7 +146,7 @@ async fn submit_agenda(
     tag = "agendas",
     summary = "Read a session's agenda",
     params(("id" = String, Path, description = "The session's id")),
-    responses((status = 200, description = "The agenda; the read is audited"), (status = 403, description = "Not a party of the session nor a trust safeguarding lead"), (status = 404, description = "No such session or agenda in the caller's scope"))
+    responses((status = 200, description = "The agenda; the read is audited"), (status = 403, description = "Not a party of the session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such session or agenda in the caller's scope"))
 )]
 #[get("/sessions/{id}/agenda")]
 async fn read_agenda(
@@ -224,7 +224,7 @@ async fn edit_case_note(
     tag = "agendas",
     summary = "Read a session's case notes",
     params(("id" = String, Path, description = "The session's id")),
-    responses((status = 200, description = "The case notes; the read is audited"), (status = 403, description = "Not a party of the session nor a trust safeguarding lead"), (status = 404, description = "No such session in the caller's scope"))
+    responses((status = 200, description = "The case notes; the read is audited"), (status = 403, description = "Not a party of the session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such session in the caller's scope"))
 )]
 #[get("/sessions/{id}/case-notes")]
 async fn case_notes(
@@ -242,7 +242,7 @@ async fn case_notes(
     tag = "agendas",
     summary = "Read one case note, with the version an edit must name",
     params(("id" = String, Path, description = "The case note's id")),
-    responses((status = 200, description = "The case note; the read is audited"), (status = 403, description = "Not a party of its session nor a trust safeguarding lead"), (status = 404, description = "No such case note in the caller's scope"))
+    responses((status = 200, description = "The case note; the read is audited"), (status = 403, description = "Not a party of its session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such case note in the caller's scope"))
 )]
 #[get("/case-notes/{id}")]
 async fn read_case_note(
