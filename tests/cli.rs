@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use haven_testkit::free_port;
 use uuid::Uuid;
 
 fn haven(dir: &Path) -> Command {
@@ -66,14 +67,6 @@ fn an_unreachable_database_stops_haven_with_one_line_saying_where() {
         "a password was printed: {message}"
     );
     std::fs::remove_dir_all(dir).unwrap();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]

@@ -11,8 +11,8 @@ use haven_api::{ApiState, Application, WebSettings};
 use haven_jobs::FixedClock;
 use haven_store::Db;
 use haven_store::sign_in::SessionPolicy;
+use haven_testkit::ScratchDatabase;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use uuid::Uuid;
 
 pub use requests::{
     browser_a, browser_b, call, fields, fields_of, get, half_terms_2025, lead_b, lead_b_id,
@@ -20,27 +20,7 @@ pub use requests::{
 };
 pub use tenants::{Tenants, today as tenants_today};
 
-/// The engines a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// SQLite always; PostgreSQL too when the environment names a server.
-pub fn backends() -> Vec<Backend> {
-    let mut all = vec![Backend::Sqlite];
-    if postgres_server().is_some() {
-        all.push(Backend::Postgres);
-    }
-    all
-}
-
-fn postgres_server() -> Option<String> {
-    std::env::var("HAVEN_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-}
+pub use haven_testkit::{Backend, backends};
 
 /// The instant every test app lives at: the fixture's Monday, mid-morning.
 pub fn now() -> DateTime<Utc> {
@@ -84,7 +64,7 @@ pub struct TestDb {
     /// it is the server's superuser, which row-level security does not stop.
     pub owner_url: String,
     pub owner: DatabaseConnection,
-    dropper: Dropper,
+    scratch: ScratchDatabase,
 }
 
 /// The login role the tests' services use on PostgreSQL: a member of the migrations' `haven_app`
@@ -122,51 +102,35 @@ fn as_role(server_base: &str, role: &str) -> String {
     format!("{scheme}://{role}@{host}")
 }
 
-enum Dropper {
-    Directory(std::path::PathBuf),
-    Postgres { server: String, name: String },
-}
-
 impl TestDb {
     /// An empty database with no schema.
     pub async fn empty(backend: Backend) -> Self {
+        let scratch = ScratchDatabase::create(backend).await;
         match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("haven-test-{}", Uuid::now_v7()));
-                std::fs::create_dir_all(&dir).unwrap();
-                let url = format!("sqlite://{}/haven.db", dir.display());
-                let db = Db::connect(&url, 5).await.unwrap();
+                let db = Db::connect(&scratch.url, 5).await.unwrap();
                 // SQLite has no roles: the owner is the same pool.
                 let owner = db.schema_connection().clone();
                 Self {
-                    owner_url: url.clone(),
-                    url,
+                    url: scratch.url.clone(),
+                    owner_url: scratch.url.clone(),
                     db,
                     owner,
-                    dropper: Dropper::Directory(dir),
+                    scratch,
                 }
             }
             Backend::Postgres => {
-                let server = postgres_server().unwrap();
-                let name = format!("haven_test_{}", Uuid::now_v7().simple());
-                let admin = Database::connect(&server).await.unwrap();
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .unwrap();
-                ensure_test_app_role(&admin).await;
-                admin.close().await.unwrap();
-                let base = server.rsplit_once('/').unwrap().0;
-                let owner_url = format!("{base}/{name}");
+                let owner = Database::connect(&scratch.url).await.unwrap();
+                ensure_test_app_role(&owner).await;
+                let (base, name) = scratch.url.rsplit_once('/').unwrap();
                 let url = format!("{}/{name}", as_role(base, TEST_APP_ROLE));
-                let owner = Database::connect(&owner_url).await.unwrap();
                 let db = Db::connect(&url, 5).await.unwrap();
                 Self {
                     url,
+                    owner_url: scratch.url.clone(),
                     db,
-                    owner_url,
                     owner,
-                    dropper: Dropper::Postgres { server, name },
+                    scratch,
                 }
             }
         }
@@ -182,18 +146,10 @@ impl TestDb {
     /// Closes and removes the database.
     pub async fn drop_database(self) {
         self.db.close().await.unwrap();
-        match self.dropper {
-            Dropper::Directory(dir) => std::fs::remove_dir_all(dir).unwrap(),
-            Dropper::Postgres { server, name } => {
-                self.owner.close().await.unwrap();
-                let admin = Database::connect(&server).await.unwrap();
-                admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await
-                    .unwrap();
-                admin.close().await.unwrap();
-            }
+        if self.scratch.backend() == Backend::Postgres {
+            self.owner.close().await.unwrap();
         }
+        self.scratch.drop_database().await;
     }
 }
 

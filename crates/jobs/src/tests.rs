@@ -1,12 +1,7 @@
-use std::path::PathBuf;
-
 use chrono::NaiveDate;
+use haven_testkit::{Backend, ScratchDatabase, backends};
 
 use super::*;
-
-fn temp_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("haven-jobs-{}", Uuid::now_v7().simple()))
-}
 
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
@@ -61,47 +56,28 @@ async fn unsupported_url_is_refused() {
 }
 
 #[tokio::test]
-async fn sqlite_duplicate_scan_is_one_job() {
-    let dir = temp_dir();
-    let url = format!("sqlite://{}/queue.db", dir.display());
-    let queue = QueueStore::connect(&url).await.unwrap();
-    assert!(dir.join("queue.db").exists());
-    assert_one_scan_per_day(&queue).await;
-    queue.close().await;
+async fn a_scan_pushed_twice_is_one_job_and_survives_a_restart() {
+    for backend in backends() {
+        let scratch = ScratchDatabase::create(backend).await;
+        let queue = QueueStore::connect(&scratch.url).await.unwrap();
+        match backend {
+            Backend::Sqlite => {
+                assert!(matches!(queue, QueueStore::Sqlite(_)));
+                assert!(scratch.sqlite_file().unwrap().exists());
+            }
+            Backend::Postgres => assert!(matches!(queue, QueueStore::Postgres(_))),
+        }
+        assert_one_scan_per_day(&queue).await;
+        queue.close().await;
 
-    // Setup is idempotent: a restart opens the same queue with its jobs.
-    let reopened = QueueStore::connect(&url).await.unwrap();
-    assert_eq!(reopened.queue_depth(SCAN_QUEUE).await.unwrap(), 2);
-    reopened.close().await;
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
-#[tokio::test]
-async fn postgres_duplicate_scan_is_one_job() {
-    let Ok(server) = std::env::var("HAVEN_TEST_POSTGRES_URL") else {
-        eprintln!("HAVEN_TEST_POSTGRES_URL not set: PostgreSQL queue test skipped");
-        return;
-    };
-    let admin = sqlx::PgPool::connect(&server).await.unwrap();
-    let name = format!("haven_jobs_{}", Uuid::now_v7().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    let queue = QueueStore::connect(&format!("{base}/{name}"))
-        .await
-        .unwrap();
-    assert!(matches!(queue, QueueStore::Postgres(_)));
-
-    assert_one_scan_per_day(&queue).await;
-
-    queue.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await
-    .unwrap();
-    admin.close().await;
+        // Setup is idempotent: a restart opens the same queue with its jobs.
+        let reopened = QueueStore::connect(&scratch.url).await.unwrap();
+        assert_eq!(
+            reopened.queue_depth(SCAN_QUEUE).await.unwrap(),
+            2,
+            "{backend:?}"
+        );
+        reopened.close().await;
+        scratch.drop_database().await;
+    }
 }

@@ -38,10 +38,10 @@ use haven_entity as e;
 use haven_jobs::{Clock, SystemClock};
 use haven_store::{Db, Origin, Scope, SystemActor};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
-use uuid::Uuid;
 
 mod common;
-use common::{FreshPostgres, env_number, generate_trust, ms};
+use common::{env_number, generate_trust, ms};
+use haven_testkit::{ScratchDatabase, percentile};
 
 /// One engine's measurements.
 struct Row {
@@ -65,16 +65,14 @@ async fn main() {
     let runs = env_number("HAVEN_BENCH_RUNS", 3).max(1);
     let mut rows = Vec::new();
 
-    let dir = std::env::temp_dir().join(format!("haven-bench-{}", Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}/haven.db", dir.display());
-    rows.push(engine("SQLite", &url, academies, years, runs).await);
-    std::fs::remove_dir_all(&dir).unwrap();
+    let sqlite = ScratchDatabase::sqlite();
+    rows.push(engine("SQLite", &sqlite.url, academies, years, runs).await);
+    sqlite.drop_database().await;
 
     if let Ok(server) = std::env::var("HAVEN_TEST_POSTGRES_URL") {
-        let postgres = FreshPostgres::create(&server).await;
+        let postgres = ScratchDatabase::on_postgres(&server).await;
         rows.push(engine("PostgreSQL", &postgres.url, academies, years, runs).await);
-        postgres.drop().await;
+        postgres.drop_database().await;
     }
 
     println!();
@@ -101,11 +99,6 @@ async fn main() {
             if row.agrees { "yes" } else { "NO" },
         );
     }
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 async fn engine(
@@ -198,11 +191,11 @@ async fn engine(
         engine,
         generate,
         first,
-        fresh: median(fresh),
-        repeat: median(repeat),
-        qa: median(qa),
-        load: median(load),
-        sql: median(timed),
+        fresh: percentile(&fresh, 50),
+        repeat: percentile(&repeat, 50),
+        qa: percentile(&qa, 50),
+        load: percentile(&load, 50),
+        sql: percentile(&timed, 50),
         due: report.reminders_due,
         covered: covered.values().sum(),
         agrees,

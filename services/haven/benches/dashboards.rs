@@ -42,15 +42,8 @@ use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
 
 mod common;
-use common::{FreshPostgres, env_number, generate_trust, ms};
-
-/// The percentile `p` (0 to 100) of `samples`.
-fn percentile(samples: &[Duration], p: usize) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    let at = (sorted.len() * p).div_ceil(100).saturating_sub(1);
-    sorted[at.min(sorted.len() - 1)]
-}
+use common::{env_number, generate_trust, ms};
+use haven_testkit::{ScratchDatabase, free_port, percentile};
 
 /// One read model's timings.
 struct ReadModel {
@@ -86,12 +79,12 @@ async fn main() {
     ));
 
     if let Ok(server) = std::env::var("HAVEN_TEST_POSTGRES_URL") {
-        let postgres = FreshPostgres::create(&server).await;
+        let postgres = ScratchDatabase::on_postgres(&server).await;
         results.push((
             "PostgreSQL",
             engine("PostgreSQL", &postgres.url, &dir, academies, years).await,
         ));
-        postgres.drop().await;
+        postgres.drop_database().await;
     }
     std::fs::remove_dir_all(&dir).unwrap();
 
@@ -216,14 +209,6 @@ async fn read_models(db: &Db, scope: &Scope, today: NaiveDate) -> Vec<ReadModel>
         });
     }
     models
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The resident memory of process `pid`, in KiB.

@@ -41,7 +41,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 mod common;
-use common::{FreshPostgres, env_number, generate_trust, ms};
+use common::{env_number, generate_trust, ms};
+use haven_testkit::ScratchDatabase;
 
 /// The test SMTP server, writing into `dir/mail/new`.
 struct Server {
@@ -133,11 +134,11 @@ async fn main() {
     server.clear();
 
     if let Ok(server_url) = std::env::var("HAVEN_TEST_POSTGRES_URL") {
-        let postgres = FreshPostgres::create(&server_url).await;
+        let postgres = ScratchDatabase::on_postgres(&server_url).await;
         let url = &postgres.url;
         rows.push(engine("PostgreSQL", url, url, &server, emails, pool).await);
         assert_eq!(server.files().len(), emails, "Haven sent each message once");
-        postgres.drop().await;
+        postgres.drop_database().await;
     }
     drop(server);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -2,8 +2,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use haven_jobs::{DailyScan, FixedClock, QueueStore, SCAN_QUEUE};
-
-use sea_orm::ConnectionTrait as _;
+use haven_testkit::{ScratchDatabase, backends};
 
 use super::*;
 
@@ -112,37 +111,11 @@ async fn assert_start_up_scan_runs_and_scheduler_stops(queue: &QueueStore) {
 
 #[tokio::test]
 async fn start_up_scan_runs_and_scheduler_stops() {
-    let dir = std::env::temp_dir().join(format!("haven-scheduler-{}", Uuid::now_v7().simple()));
-    let queue = QueueStore::connect(&format!("sqlite://{}/queue.db", dir.display()))
-        .await
-        .unwrap();
-    assert_start_up_scan_runs_and_scheduler_stops(&queue).await;
-    queue.close().await;
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
-#[tokio::test]
-async fn start_up_scan_runs_on_postgres() {
-    let Ok(server) = std::env::var("HAVEN_TEST_POSTGRES_URL") else {
-        eprintln!("HAVEN_TEST_POSTGRES_URL not set: PostgreSQL scheduler test skipped");
-        return;
-    };
-    let admin = sea_orm::Database::connect(&server).await.unwrap();
-    let name = format!("haven_jobs_{}", Uuid::now_v7().simple());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    let queue = QueueStore::connect(&format!("{base}/{name}"))
-        .await
-        .unwrap();
-
-    assert_start_up_scan_runs_and_scheduler_stops(&queue).await;
-
-    queue.close().await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+    for backend in backends() {
+        let scratch = ScratchDatabase::create(backend).await;
+        let queue = QueueStore::connect(&scratch.url).await.unwrap();
+        assert_start_up_scan_runs_and_scheduler_stops(&queue).await;
+        queue.close().await;
+        scratch.drop_database().await;
+    }
 }

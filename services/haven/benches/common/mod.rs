@@ -1,11 +1,8 @@
-//! What the benchmarks share: numbers from the environment, a fresh PostgreSQL database, and a
+//! What the benchmarks share: numbers from the environment and a
 //! generated trust seeded through the `haven` binary.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use uuid::Uuid;
 
 /// The number in the environment variable `name`, or `default`.
 pub fn env_number(name: &str, default: usize) -> usize {
@@ -18,42 +15,6 @@ pub fn env_number(name: &str, default: usize) -> usize {
 /// A duration in whole milliseconds, for the tables.
 pub fn ms(duration: Duration) -> String {
     format!("{:.0} ms", duration.as_secs_f64() * 1000.0)
-}
-
-/// A database of its own on the PostgreSQL server of `HAVEN_TEST_POSTGRES_URL`, dropped by
-/// [`FreshPostgres::drop`].
-pub struct FreshPostgres {
-    admin: DatabaseConnection,
-    name: String,
-    /// Its connection URL.
-    pub url: String,
-}
-
-impl FreshPostgres {
-    /// A new database on `server` (a URL naming any database there).
-    pub async fn create(server: &str) -> Self {
-        let name = format!("haven_bench_{}", Uuid::now_v7().simple());
-        let admin = Database::connect(server).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        let base = server.rsplit_once('/').unwrap().0;
-        let url = format!("{base}/{name}");
-        Self { admin, name, url }
-    }
-
-    /// Drops the database, whoever is still connected.
-    pub async fn drop(self) {
-        self.admin
-            .execute_unprepared(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ))
-            .await
-            .unwrap();
-        self.admin.close().await.unwrap();
-    }
 }
 
 /// Seeds a generated trust with the slug `bench` into `url` (`haven seed --generate`) and
