@@ -212,6 +212,7 @@ fn judging_turns() -> &'static Semaphore {
 /// What the scope sees of its trust, loaded and judged on `as_of` in one turn
 /// ([`judging_turns`]), the judging on a blocking thread so the request threads stay free. A
 /// request whose client has gone is dropped where it waits: for its turn or for its rows.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %as_of))]
 async fn judged(
     db: &Db,
     scope: &Scope,
@@ -237,6 +238,7 @@ async fn judged(
 }
 
 /// Every supervisee's status on `as_of` that the scope may see, worst first.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %as_of))]
 pub async fn supervisees(
     db: &Db,
     scope: &Scope,
@@ -251,6 +253,7 @@ pub async fn supervisees(
 }
 
 /// One tally per academy the scope sees, in name order, for the supervision leads.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %as_of))]
 pub async fn academies(
     db: &Db,
     scope: &Scope,
@@ -281,6 +284,7 @@ fn sees_region(scope: &Scope, region_id: Uuid) -> bool {
 }
 
 /// One tally per region the scope sees whole, in name order.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %as_of))]
 pub async fn regions(
     db: &Db,
     scope: &Scope,
@@ -311,6 +315,7 @@ pub async fn regions(
 }
 
 /// The trust's tally, for a scope that sees the whole trust.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %as_of))]
 pub async fn trust(
     db: &Db,
     scope: &Scope,

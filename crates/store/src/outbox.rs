@@ -149,6 +149,7 @@ fn before(now: DateTime<Utc>, timeout: Duration) -> DateTime<Utc> {
 /// They are due at once and go out with the same `Message-ID`, which lets a receiver that did
 /// get the first copy recognise the second. A row that has been tried `max_attempts` times is
 /// marked failed instead. Returns how many rows were queued again.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id()))]
 pub async fn recover_interrupted(
     db: &Db,
     scope: &Scope,
@@ -229,6 +230,7 @@ pub fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
 /// Calendar invites go in [`order_invites`]'s order: a queued invite that a later one of the
 /// same session to the same person replaces is marked superseded, and the later one is not
 /// leased while an earlier one is still being sent.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), limit))]
 pub async fn lease_due(
     db: &Db,
     scope: &Scope,
@@ -335,6 +337,7 @@ async fn order_pending_invites(
 /// Claims the row for one send: `queued` becomes `sending`, its attempts counted and the send's
 /// start kept, committed before the notifier opens a connection to the relay. `None` when the
 /// row is not queued (another notifier has it, or it is done) or not the scope's.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %id))]
 pub async fn claim(
     db: &Db,
     scope: &Scope,
@@ -347,6 +350,7 @@ pub async fn claim(
 /// As [`claim`], only while the row still holds the lease ending `leased_until`: a job that
 /// waited in the queue past its lease finds the row leased again or retried (due later), and
 /// sends nothing, so a backlog never spends a row's attempts faster than its backoff.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %id))]
 pub async fn claim_leased(
     db: &Db,
     scope: &Scope,
@@ -393,6 +397,7 @@ pub struct Delivered {
 
 /// Records a claimed row as sent. `false` when the row was no longer `sending` (it outlived
 /// [`recover_interrupted`]'s timeout and was queued again).
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %id))]
 pub async fn record_sent(
     db: &Db,
     scope: &Scope,
@@ -418,6 +423,7 @@ pub async fn record_sent(
 }
 
 /// Queues a claimed row again after a transient failure, due at `next_attempt_at`.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %id))]
 pub async fn record_retry(
     db: &Db,
     scope: &Scope,
@@ -443,6 +449,7 @@ pub async fn record_retry(
 
 /// Records a claimed row as stopped for good, with the relay's reason: `Failed`, or `Bounced`
 /// when the relay refused the recipient's address.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %id))]
 pub async fn record_stopped(
     db: &Db,
     scope: &Scope,
@@ -523,6 +530,7 @@ pub struct Outgoing {
 
 /// What `row`'s email says, read in the scope's trust. A row whose subject is gone, whose rule
 /// is unknown or whose recipient has left is [`StoreError::Invalid`], with the reason.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), id = %row.id))]
 pub async fn message(
     db: &Db,
     scope: &Scope,

@@ -48,6 +48,7 @@ pub struct ReminderReport {
 
 /// Queues every reminder of the scope's trust due on `day`, once: those already in the outbox
 /// are left as they are. Run by the scheduler (a system scope over the whole trust).
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %day))]
 pub async fn queue_due(
     db: &Db,
     scope: &Scope,

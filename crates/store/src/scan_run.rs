@@ -125,6 +125,7 @@ pub struct OperatorTotals {
 }
 
 /// Records one trust's run. Only Haven's own processes run scans, so only they record them.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id()))]
 pub async fn record(
     db: &Db,
     scope: &Scope,

@@ -144,6 +144,7 @@ impl Index {
 }
 
 impl Snapshot {
+    #[tracing::instrument(skip_all, fields(trust_id = %read.scope().trust_id()))]
     pub(crate) async fn load(read: &ReadTx<'_>) -> Result<Self, StoreError> {
         let academies = read.list::<e::academy::Entity>().await?;
         let ids: Vec<Uuid> = academies.iter().map(|a| a.id).collect();

@@ -55,6 +55,7 @@ pub struct WriteTx<'s> {
 
 impl Db {
     /// Starts reading what `scope` may see.
+    #[tracing::instrument(level = "debug", skip_all, fields(trust_id = %scope.trust_id()))]
     pub async fn read<'s>(&self, scope: &'s Scope) -> Result<ReadTx<'s>, StoreError> {
         let txn = self.in_trust(scope.trust_id()).await?;
         Ok(ReadTx { txn, scope })
@@ -123,6 +124,7 @@ impl Db {
     /// Starts a write in `scope`'s trust at `now`. It waits for the trust's other writers: the
     /// audit chain's head is locked (on SQLite the transaction starts IMMEDIATE, taking the
     /// database's write lock before it reads, so it can never fail half-way to upgrade it).
+    #[tracing::instrument(level = "debug", skip_all, fields(trust_id = %scope.trust_id()))]
     pub async fn write<'s>(
         &self,
         scope: &'s Scope,
@@ -358,6 +360,7 @@ impl WriteTx<'_> {
     }
 
     /// Commits the changes and their audit entries together.
+    #[tracing::instrument(level = "debug", skip_all, fields(trust_id = %self.scope.trust_id()))]
     pub async fn commit(self) -> Result<(), StoreError> {
         if self.appended {
             audit::store_head(&self.txn, self.scope.trust_id(), &self.head).await?;

@@ -70,6 +70,7 @@ impl Deliverer {
     /// # Errors
     /// The records database failed; a row it had claimed stays `sending` and is sent again
     /// after the sending timeout.
+    #[tracing::instrument(skip_all, fields(trust_id = %job.trust_id, outbox_id = %job.outbox_id))]
     pub async fn deliver(&self, job: Notify) -> Result<(), StoreError> {
         let this = &self.0;
         let scope = Scope::system(job.trust_id, SystemActor::Notifier, Origin::Worker);

@@ -70,6 +70,7 @@ impl Dispatcher {
     /// The records database or the queue failed (the first failure is returned once every
     /// trust has had its turn); rows leased but not pushed are leased again when their lease
     /// runs out.
+    #[tracing::instrument(skip_all)]
     pub async fn round(&self) -> Result<Round, DispatchError> {
         let mut round = Round::default();
         let mut failure = None;
@@ -82,6 +83,7 @@ impl Dispatcher {
         failure.map_or(Ok(round), Err)
     }
 
+    #[tracing::instrument(skip_all, fields(%trust_id))]
     async fn trust_round(&self, trust_id: Uuid, round: &mut Round) -> Result<(), DispatchError> {
         let scope = Scope::system(trust_id, SystemActor::Notifier, Origin::Worker);
         if !outbox::has_work(&self.db, &scope, self.clock.now(), self.sending_timeout).await? {

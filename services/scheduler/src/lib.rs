@@ -135,6 +135,7 @@ pub async fn run_once(db: &Db, as_of: NaiveDate, clock: &dyn Clock) -> anyhow::R
     Ok(logged_scan(db, as_of, clock.now()).await?)
 }
 
+#[tracing::instrument(skip_all, fields(%as_of))]
 async fn logged_scan(
     db: &Db,
     as_of: NaiveDate,
@@ -165,6 +166,7 @@ struct ScanContext {
 }
 
 /// The cron tick: enqueue the scan of the tick's London day.
+#[tracing::instrument(skip_all)]
 async fn on_tick(tick: Tick<Tz>, queue: Data<QueueStore>) -> Result<(), BoxDynError> {
     let as_of = tick_date(tick.get_timestamp()).ok_or("cron tick outside the calendar")?;
     queue.push_scan(DailyScan { as_of }).await?;

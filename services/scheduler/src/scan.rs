@@ -115,6 +115,7 @@ pub async fn run(db: &Db, as_of: NaiveDate, now: DateTime<Utc>) -> Result<ScanRe
 
 /// One trust: its QA reviews and renewals first, so a review falling due today is reminded of
 /// today and a renewal's draft is there when its parties are reminded.
+#[tracing::instrument(skip_all, fields(trust_id = %scope.trust_id(), %as_of))]
 async fn scan_trust(
     db: &Db,
     scope: &Scope,
