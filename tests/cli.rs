@@ -320,3 +320,104 @@ async fn a_generated_trust_of_any_size_seeds_and_the_daily_scan_runs_over_it() {
         t.drop_database().await;
     }
 }
+
+/// Every agreement of the seeded trust `slug` carries the hash of its terms as the store computes
+/// it, and every record's content is a `RecordContent` whose hash is the one stored, so a seeded
+/// or generated trust reads, signs and amends as an entered one does.
+async fn assert_built_as_entered(t: &crate::harness::TestDb, slug: &str) {
+    use haven_entity as e;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let trust = haven_store::trust::find_by_slug(&t.db, slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let lead = e::role_assignment::Entity::find()
+        .filter(e::role_assignment::Column::TrustId.eq(trust.id))
+        .filter(e::role_assignment::Column::Role.eq("trust_safeguarding_lead"))
+        .one(&t.owner)
+        .await
+        .unwrap()
+        .unwrap();
+    let scope = haven_store::Scope::for_person(
+        &t.db,
+        trust.id,
+        lead.person_id,
+        haven_store::Origin::Cli,
+        crate::harness::now().date_naive(),
+    )
+    .await
+    .unwrap();
+    let agreements = e::agreement::Entity::find()
+        .filter(e::agreement::Column::TrustId.eq(trust.id))
+        .all(&t.owner)
+        .await
+        .unwrap();
+    assert!(!agreements.is_empty(), "{slug}");
+    for row in agreements {
+        let view = haven_store::agreement::get(&t.db, &scope, row.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            view.content_hash,
+            Some(view.terms.hash().unwrap()),
+            "{slug}: agreement {}",
+            row.id
+        );
+    }
+    let records = e::supervision_record::Entity::find()
+        .filter(e::supervision_record::Column::TrustId.eq(trust.id))
+        .all(&t.owner)
+        .await
+        .unwrap();
+    assert!(!records.is_empty(), "{slug}");
+    for row in records {
+        let content = haven_domain::record_content::RecordContent::from_json(row.content)
+            .unwrap_or_else(|error| panic!("{slug}: record {}: {error}", row.id));
+        if let Some(stored) = row.content_hash {
+            assert_eq!(
+                stored,
+                content.hash().unwrap().to_string(),
+                "{slug}: record {}",
+                row.id
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn seeded_and_generated_trusts_hold_agreements_and_records_as_the_api_writes_them() {
+    for backend in crate::harness::backends() {
+        let t = crate::harness::TestDb::migrated(backend).await;
+        let dir = workdir();
+        let run = |args: &[&str]| {
+            haven(&dir)
+                .env("HAVEN_DATABASE__URL", &t.url)
+                .env("HAVEN_DATABASE__MIGRATION_URL", &t.owner_url)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let demo = run(&["seed", "--demo"]);
+        assert!(demo.status.success(), "{backend:?}: {}", stderr_line(&demo));
+        let generated = run(&[
+            "seed",
+            "--generate",
+            "--academies",
+            "2",
+            "--years",
+            "1",
+            "--slug",
+            "load",
+        ]);
+        assert!(
+            generated.status.success(),
+            "{backend:?}: {}",
+            stderr_line(&generated)
+        );
+        assert_built_as_entered(&t, "demo").await;
+        assert_built_as_entered(&t, "load").await;
+        std::fs::remove_dir_all(dir).unwrap();
+        t.drop_database().await;
+    }
+}

@@ -270,7 +270,8 @@ impl Terms {
         }
     }
 
-    fn hash(&self) -> Result<String, StoreError> {
+    /// The hash every party signs: [`haven_domain::content_hash`] of exactly these terms.
+    pub fn hash(&self) -> Result<String, StoreError> {
         haven_domain::content_hash(self)
             .map(|hash| hash.to_string())
             .map_err(|source| StoreError::Digest {

@@ -15,11 +15,13 @@
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
+use haven_domain::record_content::{Decision, RecordContent};
 use haven_domain::{
-    Cadence, PolicySettings, Role, ScopeKind, TermCalendar, add_working_days, content_hash,
-    is_working_day, planned_dates, qa_due_dates,
+    Cadence, PolicySettings, Role, ScopeKind, TermCalendar, add_working_days, is_working_day,
+    planned_dates, qa_due_dates,
 };
 use haven_entity as e;
+use haven_store::agreement::{Terms, TermsInput};
 use haven_store::{Db, Origin, Scope, StoreError, SystemActor, TenantTable, WriteTx};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelBehavior, ActiveModelTrait};
@@ -287,10 +289,18 @@ impl Generator {
             .half_term_containing_or_after(today)
             .map(|half_term| half_term.ends_on)
             .ok_or_else(|| anyhow::anyhow!("no half term after {today}"))?;
-        let record_content = json!({
-            "summary": "Generated for a load test: cases discussed, actions agreed.",
-        });
-        let record_hash = content_hash(&record_content)?.to_string();
+        // One content for every generated record, as the store's own type: it parses, amends
+        // and verifies as an entered record does.
+        let content = RecordContent {
+            issues_discussed: vec!["Generated for a load test: cases discussed.".to_owned()],
+            decisions: vec![Decision {
+                decision: "Actions agreed for each case.".to_owned(),
+                reasons: "Generated for a load test.".to_owned(),
+            }],
+            ..RecordContent::default()
+        };
+        let record_hash = content.hash()?.to_string();
+        let record_content = content.to_json()?;
         Ok(Self {
             now,
             today,
@@ -651,17 +661,21 @@ impl Generator {
             .map(|cap| i32::try_from(cap.get()))
             .transpose()?;
         let version = i32::try_from(number + 1)?;
-        let terms = json!({
-            "academy_id": lineage.academy,
-            "version": version,
-            "kind": "one_to_one",
-            "supervisor_id": lineage.supervisor,
-            "supervisee_ids": [lineage.supervisee],
-            "plan_cadence": cadence,
-            "plan_weeks": weeks,
-            "session_minutes": minutes,
-        });
-        let hash = content_hash(&terms)?.to_string();
+        let terms = Terms::check(TermsInput {
+            plan_cadence: cadence.to_owned(),
+            plan_weeks: weeks.map(u32::try_from).transpose()?,
+            extended_each_half_term: settings.plan.extended_each_half_term,
+            minimum: Some(settings.minimum.cadence().code()),
+            session_minutes: Some(u32::try_from(minutes)?),
+            max_cases_per_session: max_cases.map(u32::try_from).transpose()?,
+            agenda_required: Some(settings.agenda_required),
+            standard_agenda: "Cases, actions from last time, wellbeing.".to_owned(),
+            records_location: "Haven".to_owned(),
+            confidentiality_terms:
+                "What is discussed stays in supervision unless a child is at risk.".to_owned(),
+            diversity_terms: "Both parties respect each other's background and views.".to_owned(),
+        })?;
+        let hash = terms.hash()?;
         let signed = london(activated_on, hm(10, 0));
         self.rows.agreements.push(e::agreement::ActiveModel {
             id: Set(id),
@@ -681,18 +695,14 @@ impl Generator {
             plan_cadence: Set(cadence.to_owned()),
             plan_weeks: Set(weeks),
             extended_each_half_term: Set(settings.plan.extended_each_half_term),
-            minimum: Set(settings.minimum.cadence().code()),
+            minimum: Set(terms.minimum.clone()),
             session_minutes: Set(minutes),
             max_cases_per_session: Set(max_cases),
-            agenda_required: Set(settings.agenda_required),
-            standard_agenda: Set("Cases, actions from last time, wellbeing.".to_owned()),
-            records_location: Set("Haven".to_owned()),
-            confidentiality_terms: Set(
-                "What is discussed stays in supervision unless a child is at risk.".to_owned(),
-            ),
-            diversity_terms: Set(
-                "Both parties respect each other's background and views.".to_owned()
-            ),
+            agenda_required: Set(terms.agenda_required),
+            standard_agenda: Set(terms.standard_agenda.clone()),
+            records_location: Set(terms.records_location.clone()),
+            confidentiality_terms: Set(terms.confidentiality_terms.clone()),
+            diversity_terms: Set(terms.diversity_terms.clone()),
             activated_on: Set(Some(activated_on)),
             review_due_on: Set(
                 activated_on.checked_add_months(Months::new(settings.agreement_review_months))

@@ -8,9 +8,10 @@
 //! overdue QA review.
 
 use chrono::{DateTime, Months, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
-use haven_domain::{Cadence, PolicySettings, add_working_days, content_hash, planned_dates};
+use haven_domain::{Cadence, PolicySettings, add_working_days, planned_dates};
 use haven_entity as e;
 use haven_store::WriteTx;
+use haven_store::agreement::{Terms, TermsInput};
 use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -279,26 +280,22 @@ impl<'a> Run<'a> {
         } else {
             "Haven"
         };
-        let supervisee_ids: Vec<Uuid> = self.spec.supervisees.iter().map(|p| p.id).collect();
-        // What both parties sign: the terms, not the row's bookkeeping.
-        let terms = json!({
-            "academy_id": self.academy.id,
-            "version": version,
-            "kind": self.spec.kind,
-            "supervisor_id": self.spec.supervisor.id,
-            "supervisee_ids": supervisee_ids,
-            "plan_cadence": cadence,
-            "plan_weeks": weeks,
-            "extended_each_half_term": plan.extended_each_half_term,
-            "session_minutes": self.minutes,
-            "max_cases_per_session": max_cases,
-            "agenda_required": self.settings.agenda_required,
-            "standard_agenda": text::STANDARD_AGENDA,
-            "records_location": records_location,
-            "confidentiality_terms": text::CONFIDENTIALITY,
-            "diversity_terms": text::DIVERSITY,
-        });
-        let hash = content_hash(&terms)?.to_string();
+        // What both parties sign, built and hashed by the store's own constructor, so the hash
+        // is the one the API shows and checks.
+        let terms = Terms::check(TermsInput {
+            plan_cadence: cadence.to_owned(),
+            plan_weeks: weeks.map(u32::try_from).transpose()?,
+            extended_each_half_term: plan.extended_each_half_term,
+            minimum: Some(self.minimum().code()),
+            session_minutes: Some(u32::try_from(self.minutes)?),
+            max_cases_per_session: max_cases.map(u32::try_from).transpose()?,
+            agenda_required: Some(self.settings.agenda_required),
+            standard_agenda: text::STANDARD_AGENDA.to_owned(),
+            records_location: records_location.to_owned(),
+            confidentiality_terms: text::CONFIDENTIALITY.to_owned(),
+            diversity_terms: text::DIVERSITY.to_owned(),
+        })?;
+        let hash = terms.hash()?;
         let review_due_on =
             activated_on.checked_add_months(Months::new(self.settings.agreement_review_months));
         let first_signature = london(plus(activated_on, -3), hm(16, 0));
@@ -323,14 +320,14 @@ impl<'a> Run<'a> {
             plan_cadence: Set(cadence.to_owned()),
             plan_weeks: Set(weeks),
             extended_each_half_term: Set(plan.extended_each_half_term),
-            minimum: Set(self.minimum().code()),
+            minimum: Set(terms.minimum.clone()),
             session_minutes: Set(self.minutes),
             max_cases_per_session: Set(max_cases),
-            agenda_required: Set(self.settings.agenda_required),
-            standard_agenda: Set(text::STANDARD_AGENDA.to_owned()),
-            records_location: Set(records_location.to_owned()),
-            confidentiality_terms: Set(text::CONFIDENTIALITY.to_owned()),
-            diversity_terms: Set(text::DIVERSITY.to_owned()),
+            agenda_required: Set(terms.agenda_required),
+            standard_agenda: Set(terms.standard_agenda.clone()),
+            records_location: Set(terms.records_location.clone()),
+            confidentiality_terms: Set(terms.confidentiality_terms.clone()),
+            diversity_terms: Set(terms.diversity_terms.clone()),
             activated_on: Set(Some(activated_on)),
             review_due_on: Set(review_due_on),
             ended_on: Set(ended_on),
@@ -740,21 +737,18 @@ impl<'a> Run<'a> {
             self.plan_actions(seed, row.date, &attendees)
         };
         let facts = RecordFacts {
-            session_on: row.date,
-            kind: row.kind,
-            group_attendees: (self.spec.kind == "group")
-                .then(|| attendees.iter().map(|p| p.name.clone()).collect()),
+            group_attendees: if self.spec.kind == "group" {
+                attendees.iter().map(|p| p.id).collect()
+            } else {
+                Vec::new()
+            },
             previous_actions: &self.previous_actions,
             agenda: &agenda,
-            cases_discussed: case_notes.len(),
-            actions: &actions
-                .iter()
-                .map(|a| (a.description.clone(), a.owner.name.clone(), a.due_on))
-                .collect::<Vec<_>>(),
             next_session_on: next_on,
         };
         let content = text::record(&mut seed.rng, &facts);
-        let hash = content_hash(&content)?.to_string();
+        let hash = content.hash()?.to_string();
+        let content = content.to_json()?;
 
         // The supervisor signs on sending; each supervisee within days, unless it is recent.
         let mut responses = Vec::new();

@@ -2,7 +2,9 @@
 //! case notes name a child only by invented initials and case reference, and records not at all.
 
 use chrono::NaiveDate;
+use haven_domain::record_content::{ActionReview, Decision, Gibbs, RecordContent};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use super::ids::Lcg;
 
@@ -204,59 +206,63 @@ pub fn agenda(rng: &mut Lcg) -> Vec<Value> {
 
 /// What a record says about one session.
 pub struct RecordFacts<'a> {
-    pub session_on: NaiveDate,
-    pub kind: &'a str,
     /// Who attended, for a group session [CO].
-    pub group_attendees: Option<Vec<String>>,
+    pub group_attendees: Vec<Uuid>,
     pub previous_actions: &'a [String],
     pub agenda: &'a [Value],
-    pub cases_discussed: usize,
-    /// (description, owner's name, due date) of each action agreed.
-    pub actions: &'a [(String, String, NaiveDate)],
     pub next_session_on: Option<NaiveDate>,
 }
 
-/// The record's content: Appendix 2 with Gibbs' reflective cycle.
-pub fn record(rng: &mut Lcg, facts: &RecordFacts<'_>) -> Value {
-    let (decision, reason) = DECISIONS
+/// The record's content, Appendix 2 with Gibbs' reflective cycle, as the store's own
+/// [`RecordContent`] so it is read, amended and signed as an entered record is. The actions agreed
+/// are rows of their own, as an entered record's are.
+pub fn record(rng: &mut Lcg, facts: &RecordFacts<'_>) -> RecordContent {
+    let (decision, reasons) = DECISIONS
         .get(usize::try_from(rng.below(DECISIONS.len() as u64)).unwrap_or(0))
         .copied()
         .unwrap_or_default();
-    let agenda_items: Vec<&Value> = facts
-        .agenda
-        .iter()
-        .filter_map(|item| item.get("title"))
-        .collect();
-    let mut content = json!({
-        "session_on": facts.session_on,
-        "session_kind": facts.kind,
-        "review_of_previous_actions": facts.previous_actions,
-        "agenda_items": agenda_items,
-        "issues_discussed": rng.pick(&ISSUES),
-        "cases_discussed": facts.cases_discussed,
-        "decisions": [{ "decision": decision, "reason": reason }],
-        "training_undertaken": rng.pick(&TRAINING),
-        "training_planned": rng.pick(&TRAINING),
-        "personal_factors_and_wellbeing": rng.pick(&WELLBEING),
-        "gibbs": {
-            "description": rng.pick(&ISSUES),
-            "feelings": rng.pick(&FEELINGS),
-            "evaluation": "The plan is working for most cases; one needs a sharper focus.",
-            "analysis": "Delays come from waiting for partners rather than from the school.",
-            "conclusion": "Escalate sooner when responses are late.",
-            "action_plan": "See the agreed actions below.",
+    let issue = rng.pick(&ISSUES);
+    let training_undertaken = rng.pick(&TRAINING);
+    let training_planned = rng.pick(&TRAINING);
+    let wellbeing = rng.pick(&WELLBEING);
+    let description = rng.pick(&ISSUES);
+    let feelings = rng.pick(&FEELINGS);
+    RecordContent {
+        review_of_previous_actions: facts
+            .previous_actions
+            .iter()
+            .map(|description| ActionReview {
+                description: description.clone(),
+                progress: "Reviewed at this session.".to_owned(),
+                ..ActionReview::default()
+            })
+            .collect(),
+        agenda_items: facts
+            .agenda
+            .iter()
+            .filter_map(|item| item.get("title").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect(),
+        issues_discussed: vec![issue.to_owned()],
+        decisions: vec![Decision {
+            decision: decision.to_owned(),
+            reasons: reasons.to_owned(),
+        }],
+        training_undertaken: vec![training_undertaken.to_owned()],
+        training_planned: vec![training_planned.to_owned()],
+        wellbeing: wellbeing.to_owned(),
+        gibbs: Gibbs {
+            description: description.to_owned(),
+            feelings: feelings.to_owned(),
+            evaluation: "The plan is working for most cases; one needs a sharper focus.".to_owned(),
+            analysis: "Delays come from waiting for partners rather than from the school."
+                .to_owned(),
+            conclusion: "Escalate sooner when responses are late.".to_owned(),
+            action_plan: "See the agreed actions.".to_owned(),
         },
-        "actions": facts.actions.iter().map(|(description, owner, due_on)| json!({
-            "description": description,
-            "owner": owner,
-            "due_on": due_on,
-        })).collect::<Vec<_>>(),
-        "next_session_on": facts.next_session_on,
-    });
-    if let (Some(attendees), Some(object)) = (&facts.group_attendees, content.as_object_mut()) {
-        object.insert("group_attendees".to_owned(), json!(attendees));
+        group_attendees: facts.group_attendees.clone(),
+        next_session_on: facts.next_session_on,
     }
-    content
 }
 
 pub const DISAGREEMENT: &str = "I do not agree that the decision to keep the case at early help \
