@@ -27,6 +27,16 @@ fn workdir() -> PathBuf {
     dir
 }
 
+/// `haven <args>` run in `dir` against the test database `t`, as an operator runs it.
+fn against(dir: &Path, t: &crate::harness::TestDb, args: &[&str]) -> Output {
+    haven(dir)
+        .env("HAVEN_DATABASE__URL", &t.url)
+        .env("HAVEN_DATABASE__MIGRATION_URL", &t.owner_url)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn stderr_line(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).trim().to_owned()
 }
@@ -172,14 +182,7 @@ async fn a_trusts_it_sets_it_up_from_the_command_line() {
     for backend in crate::harness::backends() {
         let t = crate::harness::TestDb::migrated(backend).await;
         let dir = workdir();
-        let run = |args: &[&str]| {
-            haven(&dir)
-                .env("HAVEN_DATABASE__URL", &t.url)
-                .env("HAVEN_DATABASE__MIGRATION_URL", &t.owner_url)
-                .args(args)
-                .output()
-                .unwrap()
-        };
+        let run = |args: &[&str]| against(&dir, &t, args);
         let created = run(&["trust", "create", "--name", "Oak Trust", "--slug", "oak"]);
         assert!(
             created.status.success(),
@@ -267,14 +270,7 @@ async fn a_generated_trust_of_any_size_seeds_and_the_daily_scan_runs_over_it() {
     for backend in crate::harness::backends() {
         let t = crate::harness::TestDb::migrated(backend).await;
         let dir = workdir();
-        let run = |args: &[&str]| {
-            haven(&dir)
-                .env("HAVEN_DATABASE__URL", &t.url)
-                .env("HAVEN_DATABASE__MIGRATION_URL", &t.owner_url)
-                .args(args)
-                .output()
-                .unwrap()
-        };
+        let run = |args: &[&str]| against(&dir, &t, args);
         let generate = [
             "seed",
             "--generate",
@@ -390,14 +386,7 @@ async fn seeded_and_generated_trusts_hold_agreements_and_records_as_the_api_writ
     for backend in crate::harness::backends() {
         let t = crate::harness::TestDb::migrated(backend).await;
         let dir = workdir();
-        let run = |args: &[&str]| {
-            haven(&dir)
-                .env("HAVEN_DATABASE__URL", &t.url)
-                .env("HAVEN_DATABASE__MIGRATION_URL", &t.owner_url)
-                .args(args)
-                .output()
-                .unwrap()
-        };
+        let run = |args: &[&str]| against(&dir, &t, args);
         let demo = run(&["seed", "--demo"]);
         assert!(demo.status.success(), "{backend:?}: {}", stderr_line(&demo));
         let generated = run(&[
