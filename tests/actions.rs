@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use haven_entity as e;
-use haven_store::{Origin, Scope, SystemActor};
+use haven_store::{Origin, SystemActor};
 use reqwest::Method;
 use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
@@ -52,7 +52,7 @@ async fn world(app: TestApp) -> World {
 /// Another session of `session_a1`'s agreement, starting at `starts_at`.
 pub async fn sibling_session(app: &TestApp, tenants: &Tenants, starts_at: DateTime<Utc>) -> Uuid {
     let db = &app.test_db.db;
-    let system = Scope::system(tenants.trust_a, SystemActor::Seed, Origin::Cli);
+    let system = crate::harness::system_scope(tenants.trust_a, SystemActor::Seed, Origin::Cli);
     let mut tx = db.write(&system, at(2026, 1, 9)).await.unwrap();
     let first = tx
         .find::<e::supervision_session::Entity>(tenants.session_a1)

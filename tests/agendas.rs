@@ -6,7 +6,7 @@
 use chrono::Duration;
 use haven_entity as e;
 use haven_store::grant::{GrantTarget, NewGrant};
-use haven_store::{Origin, Scope, SystemActor};
+use haven_store::{Origin, SystemActor};
 use reqwest::Method;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -89,7 +89,7 @@ async fn planned_session(
     tenants: &Tenants,
     starts_at: chrono::DateTime<chrono::Utc>,
 ) -> Uuid {
-    let system = Scope::system(tenants.trust_a, SystemActor::Seed, Origin::Cli);
+    let system = crate::harness::system_scope(tenants.trust_a, SystemActor::Seed, Origin::Cli);
     let mut tx = app.test_db.db.write(&system, now()).await.unwrap();
     let first = tx
         .find::<e::supervision_session::Entity>(tenants.session_a2)
@@ -110,7 +110,7 @@ async fn planned_session(
 
 /// A case note on `session_a1`, whose record is signed, written straight to the store.
 async fn note_on_signed_session(app: &TestApp, tenants: &Tenants) -> Uuid {
-    let system = Scope::system(tenants.trust_a, SystemActor::Seed, Origin::Cli);
+    let system = crate::harness::system_scope(tenants.trust_a, SystemActor::Seed, Origin::Cli);
     let mut tx = app.test_db.db.write(&system, now()).await.unwrap();
     let id = tx
         .insert(e::case_note::ActiveModel {

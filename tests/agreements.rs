@@ -719,7 +719,7 @@ async fn the_scheduler_drafts_each_renewal_thirty_days_before_the_review_date_on
         let app = TestApp::spawn(backend).await;
         let db = &app.test_db.db;
         let tenants = Tenants::create(db).await;
-        let scheduler = haven_store::Scope::system(
+        let scheduler = crate::harness::system_scope(
             tenants.trust_a,
             haven_store::SystemActor::Scheduler,
             haven_store::Origin::Worker,

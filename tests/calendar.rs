@@ -2,7 +2,7 @@
 //! academy's headteacher, refused (and nothing written) when they cannot be read as that.
 
 use haven_domain::TermCalendar;
-use haven_store::{Origin, Scope, StoreError, SystemActor};
+use haven_store::{Origin, StoreError, SystemActor};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -59,7 +59,8 @@ async fn the_headteacher_or_a_trust_lead_sets_a_year_and_whoever_sees_the_academ
         assert_eq!(years[0]["half_terms"], json!(year(2025)));
         assert_eq!(years[1]["half_terms"][5], year(2026)[5]);
 
-        let system = Scope::system(tenants.trust_a, SystemActor::Scheduler, Origin::Worker);
+        let system =
+            crate::harness::system_scope(tenants.trust_a, SystemActor::Scheduler, Origin::Worker);
         let calendar = haven_store::calendar::term_calendar(db, &system, tenants.academy_a1)
             .await
             .unwrap();

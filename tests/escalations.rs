@@ -4,7 +4,7 @@
 
 use chrono::{Duration, NaiveDate};
 use haven_entity as e;
-use haven_store::{Origin, Scope, SystemActor};
+use haven_store::{Origin, SystemActor};
 use reqwest::Method;
 use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
@@ -20,7 +20,7 @@ pub(crate) async fn holder(
     role: &str,
     academy: Option<Uuid>,
 ) -> Uuid {
-    let system = Scope::system(tenants.trust_a, SystemActor::Seed, Origin::Cli);
+    let system = crate::harness::system_scope(tenants.trust_a, SystemActor::Seed, Origin::Cli);
     let mut tx = app.test_db.db.write(&system, at(2026, 1, 5)).await.unwrap();
     let id = tx
         .insert(e::person::ActiveModel {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use haven_entity as e;
 use haven_store::calendar::NewHalfTerm;
-use haven_store::{Origin, Scope, SystemActor};
+use haven_store::{Origin, SystemActor};
 use reqwest::Method;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -27,7 +27,7 @@ fn instant(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
 /// An independent supervisor in trust A, assigned as the seed assigns one: the
 /// `external_supervisor` role at academy A1, which opens no academy to them.
 pub(crate) async fn external_supervisor(app: &TestApp, tenants: &Tenants) -> Uuid {
-    let system = Scope::system(tenants.trust_a, SystemActor::Seed, Origin::Cli);
+    let system = crate::harness::system_scope(tenants.trust_a, SystemActor::Seed, Origin::Cli);
     let mut tx = app.test_db.db.write(&system, now()).await.unwrap();
     let id = tx
         .insert(e::person::ActiveModel {

@@ -116,7 +116,7 @@ const CASE_NOTE_CONTENT: &str = "Strategy meeting 5502";
 /// so the API would refuse a new one).
 async fn case_note_a1(db: &haven_store::Db, tenants: &Tenants) -> Uuid {
     use sea_orm::ActiveValue::Set;
-    let system = haven_store::Scope::system(
+    let system = crate::harness::system_scope(
         tenants.trust_a,
         haven_store::SystemActor::Seed,
         haven_store::Origin::Cli,

@@ -1,5 +1,10 @@
 //! The schema: one migration set for both engines, all or nothing, never run by an older Haven.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the migrations are checked over the bare connection the migrator uses"
+)]
+
 use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, Statement};

@@ -68,7 +68,7 @@ fn relay_down() -> SmtpSettings {
 }
 
 fn system(trust: Uuid) -> Scope {
-    Scope::system(trust, SystemActor::Notifier, Origin::Worker)
+    crate::harness::system_scope(trust, SystemActor::Notifier, Origin::Worker)
 }
 
 fn defaults() -> SenderDefaults {

@@ -3,7 +3,7 @@
 //! trust and the academies the caller sees.
 
 use haven_domain::PolicySettings;
-use haven_store::{Origin, Scope, SystemActor};
+use haven_store::{Origin, SystemActor};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -219,7 +219,8 @@ async fn an_academy_override_applies_over_the_trust_default_until_it_is_cleared(
         )
         .await;
         assert_eq!(trust.status(), 200);
-        let system = Scope::system(tenants.trust_a, SystemActor::Scheduler, Origin::Worker);
+        let system =
+            crate::harness::system_scope(tenants.trust_a, SystemActor::Scheduler, Origin::Worker);
         let effective = haven_store::policy::effective(db, &system, tenants.academy_a1)
             .await
             .unwrap();

@@ -7,7 +7,7 @@ use haven_api::WebSettings;
 use haven_config::ProviderClient;
 use haven_entity as e;
 use haven_jobs::SystemClock;
-use haven_store::{Origin, Scope, SystemActor};
+use haven_store::{Origin, SystemActor};
 use reqwest::{Method, Url};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -79,7 +79,7 @@ async fn world_with(backend: Backend, adjust: impl FnOnce(&mut WebSettings)) -> 
         }),
     )
     .await;
-    let system = Scope::system(tenants.trust_a, SystemActor::Cli, Origin::Cli);
+    let system = crate::harness::system_scope(tenants.trust_a, SystemActor::Cli, Origin::Cli);
     let mut tx = app.test_db.db.write(&system, app_now()).await.unwrap();
     tx.insert(e::identity_provider::ActiveModel {
         id: Set(Uuid::now_v7()),

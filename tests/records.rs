@@ -4,7 +4,7 @@
 
 use chrono::{Duration, NaiveDate};
 use haven_entity as e;
-use haven_store::{Origin, Scope, SystemActor};
+use haven_store::{Origin, SystemActor};
 use reqwest::Method;
 use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use crate::harness::{Tenants, TestApp, at, backends, browser_a, call};
 /// after `session_a1`, which left an open action behind.
 async fn held_session(app: &TestApp, tenants: &Tenants) -> Uuid {
     let db = &app.test_db.db;
-    let system = Scope::system(tenants.trust_a, SystemActor::Seed, Origin::Cli);
+    let system = crate::harness::system_scope(tenants.trust_a, SystemActor::Seed, Origin::Cli);
     let mut tx = db.write(&system, at(2026, 1, 9)).await.unwrap();
     let first = tx
         .find::<e::supervision_session::Entity>(tenants.session_a1)

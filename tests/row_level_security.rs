@@ -2,6 +2,11 @@
 //! inside the trust its transaction named, even though it reaches past the store. The services'
 //! connection here is the harness's app role, as in production: it owns no table.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "row-level security is tried over the bare connection, past the store"
+)]
+
 use std::collections::BTreeSet;
 
 use sea_orm::{

@@ -21,7 +21,7 @@ use haven_domain::notification::DIGEST_RULE;
 use haven_domain::{Cadence, HalfTerm, PolicySettings, TermCalendar, add_working_days};
 use haven_entity as e;
 use haven_jobs::FixedClock;
-use haven_store::{Origin, Scope, SystemActor};
+use haven_store::{Origin, SystemActor};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -657,7 +657,8 @@ fn predict(w: &World, from: NaiveDate, to: NaiveDate) -> BTreeSet<(Uuid, String)
 async fn assert_default_rules(t: &TestDb, w: &World) {
     let defaults = PolicySettings::esteem().reminders;
     for academy in w.academies.values() {
-        let scope = Scope::system(academy.trust_id, SystemActor::Scheduler, Origin::Worker);
+        let scope =
+            crate::harness::system_scope(academy.trust_id, SystemActor::Scheduler, Origin::Worker);
         let policy = haven_store::policy::effective(&t.db, &scope, academy.id)
             .await
             .unwrap();
@@ -737,7 +738,7 @@ async fn fixture_training(t: &TestDb, tenants: &Tenants, first: NaiveDate) {
         (tenants.trust_b, tenants.dsl_b1, plus(first, 20), recorded),
     ];
     for (trust, person, expires_on, at) in rows {
-        let scope = Scope::system(trust, SystemActor::Seed, Origin::Cli);
+        let scope = crate::harness::system_scope(trust, SystemActor::Seed, Origin::Cli);
         let mut tx = t.db.write(&scope, at).await.unwrap();
         tx.insert(e::training_record::ActiveModel {
             id: sea_orm::ActiveValue::Set(Uuid::now_v7()),

@@ -22,6 +22,20 @@ pub use tenants::{Tenants, today as tenants_today};
 
 pub use haven_testkit::{Backend, backends};
 
+/// A system scope over `trust_id`, for tests that write a situation as Haven's own processes
+/// would: the one place the tests build one.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "tests stand in for the scheduler, the notifier and the seed"
+)]
+pub fn system_scope(
+    trust_id: uuid::Uuid,
+    actor: haven_store::SystemActor,
+    origin: haven_store::Origin,
+) -> haven_store::Scope {
+    haven_store::Scope::system(trust_id, actor, origin)
+}
+
 /// The instant every test app lives at: the fixture's Monday, mid-morning.
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 12, 10, 0, 0).unwrap()
@@ -110,6 +124,10 @@ impl TestDb {
             Backend::Sqlite => {
                 let db = Db::connect(&scratch.url, 5).await.unwrap();
                 // SQLite has no roles: the owner is the same pool.
+                #[expect(
+                    clippy::disallowed_methods,
+                    reason = "SQLite has no roles: the owner is the same pool"
+                )]
                 let owner = db.schema_connection().clone();
                 Self {
                     url: scratch.url.clone(),

@@ -192,7 +192,7 @@ pub async fn authenticate(
     let Some((trust_id, secret)) = parse(presented) else {
         return Ok(None);
     };
-    let system = Scope::system(trust_id, SystemActor::SignIn, origin.clone());
+    let system = Scope::within_store(trust_id, SystemActor::SignIn, origin.clone());
     let read = db.read(&system).await?;
     let candidates = read
         .list_where::<e::api_token::Entity, _>(
@@ -295,7 +295,7 @@ mod tests {
         assert!(!scope.may_read_record_content());
         assert!(scope.roles().is_empty());
         assert_eq!(scope.person_id(), None);
-        let system = Scope::system(token.trust_id, SystemActor::Cli, Origin::Cli);
+        let system = Scope::within_store(token.trust_id, SystemActor::Cli, Origin::Cli);
         assert!(system.may_read_record_content());
     }
 

@@ -71,8 +71,16 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// One of Haven's own processes, acting across the whole of one trust.
+    /// One of Haven's own processes, acting across the whole of one trust. Outside the store
+    /// every call is marked: clippy's `disallowed_methods` (clippy.toml) refuses it unless the
+    /// call site says why it may cross every wall of the trust (docs/decisions.md, Tenancy).
     pub fn system(trust_id: Uuid, actor: SystemActor, origin: Origin) -> Self {
+        Self::within_store(trust_id, actor, origin)
+    }
+
+    /// The store's own system scope, for the reads that come before any person's scope exists
+    /// (checking a sign-in or an API token) and for creating a trust.
+    pub(crate) fn within_store(trust_id: Uuid, actor: SystemActor, origin: Origin) -> Self {
         Self {
             trust_id,
             actor: Actor::System(actor),

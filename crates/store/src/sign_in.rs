@@ -105,7 +105,7 @@ pub async fn resume(
     let (Ok(trust_id), Ok(session_id)) = (Uuid::parse_str(trust), Uuid::parse_str(session)) else {
         return Ok(None);
     };
-    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let system = Scope::within_store(trust_id, SystemActor::SignIn, Origin::Worker);
     let read = db.read(&system).await?;
     let found = read.find::<e::sign_in_session::Entity>(session_id).await;
     read.finish().await?;
@@ -225,7 +225,7 @@ pub async fn record_refusal(
     origin: Origin,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let system = Scope::system(trust_id, SystemActor::SignIn, origin);
+    let system = Scope::within_store(trust_id, SystemActor::SignIn, origin);
     let mut tx = db.write(&system, now).await?;
     tx.audit(
         AuditEntry::new("sign_in_refused", "person", None)
@@ -241,7 +241,7 @@ pub async fn identity_provider(
     db: &Db,
     trust_id: Uuid,
 ) -> Result<Option<e::identity_provider::Model>, StoreError> {
-    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let system = Scope::within_store(trust_id, SystemActor::SignIn, Origin::Worker);
     let read = db.read(&system).await?;
     let found = read.list::<e::identity_provider::Entity>().await?;
     read.finish().await?;
@@ -261,7 +261,7 @@ pub async fn save_pending(
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let id = Uuid::now_v7();
-    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let system = Scope::within_store(trust_id, SystemActor::SignIn, Origin::Worker);
     let tx = db.write(&system, now).await?;
     e::pending_sign_in::Entity::delete_many()
         .filter(e::pending_sign_in::Column::TrustId.eq(trust_id))
@@ -294,7 +294,7 @@ pub async fn take_pending(
     let (Ok(trust_id), Ok(id)) = (Uuid::parse_str(trust), Uuid::parse_str(id)) else {
         return Ok(None);
     };
-    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let system = Scope::within_store(trust_id, SystemActor::SignIn, Origin::Worker);
     let tx = db.write(&system, now).await?;
     let row = match tx.find::<e::pending_sign_in::Entity>(id).await {
         Ok(row) => row,
@@ -348,7 +348,7 @@ pub async fn person_for_identity(
     now: DateTime<Utc>,
 ) -> Result<PersonMatch, StoreError> {
     let key = subject_key(identity);
-    let system = Scope::system(trust_id, SystemActor::SignIn, origin);
+    let system = Scope::within_store(trust_id, SystemActor::SignIn, origin);
     let mut tx = db.write(&system, now).await?;
     let linked = tx
         .list_where::<e::person::Entity, _>(
@@ -410,7 +410,7 @@ pub async fn trust_leads(
     trust_id: Uuid,
     on: chrono::NaiveDate,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let system = Scope::system(trust_id, SystemActor::SignIn, Origin::Worker);
+    let system = Scope::within_store(trust_id, SystemActor::SignIn, Origin::Worker);
     let read = db.read(&system).await?;
     let leads: Vec<Uuid> = read
         .list_where::<e::role_assignment::Entity, _>(

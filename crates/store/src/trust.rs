@@ -17,7 +17,7 @@ pub async fn create(
     origin: Origin,
     now: DateTime<Utc>,
 ) -> Result<(e::trust::Model, Scope), StoreError> {
-    let scope = Scope::system(Uuid::now_v7(), actor, origin);
+    let scope = Scope::within_store(Uuid::now_v7(), actor, origin);
     let (trust, tx) = db.create_trust(&scope, name, slug, now).await?;
     tx.commit().await?;
     Ok((trust, scope))

@@ -44,6 +44,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
 /// role of its own, migrations run over a short-lived owner connection, and the services'
 /// connection, which may not create the migrations table, checks instead that it sees exactly the
 /// schema this binary expects: that also catches two addresses naming different databases.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the migrator and its check are the bare connection's one use"
+)]
 pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
     let owner_url = settings.database.migration_url().expose_secret();
     if owner_url == settings.database.url.expose_secret() {

@@ -111,6 +111,10 @@ pub async fn trust(db: &Db, shape: &Shape, now: DateTime<Utc>) -> anyhow::Result
         anyhow::bail!("a trust with the slug {:?} already exists", shape.slug);
     }
     let mut generator = Generator::new(now, shape.years)?;
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the generator writes a whole new trust as Haven"
+    )]
     let scope = Scope::system(Uuid::now_v7(), SystemActor::Seed, Origin::Cli);
     let name = format!("Generated Trust ({} academies)", shape.academies);
     let (_, mut tx) = db.create_trust(&scope, &name, &shape.slug, now).await?;

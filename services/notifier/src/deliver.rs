@@ -73,6 +73,10 @@ impl Deliverer {
     #[tracing::instrument(skip_all, fields(trust_id = %job.trust_id, outbox_id = %job.outbox_id))]
     pub async fn deliver(&self, job: Notify) -> Result<(), StoreError> {
         let this = &self.0;
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the notifier sends what the trust's outbox holds, for every person of it"
+        )]
         let scope = Scope::system(job.trust_id, SystemActor::Notifier, Origin::Worker);
         let now = this.clock.now();
         let claimed = match job.leased_until {

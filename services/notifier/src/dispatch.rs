@@ -85,6 +85,10 @@ impl Dispatcher {
 
     #[tracing::instrument(skip_all, fields(%trust_id))]
     async fn trust_round(&self, trust_id: Uuid, round: &mut Round) -> Result<(), DispatchError> {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the notifier sends what the trust's outbox holds, for every person of it"
+        )]
         let scope = Scope::system(trust_id, SystemActor::Notifier, Origin::Worker);
         if !outbox::has_work(&self.db, &scope, self.clock.now(), self.sending_timeout).await? {
             return Ok(());

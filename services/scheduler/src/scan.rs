@@ -51,6 +51,10 @@ pub async fn run(db: &Db, as_of: NaiveDate, now: DateTime<Utc>) -> Result<ScanRe
     let began = Instant::now();
     let at = |instant: Instant| now + Duration::from_std(instant - began).unwrap_or_default();
     for trust in haven_store::trust::all(db).await? {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the daily scan reads and writes for Haven across each trust"
+        )]
         let scope = Scope::system(trust.id, SystemActor::Scheduler, Origin::Worker);
         let span = tracing::info_span!("trust_scan", trust = %trust.id);
         let started_at = at(Instant::now());

@@ -19,9 +19,12 @@ async fn records() -> haven_store::Db {
     let db = haven_store::Db::connect("sqlite::memory:", 1)
         .await
         .unwrap();
-    haven_migrations::migrate(db.schema_connection())
-        .await
-        .unwrap();
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test migrates as the migrator does"
+    )]
+    let migrated = haven_migrations::migrate(db.schema_connection()).await;
+    migrated.unwrap();
     db
 }
 
