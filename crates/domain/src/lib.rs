@@ -13,6 +13,7 @@ pub mod qa;
 pub mod record_content;
 pub mod reminders;
 pub mod role;
+pub mod session;
 pub mod signature;
 pub mod values;
 pub mod working_days;
@@ -42,6 +43,7 @@ pub use reminders::{
     Skipped, Subject, TrainingFacts, reheld_by, reminders_due,
 };
 pub use role::{Role, ScopeKind};
+pub use session::{SessionKind, SessionMode};
 pub use signature::{ContentHash, canonical_json, content_hash};
 pub use values::{CaseReference, Initials, MaxCases, SessionLength};
 pub use working_days::{add_working_days, is_working_day, working_days_between};

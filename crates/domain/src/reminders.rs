@@ -30,6 +30,7 @@ use uuid::Uuid;
 use crate::cadence::{Minimum, minimum_due_date};
 use crate::calendar::TermCalendar;
 use crate::policy::{PolicySettings, Recipient, ReminderKind, ReminderRule};
+use crate::session::SessionKind;
 use crate::working_days::add_working_days;
 
 /// Everything one trust's reminder scan judges, as the store reads it.
@@ -90,8 +91,8 @@ pub struct SessionFacts {
     pub date: NaiveDate,
     /// The day it was booked.
     pub booked_on: NaiveDate,
-    /// Whether it is an ad hoc session, which owes no agenda and no record.
-    pub ad_hoc: bool,
+    /// Its kind, which says whether it owes an agenda and a record.
+    pub kind: SessionKind,
     /// Its agreement's supervisor.
     pub supervisor: Uuid,
     /// The supervisees expected at it.
@@ -123,8 +124,8 @@ pub struct RecordFacts {
     /// The day Haven learnt it was sent: the day it was sent in Haven, or the day it was
     /// entered as sent on paper before.
     pub known_on: NaiveDate,
-    /// Whether its session is an ad hoc one, which owes no record.
-    pub ad_hoc: bool,
+    /// Its session's kind, which says whether the record is owed.
+    pub kind: SessionKind,
     /// Its session's supervisor, who signs it.
     pub supervisor: Uuid,
     /// Its session's supervisees, who sign it.
@@ -442,7 +443,7 @@ pub fn reminders_due(facts: &ReminderFacts, day: NaiveDate) -> ReminderScan {
 fn agenda_due(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDate> {
     (known(session.booked_on, day)
         && session.agenda_required
-        && !session.ad_hoc
+        && session.kind.owes_agenda()
         && !known_by(session.agenda_sent_on, day)
         && !known_by(session.cancelled_on, day))
     .then_some(session.date)
@@ -459,7 +460,7 @@ fn session_unconfirmed(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDa
 // A session that took place, or may have, owes a record; a cancelled one owes none.
 fn record_not_sent(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDate> {
     (known(session.booked_on, day)
-        && !session.ad_hoc
+        && session.kind.owes_record()
         && !known_by(session.cancelled_on, day)
         && !known_by(session.record_sent_on, day))
     .then_some(session.date)
@@ -470,8 +471,10 @@ fn record_not_sent_overdue(session: &SessionFacts, day: NaiveDate) -> Option<Nai
 }
 
 fn record_unsigned(record: &RecordFacts, day: NaiveDate) -> Option<NaiveDate> {
-    (known(record.known_on, day) && !record.ad_hoc && !yet_to_sign(record, day).is_empty())
-        .then_some(record.sent_on)
+    (known(record.known_on, day)
+        && record.kind.owes_record()
+        && !yet_to_sign(record, day).is_empty())
+    .then_some(record.sent_on)
 }
 
 fn record_unsigned_overdue(record: &RecordFacts, day: NaiveDate) -> Option<NaiveDate> {
@@ -1131,7 +1134,7 @@ mod tests {
             academy_id: ACADEMY,
             date: session_day(),
             booked_on: days(session_day(), -30),
-            ad_hoc: false,
+            kind: SessionKind::Formal,
             supervisor: SUPERVISOR,
             supervisees: vec![SUPERVISEE],
             agenda_required: true,
@@ -1156,7 +1159,7 @@ mod tests {
             academy_id: ACADEMY,
             sent_on,
             known_on: sent_on,
-            ad_hoc: false,
+            kind: SessionKind::Formal,
             supervisor: SUPERVISOR,
             supervisees: vec![SUPERVISEE],
             signed: Vec::new(),
@@ -1702,12 +1705,12 @@ mod tests {
     #[test]
     fn an_ad_hoc_session_is_never_reminded_of_an_agenda_or_a_record() {
         let ad_hoc = SessionFacts {
-            ad_hoc: true,
+            kind: SessionKind::AdHoc,
             ..session()
         };
         let facts = ReminderFacts {
             records: vec![RecordFacts {
-                ad_hoc: true,
+                kind: SessionKind::AdHoc,
                 ..record(days(session_day(), 1))
             }],
             ..with_session(ad_hoc)
@@ -2333,7 +2336,11 @@ mod tests {
                     academy_id: ACADEMY,
                     date: on,
                     booked_on: booked,
-                    ad_hoc: id == 5,
+                    kind: if id == 5 {
+                        SessionKind::AdHoc
+                    } else {
+                        SessionKind::Formal
+                    },
                     supervisor,
                     supervisees,
                     agenda_required,
@@ -2361,7 +2368,11 @@ mod tests {
                     known_on: sent_on
                         .checked_add_days(chrono::Days::new(entered_after))
                         .unwrap_or(sent_on),
-                    ad_hoc: id == 3,
+                    kind: if id == 3 {
+                        SessionKind::AdHoc
+                    } else {
+                        SessionKind::Formal
+                    },
                     supervisor,
                     supervisees,
                     signed: signed

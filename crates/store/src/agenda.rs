@@ -149,7 +149,7 @@ async fn agenda_view(
     let rules = scope.reading_rules_of(session.academy_id);
     let policy = crate::policy::effective(db, &rules, session.academy_id).await?;
     // An ad hoc session owes no agenda (DESIGN §4): one sent for it has no deadline to miss.
-    let due_by = (policy.agenda_required && !crate::snapshot::is_ad_hoc(session))
+    let due_by = (policy.agenda_required && crate::snapshot::kind_of(session).owes_agenda())
         .then(|| session.starts_at - Duration::days(i64::from(policy.agenda_days_before)));
     let late = match (due_by, agenda.submitted_at) {
         (Some(due), Some(sent)) => sent > due,

@@ -30,7 +30,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::scope::{AcademyVisibility, Scope};
-use crate::snapshot::{Snapshot, held_on, in_force, is_ad_hoc, marked_held_on, minimum_of};
+use crate::snapshot::{Snapshot, held_on, in_force, kind_of, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::{Db, StoreError};
 
@@ -386,10 +386,13 @@ impl Snapshot {
             .copied()
             .filter(|s| held_by(s, as_of))
             .collect();
-        let counting_held: Vec<&e::supervision_session::Model> =
-            held.iter().copied().filter(|s| !is_ad_hoc(s)).collect();
+        let counting_held: Vec<&e::supervision_session::Model> = held
+            .iter()
+            .copied()
+            .filter(|s| kind_of(s).counts_towards_minimum())
+            .collect();
         // An ad hoc session owes no record, so none is late.
-        let owing_records = || held.iter().filter(|s| !is_ad_hoc(s));
+        let owing_records = || held.iter().filter(|s| kind_of(s).owes_record());
         let this_half_term = |s: &&e::supervision_session::Model| {
             half_term_start.is_some_and(|start| london_date(s.starts_at) >= start)
         };
@@ -399,7 +402,7 @@ impl Snapshot {
         let planned: Vec<&e::supervision_session::Model> = sessions
             .iter()
             .copied()
-            .filter(|s| !is_ad_hoc(s) && s.rebooking_of_id.is_none())
+            .filter(|s| kind_of(s).counts_towards_plan() && s.rebooking_of_id.is_none())
             .filter(|s| london_date(s.created_at) <= as_of && london_date(s.starts_at) < as_of)
             .filter(this_half_term)
             .collect();
@@ -410,12 +413,12 @@ impl Snapshot {
             held_sessions: counting_held.iter().map(|s| held_on(s)).collect(),
             planned_so_far_this_half_term: count(planned.iter()),
             extended_planned_so_far_this_half_term: count(
-                planned.iter().filter(|s| s.kind == "extended"),
+                planned.iter().filter(|s| kind_of(s).is_extended()),
             ),
             extended_held_this_half_term: count(
                 counting_held
                     .iter()
-                    .filter(|s| s.kind == "extended" && this_half_term(s)),
+                    .filter(|s| kind_of(s).is_extended() && this_half_term(s)),
             ),
             records_unsent_over_deadline: count(
                 owing_records()

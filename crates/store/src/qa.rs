@@ -252,7 +252,11 @@ impl Period<'_> {
             })
         };
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-        let planned = count(in_period().filter(|s| s.kind != "ad_hoc").count());
+        let planned = count(
+            in_period()
+                .filter(|s| crate::snapshot::kind_of(s).counts_towards_plan())
+                .count(),
+        );
         let held = count(in_period().filter(|s| s.status == "held").count());
         let current = self
             .versions
