@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use haven_domain::role::Role;
 use haven_domain::{
     Capability, ComplianceLevel, ComplianceStatus, Flag, PolicySettings, Reason, SuperviseeFacts,
@@ -422,7 +422,7 @@ impl Snapshot {
             ),
             records_unsent_over_deadline: count(
                 owing_records()
-                    .filter(|s| past(london_date(s.starts_at), policy.record_send_days, as_of))
+                    .filter(|s| as_of > policy.record_send_deadline(london_date(s.starts_at)))
                     .filter(|s| {
                         self.records
                             .get(&s.id)
@@ -438,7 +438,7 @@ impl Snapshot {
                     .filter(|r| r.sent_at.is_some_and(|known| london_date(known) <= as_of))
                     .filter(|r| {
                         crate::record::sent_day(r.sent_on, r.sent_at)
-                            .is_some_and(|sent| past(sent, policy.record_sign_days, as_of))
+                            .is_some_and(|sent| as_of > policy.record_sign_deadline(sent))
                     })
                     .filter(|record| !self.answered(record.id, person, as_of)),
             ),
@@ -461,9 +461,8 @@ impl Snapshot {
                 .max(),
             qa_overdue: self.qa_reviews_of(current.lineage_id).any(|q| {
                 qa_overdue(
-                    q.due_on,
+                    policy.qa_deadline(q.due_on),
                     q.completed_at.map(london_date),
-                    policy.qa_overdue_days,
                     as_of,
                 )
             }),
@@ -517,11 +516,6 @@ fn open_on(action: &e::supervision_action::Model, as_of: NaiveDate) -> bool {
 }
 
 /// Whether a deadline of `days` after `from` had passed by `as_of`.
-fn past(from: NaiveDate, days: u32, as_of: NaiveDate) -> bool {
-    from.checked_add_days(Days::new(u64::from(days)))
-        .is_some_and(|deadline| as_of > deadline)
-}
-
 fn count<T>(items: impl Iterator<Item = T>) -> u32 {
     items.fold(0u32, |n, _| n.saturating_add(1))
 }

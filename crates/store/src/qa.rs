@@ -1,6 +1,6 @@
 //! Quarterly quality-assurance reviews (DESIGN §4, Appendix 4): one falls due every
 //! `qa_interval_months` for each active agreement lineage, counted from its first activation,
-//! assigned to the trust's director of education, overdue `qa_overdue_days` after it fell due.
+//! assigned to the trust's director of education, overdue the day after its deadline (`PolicySettings::qa_deadline`).
 //!
 //! Who sees them: the director and trust leads all of them, headteachers and regional leads
 //! those of the academies they see. Only the assigned director answers and completes one.
@@ -77,7 +77,7 @@ pub struct Answers {
     pub row_version: i32,
 }
 
-fn view(row: e::qa_review::Model, overdue_days: u32, as_of: NaiveDate) -> QaReviewView {
+fn view(row: e::qa_review::Model, policy: &PolicySettings, as_of: NaiveDate) -> QaReviewView {
     let checklist = CHECKLIST
         .iter()
         .map(|(key, _)| {
@@ -89,9 +89,8 @@ fn view(row: e::qa_review::Model, overdue_days: u32, as_of: NaiveDate) -> QaRevi
         .collect();
     QaReviewView {
         overdue: qa_overdue(
-            row.due_on,
+            policy.qa_deadline(row.due_on),
             row.completed_at.map(london_date),
-            overdue_days,
             as_of,
         ),
         id: row.id,
@@ -129,12 +128,8 @@ async fn policies(
     Ok(settings)
 }
 
-fn overdue_days(policies: &BTreeMap<Uuid, PolicySettings>, academy: Uuid) -> u32 {
-    policies
-        .get(&academy)
-        .map_or(PolicySettings::default().qa_overdue_days, |p| {
-            p.qa_overdue_days
-        })
+fn policy_of(policies: &BTreeMap<Uuid, PolicySettings>, academy: Uuid) -> PolicySettings {
+    policies.get(&academy).cloned().unwrap_or_default()
 }
 
 /// Creates every review due on or before `as_of` that does not exist yet, for each active
@@ -218,7 +213,7 @@ pub async fn create_due(
                 due_on,
             };
             let row = tx.insert(review.new_row(scope, reviewer, now)).await?;
-            created.push(view(row, settings.qa_overdue_days, as_of));
+            created.push(view(row, &settings, as_of));
         }
     }
     tx.commit().await?;
@@ -381,7 +376,7 @@ pub async fn open_next(
         .insert(period.new_row(scope, Some(director), now))
         .await?;
     tx.commit().await?;
-    Ok(view(row, settings.qa_overdue_days, today))
+    Ok(view(row, &settings, today))
 }
 
 /// The trust's director of education on `on`: the first by id when there are several, none
@@ -435,8 +430,8 @@ pub async fn list(
     let mut views: Vec<QaReviewView> = rows
         .into_iter()
         .map(|row| {
-            let days = overdue_days(&policies, row.academy_id);
-            view(row, days, as_of)
+            let policy = policy_of(&policies, row.academy_id);
+            view(row, &policy, as_of)
         })
         .collect();
     views.sort_by_key(|v| (v.due_on, v.id));
@@ -454,10 +449,8 @@ pub async fn get(
     let row = read.find::<e::qa_review::Entity>(id).await?;
     read.finish().await?;
     require_reader(scope)?;
-    let days = crate::policy::effective(db, scope, row.academy_id)
-        .await?
-        .qa_overdue_days;
-    Ok(view(row, days, as_of))
+    let policy = crate::policy::effective(db, scope, row.academy_id).await?;
+    Ok(view(row, &policy, as_of))
 }
 
 /// The assigned director's answers, saved at `row_version`; completing asks for every answer.
@@ -473,9 +466,7 @@ pub async fn answer(
     let read = db.read(scope).await?;
     let academy = read.find::<e::qa_review::Entity>(id).await?.academy_id;
     read.finish().await?;
-    let days = crate::policy::effective(db, scope, academy)
-        .await?
-        .qa_overdue_days;
+    let policy = crate::policy::effective(db, scope, academy).await?;
     let mut tx = db.write(scope, now).await?;
     let row = tx.find::<e::qa_review::Entity>(id).await?;
     if scope.person_id().is_none() || scope.person_id() != row.reviewer_id {
@@ -579,5 +570,5 @@ pub async fn answer(
         .await?;
     let row = tx.find::<e::qa_review::Entity>(id).await?;
     tx.commit().await?;
-    Ok(view(row, days, as_of))
+    Ok(view(row, &policy, as_of))
 }
