@@ -1,9 +1,11 @@
-//! Haven's rules, with no I/O and no clock: every function that depends on the date takes it.
+//! Haven's rules, with no I/O and no clock read: every function that depends on the date takes
+//! it. [`clock`] defines the [`Clock`] the services' edges read the time from.
 
 pub mod access;
 pub mod cadence;
 pub mod calendar;
 pub mod capability;
+pub mod clock;
 pub mod compliance;
 mod error;
 pub mod input;
@@ -29,6 +31,7 @@ pub use calendar::{
     is_bank_holiday,
 };
 pub use capability::Capability;
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use compliance::{
     ComplianceLevel, ComplianceStatus, Flag, Reason, SuperviseeFacts, attention_flags,
     compliance_status,
