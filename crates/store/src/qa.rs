@@ -178,10 +178,7 @@ pub async fn create_due(
         let Some(first_activation) = versions.iter().filter_map(|v| v.activated_on).min() else {
             continue;
         };
-        let settings = policies
-            .get(&active.academy_id)
-            .cloned()
-            .unwrap_or_default();
+        let settings = policy_of(&policies, active.academy_id);
         let due_dates = qa_due_dates(first_activation, settings.qa_interval_months, as_of);
         // Most days nothing falls due: the lineage's sessions are read only when a review will
         // be created from them.
