@@ -117,6 +117,16 @@ async fn the_services_connection_refuses_a_schema_that_is_not_exactly_this_haven
 
 /// A policy row written as the store writes one: the trust default or an academy's override.
 async fn policy_row(t: &TestDb, trust: Uuid, academy: Option<Uuid>, minimum: &str) {
+    policy_settings(t, trust, academy, serde_json::json!({ "minimum": minimum })).await;
+}
+
+/// A policy row holding `settings` as they are stored.
+async fn policy_settings(
+    t: &TestDb,
+    trust: Uuid,
+    academy: Option<Uuid>,
+    settings: serde_json::Value,
+) {
     use sea_orm::ActiveModelTrait;
     use sea_orm::ActiveValue::Set;
     haven_entity::policy_setting::ActiveModel {
@@ -124,7 +134,7 @@ async fn policy_row(t: &TestDb, trust: Uuid, academy: Option<Uuid>, minimum: &st
         trust_id: Set(trust),
         academy_id: Set(academy),
         scope_key: Set(academy.map_or_else(|| "trust".to_owned(), |id| id.to_string())),
-        settings: Set(serde_json::json!({ "minimum": minimum })),
+        settings: Set(settings),
         row_version: Set(1),
         created_at: Set(crate::harness::now()),
         updated_at: Set(crate::harness::now()),
@@ -150,8 +160,9 @@ async fn agreements_from_before_the_minimum_was_a_term_take_their_academys_effec
             "every_4_weeks",
         )
         .await;
-        // Back to before the policy readings: they and the dated entries and paper records after them.
-        haven_migrations::Migrator::down(&t.owner, Some(3))
+        // Back to before the policy readings: they and the dated entries, paper records and
+        // reminders counted from deadlines after them.
+        haven_migrations::Migrator::down(&t.owner, Some(4))
             .await
             .unwrap();
         haven_migrations::migrate(&t.owner).await.unwrap();
@@ -174,3 +185,135 @@ async fn agreements_from_before_the_minimum_was_a_term_take_their_academys_effec
         t.drop_database().await;
     }
 }
+
+/// The stored settings of every policy row, by academy (`None` for a trust default) and trust.
+async fn stored_policies(t: &TestDb) -> BTreeMap<(Uuid, Option<Uuid>), serde_json::Value> {
+    use sea_orm::EntityTrait;
+    haven_entity::policy_setting::Entity::find()
+        .all(&t.owner)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| ((row.trust_id, row.academy_id), row.settings))
+        .collect()
+}
+
+/// The day each reminder of `kind` falls on for an anchor `session_on`, as the effective policy
+/// of `academy` works it out now that reminders count from their deadlines.
+fn reminder_days(
+    stored: &BTreeMap<(Uuid, Option<Uuid>), serde_json::Value>,
+    trust: Uuid,
+    academy: Uuid,
+    kind: haven_domain::ReminderKind,
+    session_on: chrono::NaiveDate,
+) -> Vec<chrono::NaiveDate> {
+    use haven_domain::{PolicyOverride, PolicySettings, ReminderKind};
+    let trust_settings: PolicySettings = stored
+        .get(&(trust, None))
+        .map(|json| serde_json::from_value(json.clone()).unwrap())
+        .unwrap_or_default();
+    let change: PolicyOverride = stored
+        .get(&(trust, Some(academy)))
+        .map(|json| serde_json::from_value(json.clone()).unwrap())
+        .unwrap_or_default();
+    let policy = trust_settings.with_override(&change).unwrap();
+    let deadline = match kind {
+        ReminderKind::AgendaDue => policy.agenda_deadline(session_on),
+        ReminderKind::RecordNotSent | ReminderKind::RecordNotSentOverdue => {
+            policy.record_send_deadline(session_on)
+        }
+        ReminderKind::RecordUnsigned | ReminderKind::RecordUnsignedOverdue => {
+            policy.record_sign_deadline(session_on)
+        }
+        ReminderKind::QaOverdue => policy.qa_deadline(session_on),
+        _ => session_on,
+    };
+    policy
+        .reminder(kind)
+        .map(|rule| {
+            rule.offsets_days
+                .iter()
+                .map(|offset| deadline + chrono::Duration::days(i64::from(*offset)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn stored_reminder_offsets_move_to_their_deadlines_and_every_reminder_keeps_its_day() {
+    use haven_domain::ReminderKind::*;
+    use haven_migrations::MigratorTrait;
+    use serde_json::json;
+    let on = |day: i64| {
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap() + chrono::Duration::days(day)
+    };
+    for backend in backends() {
+        let t = TestDb::migrated(backend).await;
+        let tenants = Tenants::create(&t.db).await;
+        haven_migrations::Migrator::down(&t.owner, Some(1))
+            .await
+            .unwrap();
+        // As stored before: trust A signs within 10 days and reminds of it on the 10th day after
+        // sending; its academy A1 wants agendas 3 days ahead and keeps the trust's reminders;
+        // trust B sends records within 10 days and names no reminder table at all.
+        let trust_a = json!({
+            "record_sign_days": 10,
+            "reminders": [
+                { "rule": "record_unsigned_overdue", "offsets_days": [10], "recipients": ["every_party"] },
+                { "rule": "agenda_due", "offsets_days": [-9, -7], "recipients": ["supervisees"] },
+                { "rule": "qa_overdue", "offsets_days": [30, 40], "recipients": ["trust_lead"] }
+            ]
+        });
+        policy_settings(&t, tenants.trust_a, None, trust_a.clone()).await;
+        policy_settings(
+            &t,
+            tenants.trust_a,
+            Some(tenants.academy_a1),
+            json!({ "agenda_days_before": 3 }),
+        )
+        .await;
+        policy_settings(&t, tenants.trust_b, None, json!({ "record_send_days": 10 })).await;
+        haven_migrations::migrate(&t.owner).await.unwrap();
+
+        let stored = stored_policies(&t).await;
+        let (a, a1, a2, b, b1) = (
+            tenants.trust_a,
+            tenants.academy_a1,
+            tenants.academy_a2,
+            tenants.trust_b,
+            tenants.academy_b1,
+        );
+        let days = |trust, academy, kind| reminder_days(&stored, trust, academy, kind, on(0));
+        assert_eq!(days(a, a2, RecordUnsignedOverdue), [on(10)], "{backend:?}");
+        assert_eq!(days(a, a1, RecordUnsignedOverdue), [on(10)], "{backend:?}");
+        assert_eq!(days(a, a2, AgendaDue), [on(-9), on(-7)], "{backend:?}");
+        assert_eq!(days(a, a1, AgendaDue), [on(-9), on(-7)], "{backend:?}");
+        assert_eq!(days(a, a2, QaOverdue), [on(30), on(40)], "{backend:?}");
+        assert_eq!(days(a, a2, RecordNotSent), NO_DAYS, "{backend:?}");
+        assert_eq!(days(b, b1, RecordNotSent), [on(10)], "{backend:?}");
+        assert_eq!(days(b, b1, RecordNotSentOverdue), [on(15)], "{backend:?}");
+        assert_eq!(days(b, b1, RecordUnsigned), [on(10)], "{backend:?}");
+        assert_eq!(days(b, b1, RecordUnsignedOverdue), [on(14)], "{backend:?}");
+        assert_eq!(days(b, b1, AgendaDue), [on(-9), on(-7)], "{backend:?}");
+        assert_eq!(days(b, b1, SessionTomorrow), [on(-1)], "{backend:?}");
+        assert_eq!(
+            stored[&(a, None)]["reminders"][0]["offsets_days"],
+            json!([0]),
+            "{backend:?}"
+        );
+
+        // And back: the trust's own table reads as it was stored.
+        haven_migrations::Migrator::down(&t.owner, Some(1))
+            .await
+            .unwrap();
+        let stored = stored_policies(&t).await;
+        assert_eq!(
+            stored[&(a, None)]["reminders"],
+            trust_a["reminders"],
+            "{backend:?}"
+        );
+        t.drop_database().await;
+    }
+}
+
+const NO_DAYS: [chrono::NaiveDate; 0] = [];

@@ -26,6 +26,7 @@ mod m20261123_000010_notifications;
 mod m20261207_000011_policy_readings;
 mod m20261207_000012_dated_entries;
 mod m20261207_000013_paper_records;
+mod m20261207_000014_reminders_from_deadlines;
 
 /// Every Haven migration, in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_policy_readings::Migration),
             Box::new(m20261207_000012_dated_entries::Migration),
             Box::new(m20261207_000013_paper_records::Migration),
+            Box::new(m20261207_000014_reminders_from_deadlines::Migration),
         ]
     }
 }

@@ -88,6 +88,46 @@ impl Cadence {
         }
     }
 
+    /// Reads a plan's rhythm as an agreement stores it, in two columns: `weekly`,
+    /// `half_termly` or `termly` with no weeks, or `every_n_weeks` with its number of weeks.
+    /// A refusal names the column at fault, `plan_cadence` or `plan_weeks`.
+    pub fn parse_plan(code: &str, weeks: Option<u32>) -> Result<Self, DomainError> {
+        let code = code.trim();
+        match (code, weeks) {
+            ("every_n_weeks", Some(weeks)) => u8::try_from(weeks)
+                .map_err(|_| {
+                    DomainError::invalid("plan_weeks", format!("{weeks} weeks is too many"))
+                })
+                .and_then(|w| Weeks::parse(w).map_err(|e| e.in_field("plan_weeks")))
+                .map(Self::EveryNWeeks),
+            ("every_n_weeks", None) => Err(DomainError::invalid(
+                "plan_weeks",
+                "is required for every_n_weeks",
+            )),
+            ("weekly" | "half_termly" | "termly", Some(_)) => Err(DomainError::invalid(
+                "plan_weeks",
+                "is only for every_n_weeks",
+            )),
+            ("weekly", None) => Ok(Self::Weekly),
+            ("half_termly", None) => Ok(Self::HalfTermly),
+            ("termly", None) => Ok(Self::Termly),
+            _ => Err(DomainError::invalid(
+                "plan_cadence",
+                format!("{code:?} is not weekly, every_n_weeks, half_termly or termly"),
+            )),
+        }
+    }
+
+    /// The two columns a plan's rhythm is stored in, as [`Cadence::parse_plan`] reads them.
+    pub fn plan_columns(self) -> (&'static str, Option<u32>) {
+        match self {
+            Self::Weekly => ("weekly", None),
+            Self::EveryNWeeks(weeks) => ("every_n_weeks", Some(u32::from(weeks.get()))),
+            Self::HalfTermly => ("half_termly", None),
+            Self::Termly => ("termly", None),
+        }
+    }
+
     /// The stored form, as [`Cadence::parse`] reads it.
     pub fn code(self) -> String {
         match self {
@@ -337,6 +377,29 @@ mod tests {
 
     fn every(weeks: u8) -> Cadence {
         Cadence::EveryNWeeks(Weeks::parse(weeks).unwrap())
+    }
+
+    #[test]
+    fn a_plan_reads_and_writes_its_two_columns() {
+        for cadence in [
+            every(1),
+            every(4),
+            Cadence::Weekly,
+            Cadence::HalfTermly,
+            Cadence::Termly,
+        ] {
+            let (code, weeks) = cadence.plan_columns();
+            assert_eq!(Cadence::parse_plan(code, weeks).unwrap(), cadence);
+        }
+        let field = |code, weeks| match Cadence::parse_plan(code, weeks) {
+            Err(DomainError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field("every_n_weeks", None), "plan_weeks");
+        assert_eq!(field("every_n_weeks", Some(13)), "plan_weeks");
+        assert_eq!(field("every_n_weeks", Some(300)), "plan_weeks");
+        assert_eq!(field("termly", Some(2)), "plan_weeks");
+        assert_eq!(field("every_4_weeks", None), "plan_cadence");
     }
 
     #[test]

@@ -28,4 +28,12 @@ impl DomainError {
             reason: reason.into(),
         }
     }
+
+    /// The same refusal, named after the field it was read for.
+    pub(crate) fn in_field(self, field: &'static str) -> Self {
+        match self {
+            Self::Invalid { reason, .. } => Self::Invalid { field, reason },
+            other => other,
+        }
+    }
 }

@@ -1,9 +1,11 @@
-//! Haven's rules, with no I/O and no clock: every function that depends on the date takes it.
+//! Haven's rules, with no I/O and no clock read: every function that depends on the date takes
+//! it. [`clock`] defines the [`Clock`] the services' edges read the time from.
 
 pub mod access;
 pub mod cadence;
 pub mod calendar;
 pub mod capability;
+pub mod clock;
 pub mod compliance;
 mod error;
 pub mod input;
@@ -13,6 +15,7 @@ pub mod qa;
 pub mod record_content;
 pub mod reminders;
 pub mod role;
+pub mod session;
 pub mod signature;
 pub mod values;
 pub mod working_days;
@@ -28,6 +31,7 @@ pub use calendar::{
     is_bank_holiday,
 };
 pub use capability::Capability;
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use compliance::{
     ComplianceLevel, ComplianceStatus, Flag, Reason, SuperviseeFacts, attention_flags,
     compliance_status,
@@ -42,6 +46,7 @@ pub use reminders::{
     Skipped, Subject, TrainingFacts, reheld_by, reminders_due,
 };
 pub use role::{Role, ScopeKind};
+pub use session::{SessionKind, SessionMode};
 pub use signature::{ContentHash, canonical_json, content_hash};
 pub use values::{CaseReference, Initials, MaxCases, SessionLength};
 pub use working_days::{add_working_days, is_working_day, working_days_between};

@@ -1,5 +1,6 @@
 //! A trust's policy settings: every number the rules use, with the seeds' values as defaults.
 
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::DomainError;
@@ -10,23 +11,23 @@ use crate::values::{MaxCases, SessionLength};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
-    /// From the session date, while the agenda is not sent (where agendas are required).
+    /// From the agenda's deadline, while the agenda is not sent (where agendas are required).
     AgendaDue,
     /// From the session date, unless cancelled.
     SessionTomorrow,
     /// From the session date, while it is still planned.
     SessionUnconfirmed,
-    /// From the session date, while its record is not sent.
+    /// From the record's send deadline, before it, while the record is not sent.
     RecordNotSent,
-    /// From the session date, past the send deadline.
+    /// From the record's send deadline, on or after it, while the record is not sent.
     RecordNotSentOverdue,
-    /// From the day the record was sent, to each party yet to sign.
+    /// From the record's signing deadline, before it, to each party yet to sign.
     RecordUnsigned,
-    /// From the day the record was sent, past the signing deadline.
+    /// From the record's signing deadline, on or after it, to each party yet to sign.
     RecordUnsignedOverdue,
-    /// From the re-hold deadline of a cancelled session with no rebooking held.
+    /// From the re-hold deadline of a cancelled session with no rebooking held, on or after it.
     NotReheld,
-    /// From the minimum's due date.
+    /// From the minimum's due date, on or after it.
     SupervisionOverdue,
     /// From an open action's due date, before it.
     ActionDue,
@@ -36,9 +37,9 @@ pub enum ReminderKind {
     AgreementReviewDue,
     /// From the agreement's review date, after it.
     AgreementReviewOverdue,
-    /// From the QA review's due date.
+    /// From the QA review's due date, no later than its deadline.
     QaDue,
-    /// From the QA review's due date, past the overdue allowance.
+    /// From the QA review's deadline (its due date and the overdue allowance), on or after it.
     QaOverdue,
     /// From a training's expiry date, before it.
     TrainingExpiring,
@@ -70,12 +71,56 @@ pub enum Recipient {
     TrainedPerson,
 }
 
+/// Which side of its deadline a reminder may fall on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// On the deadline or before it: a reminder that something falls due.
+    Before,
+    /// On the deadline or after it: a reminder that something is overdue.
+    After,
+    /// Either: the reminder is about a session's date, which is no deadline.
+    Either,
+}
+
+impl ReminderKind {
+    /// The side of its deadline this reminder belongs on; a rule whose day falls on the
+    /// other side contradicts the deadline and is refused.
+    pub fn side(self) -> Side {
+        match self {
+            Self::AgendaDue
+            | Self::RecordNotSent
+            | Self::RecordUnsigned
+            | Self::ActionDue
+            | Self::AgreementReviewDue
+            | Self::QaDue
+            | Self::TrainingExpiring => Side::Before,
+            Self::RecordNotSentOverdue
+            | Self::RecordUnsignedOverdue
+            | Self::NotReheld
+            | Self::SupervisionOverdue
+            | Self::ActionOverdue
+            | Self::AgreementReviewOverdue
+            | Self::QaOverdue
+            | Self::TrainingExpired => Side::After,
+            Self::SessionTomorrow | Self::SessionUnconfirmed => Side::Either,
+        }
+    }
+}
+
 /// One row of the reminder table: sent on each anchor + offset day, to the recipients.
+///
+/// The anchor of a reminder about a deadline is that deadline, as [`PolicySettings`] works it
+/// out (the agenda's, the record's send and signing deadlines, the QA review's, the re-hold
+/// deadline, the minimum's due date, an action's due date, an agreement's review date, a
+/// training's expiry); the anchor of a session reminder is the session's date. The one
+/// exception is [`ReminderKind::QaDue`], counted from the review's due date, which must not
+/// fall after its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReminderRule {
     /// What it reminds of, which fixes the anchor date.
     pub rule: ReminderKind,
-    /// Calendar days from the anchor (negative: before it).
+    /// Calendar days from the anchor, its deadline for a deadline's reminder (negative:
+    /// before it).
     pub offsets_days: Vec<i32>,
     /// Who receives it.
     pub recipients: Vec<Recipient>,
@@ -95,11 +140,12 @@ pub struct PolicySettings {
     pub session_length: SessionLength,
     /// Whether supervisees send an agenda before each session.
     pub agenda_required: bool,
-    /// Days before the session the agenda is due.
+    /// Days before the session the agenda is due ([`PolicySettings::agenda_deadline`]).
     pub agenda_days_before: u32,
-    /// Days after the session by which the record is sent for signature.
+    /// Days after the session by which the record is sent for signature
+    /// ([`PolicySettings::record_send_deadline`]).
     pub record_send_days: u32,
-    /// Days after sending by which each party signs.
+    /// Days after sending by which each party signs ([`PolicySettings::record_sign_deadline`]).
     pub record_sign_days: u32,
     /// Working days after a cancelled session by which it is re-held.
     pub reheld_working_days: u32,
@@ -107,7 +153,8 @@ pub struct PolicySettings {
     pub max_cases_per_session: Option<MaxCases>,
     /// Months between QA reviews of an agreement.
     pub qa_interval_months: u32,
-    /// Days after its due date a QA review becomes overdue.
+    /// Days after its due date by which a QA review is completed
+    /// ([`PolicySettings::qa_deadline`]); overdue the day after.
     pub qa_overdue_days: u32,
     /// Months after activation an agreement is due for review.
     pub agreement_review_months: u32,
@@ -195,6 +242,54 @@ impl PolicySettings {
             },
             max_cases_per_session: None,
             ..Self::esteem()
+        }
+    }
+
+    /// The day the agenda of a session on `session_on` is due: `agenda_days_before` days before.
+    pub fn agenda_deadline(&self, session_on: NaiveDate) -> NaiveDate {
+        session_on
+            .checked_sub_days(Days::new(u64::from(self.agenda_days_before)))
+            .unwrap_or(NaiveDate::MIN)
+    }
+
+    /// The moment the agenda of a session starting at `starts_at` is due: the same number of
+    /// days before as [`PolicySettings::agenda_deadline`], at the session's time of day.
+    pub fn agenda_due_at(&self, starts_at: DateTime<Utc>) -> DateTime<Utc> {
+        starts_at
+            .checked_sub_days(Days::new(u64::from(self.agenda_days_before)))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// The last day the record of a session held on `held_on` may be sent for signature in
+    /// time: `record_send_days` days after; late from the day after.
+    pub fn record_send_deadline(&self, held_on: NaiveDate) -> NaiveDate {
+        held_on
+            .checked_add_days(Days::new(u64::from(self.record_send_days)))
+            .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// The last day each party may sign a record sent on `sent_on` in time: `record_sign_days`
+    /// days after; late from the day after.
+    pub fn record_sign_deadline(&self, sent_on: NaiveDate) -> NaiveDate {
+        sent_on
+            .checked_add_days(Days::new(u64::from(self.record_sign_days)))
+            .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// The last day a QA review due on `due_on` may be completed in time: `qa_overdue_days`
+    /// days after; overdue from the day after.
+    pub fn qa_deadline(&self, due_on: NaiveDate) -> NaiveDate {
+        due_on
+            .checked_add_days(Days::new(u64::from(self.qa_overdue_days)))
+            .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// Days from a reminder's anchor to its deadline: none, except for a QA review's "due"
+    /// reminder, counted from the due date `qa_overdue_days` before the deadline.
+    fn deadline_after_anchor(&self, kind: ReminderKind) -> i64 {
+        match kind {
+            ReminderKind::QaDue => i64::from(self.qa_overdue_days),
+            _ => 0,
         }
     }
 
@@ -298,6 +393,25 @@ impl PolicySettings {
                     format!("{name} has no recipient"),
                 ));
             }
+            let deadline = self.deadline_after_anchor(rule.rule);
+            let contradicts = |offset: &i32| match rule.rule.side() {
+                Side::Before => i64::from(*offset) > deadline,
+                Side::After => i64::from(*offset) < deadline,
+                Side::Either => false,
+            };
+            if let Some(offset) = rule.offsets_days.iter().find(|o| contradicts(o)) {
+                let (side, instead) = match rule.rule.side() {
+                    Side::Before => ("after", "on or before"),
+                    _ => ("before", "on or after"),
+                };
+                return Err(DomainError::invalid(
+                    "reminders",
+                    format!(
+                        "{name} on day {offset} falls {side} the deadline it reminds of; \
+                         its days count from that deadline and must fall {instead} it"
+                    ),
+                ));
+            }
             if self
                 .reminders
                 .iter()
@@ -383,13 +497,13 @@ fn default_reminders() -> Vec<ReminderRule> {
         recipients: recipients.to_vec(),
     };
     vec![
-        rule(AgendaDue, &[-9, -7], &[Supervisees]),
+        rule(AgendaDue, &[-2, 0], &[Supervisees]),
         rule(SessionTomorrow, &[-1], &[EveryParty]),
         rule(SessionUnconfirmed, &[1], &[Supervisor]),
-        rule(RecordNotSent, &[10], &[Supervisor]),
-        rule(RecordNotSentOverdue, &[15], &[Supervisor, TrustLead]),
-        rule(RecordUnsigned, &[10], &[PartiesYetToSign]),
-        rule(RecordUnsignedOverdue, &[14], &[EveryParty]),
+        rule(RecordNotSent, &[-4], &[Supervisor]),
+        rule(RecordNotSentOverdue, &[1], &[Supervisor, TrustLead]),
+        rule(RecordUnsigned, &[-4], &[PartiesYetToSign]),
+        rule(RecordUnsignedOverdue, &[0], &[EveryParty]),
         rule(NotReheld, &[1], &[EveryParty, TrustLead]),
         rule(
             SupervisionOverdue,
@@ -401,7 +515,7 @@ fn default_reminders() -> Vec<ReminderRule> {
         rule(AgreementReviewDue, &[-30], &[EveryParty]),
         rule(AgreementReviewOverdue, &[1], &[EveryParty]),
         rule(QaDue, &[0], &[DirectorOfEducation]),
-        rule(QaOverdue, &[30], &[DirectorOfEducation, TrustLead]),
+        rule(QaOverdue, &[0], &[DirectorOfEducation, TrustLead]),
         rule(TrainingExpiring, &[-60], &[TrainedPerson]),
         rule(TrainingExpired, &[1], &[TrainedPerson, TrustLead]),
     ]
@@ -446,7 +560,7 @@ mod tests {
         assert_eq!(p.reminders.len(), 17);
         assert_eq!(
             p.reminder(ReminderKind::AgendaDue).unwrap().offsets_days,
-            [-9, -7]
+            [-2, 0]
         );
         assert_eq!(
             p.reminder(ReminderKind::SupervisionOverdue)
@@ -464,6 +578,107 @@ mod tests {
                 .offsets_days,
             [-60]
         );
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn each_deadline_counts_from_its_own_day() {
+        let p = PolicySettings::esteem();
+        assert_eq!(p.agenda_deadline(d(2026, 3, 10)), d(2026, 3, 3));
+        assert_eq!(p.record_send_deadline(d(2026, 3, 10)), d(2026, 3, 24));
+        assert_eq!(p.record_sign_deadline(d(2026, 3, 24)), d(2026, 4, 7));
+        assert_eq!(p.qa_deadline(d(2026, 3, 1)), d(2026, 3, 31));
+        let starts = d(2026, 3, 10).and_hms_opt(9, 30, 0).unwrap().and_utc();
+        assert_eq!(
+            p.agenda_due_at(starts),
+            d(2026, 3, 3).and_hms_opt(9, 30, 0).unwrap().and_utc()
+        );
+    }
+
+    #[test]
+    fn the_default_reminders_fall_where_they_fell_when_counted_from_other_days() {
+        // Before the reminders counted from the deadlines: agenda 9 and 7 days before the
+        // session, record not sent 10 and 15 days after it, unsigned 10 and 14 days after
+        // sending, QA overdue 30 days after the due date.
+        let p = PolicySettings::esteem();
+        let day = |kind, deadline: NaiveDate| {
+            p.reminder(kind)
+                .unwrap()
+                .offsets_days
+                .iter()
+                .map(|o| deadline + chrono::Duration::days(i64::from(*o)))
+                .collect::<Vec<_>>()
+        };
+        let session = d(2026, 3, 10);
+        assert_eq!(
+            day(ReminderKind::AgendaDue, p.agenda_deadline(session)),
+            [d(2026, 3, 1), d(2026, 3, 3)]
+        );
+        assert_eq!(
+            day(ReminderKind::RecordNotSent, p.record_send_deadline(session)),
+            [d(2026, 3, 20)]
+        );
+        assert_eq!(
+            day(
+                ReminderKind::RecordNotSentOverdue,
+                p.record_send_deadline(session)
+            ),
+            [d(2026, 3, 25)]
+        );
+        assert_eq!(
+            day(
+                ReminderKind::RecordUnsigned,
+                p.record_sign_deadline(session)
+            ),
+            [d(2026, 3, 20)]
+        );
+        assert_eq!(
+            day(
+                ReminderKind::RecordUnsignedOverdue,
+                p.record_sign_deadline(session)
+            ),
+            [d(2026, 3, 24)]
+        );
+        assert_eq!(
+            day(ReminderKind::QaOverdue, p.qa_deadline(session)),
+            [d(2026, 4, 9)]
+        );
+    }
+
+    #[test]
+    fn a_reminder_on_the_wrong_side_of_its_deadline_is_refused_under_reminders() {
+        let refused = |kind, offsets_days: Vec<i32>| {
+            let o = PolicyOverride {
+                reminders: Some(vec![ReminderRule {
+                    rule: kind,
+                    offsets_days,
+                    recipients: vec![Recipient::Supervisor],
+                }]),
+                ..PolicyOverride::default()
+            };
+            PolicySettings::esteem().with_override(&o).err()
+        };
+        match refused(ReminderKind::RecordUnsignedOverdue, vec![-3]) {
+            Some(DomainError::Invalid { field, reason }) => {
+                assert_eq!(field, "reminders");
+                assert!(
+                    reason.contains("RecordUnsignedOverdue on day -3"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(refused(ReminderKind::RecordNotSent, vec![-4, 2]).is_some());
+        assert!(refused(ReminderKind::AgendaDue, vec![1]).is_some());
+        assert!(refused(ReminderKind::QaOverdue, vec![-1]).is_some());
+        assert!(refused(ReminderKind::QaDue, vec![31]).is_some());
+        assert!(refused(ReminderKind::QaDue, vec![30]).is_none());
+        assert!(refused(ReminderKind::RecordNotSentOverdue, vec![0, 7]).is_none());
+        assert!(refused(ReminderKind::SessionUnconfirmed, vec![1]).is_none());
+        assert!(refused(ReminderKind::SessionTomorrow, vec![-1]).is_none());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! so renewals keep the rhythm, completing early does not move it, and a month-end anchor does
 //! not drift (31 January gives 30 April, then 31 July, not 30 July).
 
-use chrono::{Days, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 
 /// Every review date of a lineage first activated on `first_activation`, one each
 /// `interval_months`, up to and including `up_to`. An interval of 0 months yields none.
@@ -32,17 +32,10 @@ pub fn qa_due_dates(
     dates
 }
 
-/// Whether a review due on `due_on` is overdue on `as_of`: the `overdue_days` after its due date
-/// have passed (overdue is the day after the deadline) and it was not completed by `as_of`.
-pub fn qa_overdue(
-    due_on: NaiveDate,
-    completed_on: Option<NaiveDate>,
-    overdue_days: u32,
-    as_of: NaiveDate,
-) -> bool {
-    let deadline = due_on
-        .checked_add_days(Days::new(u64::from(overdue_days)))
-        .unwrap_or(NaiveDate::MAX);
+/// Whether a review whose deadline is `deadline` ([`crate::PolicySettings::qa_deadline`]) is
+/// overdue on `as_of`: the deadline has passed (overdue is the day after it) and it was not
+/// completed by `as_of`.
+pub fn qa_overdue(deadline: NaiveDate, completed_on: Option<NaiveDate>, as_of: NaiveDate) -> bool {
     as_of > deadline && completed_on.is_none_or(|done| done > as_of)
 }
 
@@ -94,10 +87,10 @@ mod tests {
 
     #[test]
     fn a_review_is_overdue_the_day_after_its_grace_period_unless_completed() {
-        let due = d(2025, 12, 8);
-        assert!(!qa_overdue(due, None, 30, d(2026, 1, 7)));
-        assert!(qa_overdue(due, None, 30, d(2026, 1, 8)));
-        assert!(!qa_overdue(due, Some(d(2026, 1, 10)), 30, d(2026, 1, 12)));
-        assert!(qa_overdue(due, Some(d(2026, 1, 20)), 30, d(2026, 1, 12)));
+        let deadline = crate::PolicySettings::default().qa_deadline(d(2025, 12, 8));
+        assert!(!qa_overdue(deadline, None, d(2026, 1, 7)));
+        assert!(qa_overdue(deadline, None, d(2026, 1, 8)));
+        assert!(!qa_overdue(deadline, Some(d(2026, 1, 10)), d(2026, 1, 12)));
+        assert!(qa_overdue(deadline, Some(d(2026, 1, 20)), d(2026, 1, 12)));
     }
 }

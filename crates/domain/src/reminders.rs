@@ -5,7 +5,11 @@
 //! day. A scan of day D reads only what was known by the end of the day before (an event dated
 //! D or later is not yet known) and yields exactly the reminders due ON D, so a back-fill scans
 //! each day of its range in turn. Each reminder is due on its anchor date plus one of its
-//! rule's offsets; every offset and recipient list comes from the academy's policy.
+//! rule's offsets; every offset and recipient list comes from the academy's policy. A
+//! reminder about a deadline is anchored on that deadline as the policy works it out
+//! ([`PolicySettings::agenda_deadline`], [`PolicySettings::record_send_deadline`],
+//! [`PolicySettings::record_sign_deadline`], [`PolicySettings::qa_deadline`], [`reheld_by`]),
+//! the same day the compliance flags judge by, so the two cannot drift apart.
 //!
 //! Where DESIGN §5 is silent:
 //! - A session not cancelled owes a record even while still unconfirmed, so the record
@@ -30,6 +34,7 @@ use uuid::Uuid;
 use crate::cadence::{Minimum, minimum_due_date};
 use crate::calendar::TermCalendar;
 use crate::policy::{PolicySettings, Recipient, ReminderKind, ReminderRule};
+use crate::session::SessionKind;
 use crate::working_days::add_working_days;
 
 /// Everything one trust's reminder scan judges, as the store reads it.
@@ -90,8 +95,8 @@ pub struct SessionFacts {
     pub date: NaiveDate,
     /// The day it was booked.
     pub booked_on: NaiveDate,
-    /// Whether it is an ad hoc session, which owes no agenda and no record.
-    pub ad_hoc: bool,
+    /// Its kind, which says whether it owes an agenda and a record.
+    pub kind: SessionKind,
     /// Its agreement's supervisor.
     pub supervisor: Uuid,
     /// The supervisees expected at it.
@@ -123,8 +128,8 @@ pub struct RecordFacts {
     /// The day Haven learnt it was sent: the day it was sent in Haven, or the day it was
     /// entered as sent on paper before.
     pub known_on: NaiveDate,
-    /// Whether its session is an ad hoc one, which owes no record.
-    pub ad_hoc: bool,
+    /// Its session's kind, which says whether the record is owed.
+    pub kind: SessionKind,
     /// Its session's supervisor, who signs it.
     pub supervisor: Uuid,
     /// Its session's supervisees, who sign it.
@@ -439,13 +444,17 @@ pub fn reminders_due(facts: &ReminderFacts, day: NaiveDate) -> ReminderScan {
 // Each rule below answers one question: does its condition hold on `day`, and if so, what is
 // the anchor its offsets count from? The scan then checks the offsets and resolves recipients.
 
-fn agenda_due(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDate> {
+fn agenda_due(
+    session: &SessionFacts,
+    policy: &PolicySettings,
+    day: NaiveDate,
+) -> Option<NaiveDate> {
     (known(session.booked_on, day)
         && session.agenda_required
-        && !session.ad_hoc
+        && session.kind.owes_agenda()
         && !known_by(session.agenda_sent_on, day)
         && !known_by(session.cancelled_on, day))
-    .then_some(session.date)
+    .then(|| policy.agenda_deadline(session.date))
 }
 
 fn session_tomorrow(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDate> {
@@ -457,25 +466,43 @@ fn session_unconfirmed(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDa
 }
 
 // A session that took place, or may have, owes a record; a cancelled one owes none.
-fn record_not_sent(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDate> {
+fn record_not_sent(
+    session: &SessionFacts,
+    policy: &PolicySettings,
+    day: NaiveDate,
+) -> Option<NaiveDate> {
     (known(session.booked_on, day)
-        && !session.ad_hoc
+        && session.kind.owes_record()
         && !known_by(session.cancelled_on, day)
         && !known_by(session.record_sent_on, day))
-    .then_some(session.date)
+    .then(|| policy.record_send_deadline(session.date))
 }
 
-fn record_not_sent_overdue(session: &SessionFacts, day: NaiveDate) -> Option<NaiveDate> {
-    record_not_sent(session, day)
+fn record_not_sent_overdue(
+    session: &SessionFacts,
+    policy: &PolicySettings,
+    day: NaiveDate,
+) -> Option<NaiveDate> {
+    record_not_sent(session, policy, day)
 }
 
-fn record_unsigned(record: &RecordFacts, day: NaiveDate) -> Option<NaiveDate> {
-    (known(record.known_on, day) && !record.ad_hoc && !yet_to_sign(record, day).is_empty())
-        .then_some(record.sent_on)
+fn record_unsigned(
+    record: &RecordFacts,
+    policy: &PolicySettings,
+    day: NaiveDate,
+) -> Option<NaiveDate> {
+    (known(record.known_on, day)
+        && record.kind.owes_record()
+        && !yet_to_sign(record, day).is_empty())
+    .then(|| policy.record_sign_deadline(record.sent_on))
 }
 
-fn record_unsigned_overdue(record: &RecordFacts, day: NaiveDate) -> Option<NaiveDate> {
-    record_unsigned(record, day)
+fn record_unsigned_overdue(
+    record: &RecordFacts,
+    policy: &PolicySettings,
+    day: NaiveDate,
+) -> Option<NaiveDate> {
+    record_unsigned(record, policy, day)
 }
 
 // The deadline is the `reheld_working_days`th working day after the original date, so the
@@ -562,8 +589,12 @@ fn qa_due(review: &QaReviewFacts, day: NaiveDate) -> Option<NaiveDate> {
     (known(review.known_since, day) && !known_by(review.completed_on, day)).then_some(review.due_on)
 }
 
-fn qa_overdue(review: &QaReviewFacts, day: NaiveDate) -> Option<NaiveDate> {
-    qa_due(review, day)
+fn qa_overdue(
+    review: &QaReviewFacts,
+    policy: &PolicySettings,
+    day: NaiveDate,
+) -> Option<NaiveDate> {
+    qa_due(review, day).map(|due_on| policy.qa_deadline(due_on))
 }
 
 fn training_expiring(training: &TrainingFacts, renewed: bool, day: NaiveDate) -> Option<NaiveDate> {
@@ -767,8 +798,9 @@ impl<'a> Scan<'a> {
             supervisees: &session.supervisees,
             ..People::default()
         };
+        let policy = &academy.policy;
         let judged = [
-            (ReminderKind::AgendaDue, agenda_due(session, day)),
+            (ReminderKind::AgendaDue, agenda_due(session, policy, day)),
             (
                 ReminderKind::SessionTomorrow,
                 session_tomorrow(session, day),
@@ -777,10 +809,13 @@ impl<'a> Scan<'a> {
                 ReminderKind::SessionUnconfirmed,
                 session_unconfirmed(session, day),
             ),
-            (ReminderKind::RecordNotSent, record_not_sent(session, day)),
+            (
+                ReminderKind::RecordNotSent,
+                record_not_sent(session, policy, day),
+            ),
             (
                 ReminderKind::RecordNotSentOverdue,
-                record_not_sent_overdue(session, day),
+                record_not_sent_overdue(session, policy, day),
             ),
         ];
         for (kind, anchor) in judged {
@@ -805,7 +840,7 @@ impl<'a> Scan<'a> {
         };
         let subject = Subject::Record(record.id);
         let place = place_of(academy);
-        let unsigned = record_unsigned(record, day);
+        let unsigned = record_unsigned(record, &academy.policy, day);
         self.remind(
             place,
             ReminderKind::RecordUnsigned,
@@ -813,7 +848,7 @@ impl<'a> Scan<'a> {
             subject,
             &people,
         );
-        let overdue = record_unsigned_overdue(record, day);
+        let overdue = record_unsigned_overdue(record, &academy.policy, day);
         self.remind(
             place,
             ReminderKind::RecordUnsignedOverdue,
@@ -917,7 +952,7 @@ impl<'a> Scan<'a> {
         let place = place_of(academy);
         let due = qa_due(review, day);
         self.remind(place, ReminderKind::QaDue, due, subject, &people);
-        let overdue = qa_overdue(review, day);
+        let overdue = qa_overdue(review, &academy.policy, day);
         self.remind(place, ReminderKind::QaOverdue, overdue, subject, &people);
     }
 
@@ -1131,7 +1166,7 @@ mod tests {
             academy_id: ACADEMY,
             date: session_day(),
             booked_on: days(session_day(), -30),
-            ad_hoc: false,
+            kind: SessionKind::Formal,
             supervisor: SUPERVISOR,
             supervisees: vec![SUPERVISEE],
             agenda_required: true,
@@ -1156,7 +1191,7 @@ mod tests {
             academy_id: ACADEMY,
             sent_on,
             known_on: sent_on,
-            ad_hoc: false,
+            kind: SessionKind::Formal,
             supervisor: SUPERVISOR,
             supervisees: vec![SUPERVISEE],
             signed: Vec::new(),
@@ -1702,12 +1737,12 @@ mod tests {
     #[test]
     fn an_ad_hoc_session_is_never_reminded_of_an_agenda_or_a_record() {
         let ad_hoc = SessionFacts {
-            ad_hoc: true,
+            kind: SessionKind::AdHoc,
             ..session()
         };
         let facts = ReminderFacts {
             records: vec![RecordFacts {
-                ad_hoc: true,
+                kind: SessionKind::AdHoc,
                 ..record(days(session_day(), 1))
             }],
             ..with_session(ad_hoc)
@@ -2210,9 +2245,10 @@ mod tests {
     fn an_academys_policy_sets_the_offsets_and_recipients() {
         let change = PolicyOverride {
             reminders: Some(vec![
+                // A week before the agenda's deadline, itself a week before the session.
                 ReminderRule {
                     rule: ReminderKind::AgendaDue,
-                    offsets_days: vec![-14],
+                    offsets_days: vec![-7],
                     recipients: vec![Recipient::EveryParty],
                 },
                 ReminderRule {
@@ -2333,7 +2369,11 @@ mod tests {
                     academy_id: ACADEMY,
                     date: on,
                     booked_on: booked,
-                    ad_hoc: id == 5,
+                    kind: if id == 5 {
+                        SessionKind::AdHoc
+                    } else {
+                        SessionKind::Formal
+                    },
                     supervisor,
                     supervisees,
                     agenda_required,
@@ -2361,7 +2401,11 @@ mod tests {
                     known_on: sent_on
                         .checked_add_days(chrono::Days::new(entered_after))
                         .unwrap_or(sent_on),
-                    ad_hoc: id == 3,
+                    kind: if id == 3 {
+                        SessionKind::AdHoc
+                    } else {
+                        SessionKind::Formal
+                    },
                     supervisor,
                     supervisees,
                     signed: signed

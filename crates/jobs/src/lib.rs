@@ -3,10 +3,10 @@
 //!
 //! The scheduler and the notifier meet only here: neither depends on the other.
 
-mod clock;
 mod store;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+/// The clock the services read the time from, defined with the rules in `haven_domain`.
+pub use haven_domain::clock::{Clock, FixedClock, SystemClock};
 pub use store::{
     BackoffPolicy, JobsError, POLL_INTERVAL, PostgresWorkerBackend, QueueStore,
     SqliteWorkerBackend, postgres_worker, retry_with_backoff, sqlite_worker,

@@ -3,7 +3,7 @@
 //! (its parties, a trust safeguarding lead, the holder of a live grant that covers it: one rule,
 //! [`haven_domain::access::read_basis`]). Every read is audited in the transaction that reads it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use haven_domain::{CaseReference, Initials};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
@@ -149,8 +149,8 @@ async fn agenda_view(
     let rules = scope.reading_rules_of(session.academy_id);
     let policy = crate::policy::effective(db, &rules, session.academy_id).await?;
     // An ad hoc session owes no agenda (DESIGN §4): one sent for it has no deadline to miss.
-    let due_by = (policy.agenda_required && !crate::snapshot::is_ad_hoc(session))
-        .then(|| session.starts_at - Duration::days(i64::from(policy.agenda_days_before)));
+    let due_by = (policy.agenda_required && crate::snapshot::kind_of(session).owes_agenda())
+        .then(|| policy.agenda_due_at(session.starts_at));
     let late = match (due_by, agenda.submitted_at) {
         (Some(due), Some(sent)) => sent > due,
         _ => false,

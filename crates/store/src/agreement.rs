@@ -8,9 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
-use haven_domain::{
-    Cadence, ContentHash, MaxCases, PolicySettings, ReminderKind, SessionLength, Weeks,
-};
+use haven_domain::{Cadence, ContentHash, MaxCases, PolicySettings, ReminderKind, SessionLength};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -153,44 +151,9 @@ fn required_text(field: &'static str, text: String) -> Result<String, StoreError
 impl Terms {
     /// Checks the terms through the domain's types, naming the field at fault.
     pub fn check(input: TermsInput) -> Result<Self, StoreError> {
-        let code = input.plan_cadence.trim();
-        let cadence = match (code, input.plan_weeks) {
-            ("every_n_weeks", Some(weeks)) => {
-                let weeks = u8::try_from(weeks)
-                    .map_err(|_| {
-                        StoreError::invalid("plan_weeks", format!("{weeks} weeks is too many"))
-                    })
-                    .and_then(|w| Weeks::parse(w).map_err(|e| domain("plan_weeks", e)))?;
-                Cadence::EveryNWeeks(weeks)
-            }
-            ("every_n_weeks", None) => {
-                return Err(StoreError::invalid(
-                    "plan_weeks",
-                    "is required for every_n_weeks",
-                ));
-            }
-            ("weekly" | "half_termly" | "termly", Some(_)) => {
-                return Err(StoreError::invalid(
-                    "plan_weeks",
-                    "is only for every_n_weeks",
-                ));
-            }
-            ("weekly" | "half_termly" | "termly", None) => {
-                Cadence::parse(code).map_err(|e| domain("plan_cadence", e))?
-            }
-            _ => {
-                return Err(StoreError::invalid(
-                    "plan_cadence",
-                    format!("{code:?} is not weekly, every_n_weeks, half_termly or termly"),
-                ));
-            }
-        };
-        let (plan_cadence, plan_weeks) = match cadence {
-            Cadence::Weekly => ("weekly", None),
-            Cadence::EveryNWeeks(weeks) => ("every_n_weeks", Some(u32::from(weeks.get()))),
-            Cadence::HalfTermly => ("half_termly", None),
-            Cadence::Termly => ("termly", None),
-        };
+        let cadence = Cadence::parse_plan(&input.plan_cadence, input.plan_weeks)
+            .map_err(StoreError::refused)?;
+        let (plan_cadence, plan_weeks) = cadence.plan_columns();
         let minimum = input
             .minimum
             .as_deref()

@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use haven_domain::role::Role;
 use haven_domain::{
     Capability, ComplianceLevel, ComplianceStatus, Flag, PolicySettings, Reason, SuperviseeFacts,
@@ -30,7 +30,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::scope::{AcademyVisibility, Scope};
-use crate::snapshot::{Snapshot, held_on, in_force, is_ad_hoc, marked_held_on, minimum_of};
+use crate::snapshot::{Snapshot, held_on, in_force, kind_of, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::{Db, StoreError};
 
@@ -391,10 +391,13 @@ impl Snapshot {
             .copied()
             .filter(|s| held_by(s, as_of))
             .collect();
-        let counting_held: Vec<&e::supervision_session::Model> =
-            held.iter().copied().filter(|s| !is_ad_hoc(s)).collect();
+        let counting_held: Vec<&e::supervision_session::Model> = held
+            .iter()
+            .copied()
+            .filter(|s| kind_of(s).counts_towards_minimum())
+            .collect();
         // An ad hoc session owes no record, so none is late.
-        let owing_records = || held.iter().filter(|s| !is_ad_hoc(s));
+        let owing_records = || held.iter().filter(|s| kind_of(s).owes_record());
         let this_half_term = |s: &&e::supervision_session::Model| {
             half_term_start.is_some_and(|start| london_date(s.starts_at) >= start)
         };
@@ -404,7 +407,7 @@ impl Snapshot {
         let planned: Vec<&e::supervision_session::Model> = sessions
             .iter()
             .copied()
-            .filter(|s| !is_ad_hoc(s) && s.rebooking_of_id.is_none())
+            .filter(|s| kind_of(s).counts_towards_plan() && s.rebooking_of_id.is_none())
             .filter(|s| london_date(s.created_at) <= as_of && london_date(s.starts_at) < as_of)
             .filter(this_half_term)
             .collect();
@@ -415,16 +418,16 @@ impl Snapshot {
             held_sessions: counting_held.iter().map(|s| held_on(s)).collect(),
             planned_so_far_this_half_term: count(planned.iter()),
             extended_planned_so_far_this_half_term: count(
-                planned.iter().filter(|s| s.kind == "extended"),
+                planned.iter().filter(|s| kind_of(s).is_extended()),
             ),
             extended_held_this_half_term: count(
                 counting_held
                     .iter()
-                    .filter(|s| s.kind == "extended" && this_half_term(s)),
+                    .filter(|s| kind_of(s).is_extended() && this_half_term(s)),
             ),
             records_unsent_over_deadline: count(
                 owing_records()
-                    .filter(|s| past(london_date(s.starts_at), policy.record_send_days, as_of))
+                    .filter(|s| as_of > policy.record_send_deadline(london_date(s.starts_at)))
                     .filter(|s| {
                         self.records
                             .get(&s.id)
@@ -440,7 +443,7 @@ impl Snapshot {
                     .filter(|r| r.sent_at.is_some_and(|known| london_date(known) <= as_of))
                     .filter(|r| {
                         crate::record::sent_day(r.sent_on, r.sent_at)
-                            .is_some_and(|sent| past(sent, policy.record_sign_days, as_of))
+                            .is_some_and(|sent| as_of > policy.record_sign_deadline(sent))
                     })
                     .filter(|record| !self.answered(record.id, person, as_of)),
             ),
@@ -463,9 +466,8 @@ impl Snapshot {
                 .max(),
             qa_overdue: self.qa_reviews_of(current.lineage_id).any(|q| {
                 qa_overdue(
-                    q.due_on,
+                    policy.qa_deadline(q.due_on),
                     q.completed_at.map(london_date),
-                    policy.qa_overdue_days,
                     as_of,
                 )
             }),
@@ -519,11 +521,6 @@ fn open_on(action: &e::supervision_action::Model, as_of: NaiveDate) -> bool {
 }
 
 /// Whether a deadline of `days` after `from` had passed by `as_of`.
-fn past(from: NaiveDate, days: u32, as_of: NaiveDate) -> bool {
-    from.checked_add_days(Days::new(u64::from(days)))
-        .is_some_and(|deadline| as_of > deadline)
-}
-
 fn count<T>(items: impl Iterator<Item = T>) -> u32 {
     items.fold(0u32, |n, _| n.saturating_add(1))
 }

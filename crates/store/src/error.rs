@@ -50,4 +50,15 @@ impl StoreError {
             reason: reason.into(),
         }
     }
+
+    /// A value the domain refused, under the field the domain named.
+    pub(crate) fn refused(error: haven_domain::DomainError) -> Self {
+        match error {
+            haven_domain::DomainError::Invalid { field, reason } => Self::Invalid { field, reason },
+            other => Self::Invalid {
+                field: "value",
+                reason: other.to_string(),
+            },
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Quarterly quality-assurance reviews (DESIGN §4, Appendix 4): one falls due every
 //! `qa_interval_months` for each active agreement lineage, counted from its first activation,
-//! assigned to the trust's director of education, overdue `qa_overdue_days` after it fell due.
+//! assigned to the trust's director of education, overdue the day after its deadline (`PolicySettings::qa_deadline`).
 //!
 //! Who sees them: the director and trust leads all of them, headteachers and regional leads
 //! those of the academies they see. Only the assigned director answers and completes one.
@@ -77,7 +77,7 @@ pub struct Answers {
     pub row_version: i32,
 }
 
-fn view(row: e::qa_review::Model, overdue_days: u32, as_of: NaiveDate) -> QaReviewView {
+fn view(row: e::qa_review::Model, policy: &PolicySettings, as_of: NaiveDate) -> QaReviewView {
     let checklist = CHECKLIST
         .iter()
         .map(|(key, _)| {
@@ -89,9 +89,8 @@ fn view(row: e::qa_review::Model, overdue_days: u32, as_of: NaiveDate) -> QaRevi
         .collect();
     QaReviewView {
         overdue: qa_overdue(
-            row.due_on,
+            policy.qa_deadline(row.due_on),
             row.completed_at.map(london_date),
-            overdue_days,
             as_of,
         ),
         id: row.id,
@@ -129,12 +128,8 @@ async fn policies(
     Ok(settings)
 }
 
-fn overdue_days(policies: &BTreeMap<Uuid, PolicySettings>, academy: Uuid) -> u32 {
-    policies
-        .get(&academy)
-        .map_or(PolicySettings::default().qa_overdue_days, |p| {
-            p.qa_overdue_days
-        })
+fn policy_of(policies: &BTreeMap<Uuid, PolicySettings>, academy: Uuid) -> PolicySettings {
+    policies.get(&academy).cloned().unwrap_or_default()
 }
 
 /// Creates every review due on or before `as_of` that does not exist yet, for each active
@@ -183,10 +178,7 @@ pub async fn create_due(
         let Some(first_activation) = versions.iter().filter_map(|v| v.activated_on).min() else {
             continue;
         };
-        let settings = policies
-            .get(&active.academy_id)
-            .cloned()
-            .unwrap_or_default();
+        let settings = policy_of(&policies, active.academy_id);
         let due_dates = qa_due_dates(first_activation, settings.qa_interval_months, as_of);
         // Most days nothing falls due: the lineage's sessions are read only when a review will
         // be created from them.
@@ -218,7 +210,7 @@ pub async fn create_due(
                 due_on,
             };
             let row = tx.insert(review.new_row(scope, reviewer, now)).await?;
-            created.push(view(row, settings.qa_overdue_days, as_of));
+            created.push(view(row, &settings, as_of));
         }
     }
     tx.commit().await?;
@@ -252,7 +244,11 @@ impl Period<'_> {
             })
         };
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-        let planned = count(in_period().filter(|s| s.kind != "ad_hoc").count());
+        let planned = count(
+            in_period()
+                .filter(|s| crate::snapshot::kind_of(s).counts_towards_plan())
+                .count(),
+        );
         let held = count(in_period().filter(|s| s.status == "held").count());
         let current = self
             .versions
@@ -377,7 +373,7 @@ pub async fn open_next(
         .insert(period.new_row(scope, Some(director), now))
         .await?;
     tx.commit().await?;
-    Ok(view(row, settings.qa_overdue_days, today))
+    Ok(view(row, &settings, today))
 }
 
 /// The trust's director of education on `on`: the first by id when there are several, none
@@ -431,8 +427,8 @@ pub async fn list(
     let mut views: Vec<QaReviewView> = rows
         .into_iter()
         .map(|row| {
-            let days = overdue_days(&policies, row.academy_id);
-            view(row, days, as_of)
+            let policy = policy_of(&policies, row.academy_id);
+            view(row, &policy, as_of)
         })
         .collect();
     views.sort_by_key(|v| (v.due_on, v.id));
@@ -450,10 +446,8 @@ pub async fn get(
     let row = read.find::<e::qa_review::Entity>(id).await?;
     read.finish().await?;
     require_reader(scope)?;
-    let days = crate::policy::effective(db, scope, row.academy_id)
-        .await?
-        .qa_overdue_days;
-    Ok(view(row, days, as_of))
+    let policy = crate::policy::effective(db, scope, row.academy_id).await?;
+    Ok(view(row, &policy, as_of))
 }
 
 /// The assigned director's answers, saved at `row_version`; completing asks for every answer.
@@ -469,9 +463,7 @@ pub async fn answer(
     let read = db.read(scope).await?;
     let academy = read.find::<e::qa_review::Entity>(id).await?.academy_id;
     read.finish().await?;
-    let days = crate::policy::effective(db, scope, academy)
-        .await?
-        .qa_overdue_days;
+    let policy = crate::policy::effective(db, scope, academy).await?;
     let mut tx = db.write(scope, now).await?;
     let row = tx.find::<e::qa_review::Entity>(id).await?;
     if scope.person_id().is_none() || scope.person_id() != row.reviewer_id {
@@ -575,5 +567,5 @@ pub async fn answer(
         .await?;
     let row = tx.find::<e::qa_review::Entity>(id).await?;
     tx.commit().await?;
-    Ok(view(row, days, as_of))
+    Ok(view(row, &policy, as_of))
 }

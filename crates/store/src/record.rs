@@ -64,7 +64,7 @@ pub struct SessionFigures {
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: i32,
     pub status: String,
-    pub kind: String,
+    pub kind: haven_domain::SessionKind,
     /// The cancelled session this one re-holds, if it is a rebooking.
     pub rebooking_of_id: Option<Uuid>,
     /// A rebooking after its chain's re-hold deadline: accepted, and shown as late.
@@ -368,13 +368,14 @@ fn figures(
     session: e::supervision_session::Model,
     record: Option<e::supervision_record::Model>,
 ) -> SessionFigures {
+    let kind = crate::snapshot::kind_of(&session);
     SessionFigures {
         session_id: session.id,
         academy_id: session.academy_id,
         starts_at: session.starts_at,
         duration_minutes: session.duration_minutes,
         status: session.status,
-        kind: session.kind,
+        kind,
         rebooking_of_id: session.rebooking_of_id,
         rebooked_late: session.rebooked_late,
         record: record.map(|r| RecordFigures {

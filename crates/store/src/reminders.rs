@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::outbox::NewRow;
 use crate::scope::Scope;
-use crate::snapshot::{Snapshot, held_on, in_force, is_ad_hoc, marked_held_on, minimum_of};
+use crate::snapshot::{Snapshot, held_on, in_force, kind_of, marked_held_on, minimum_of};
 use crate::time::london_date;
 use crate::tx::WriteTx;
 use crate::{Db, StoreError};
@@ -277,7 +277,7 @@ fn sessions(snapshot: &Snapshot) -> Vec<SessionFacts> {
                 academy_id: session.academy_id,
                 date: london_date(session.starts_at),
                 booked_on: london_date(session.created_at),
-                ad_hoc: is_ad_hoc(session),
+                kind: kind_of(session),
                 supervisor: agreement.supervisor_id,
                 supervisees: parties(snapshot, session),
                 agenda_required: agreement.agenda_required,
@@ -323,7 +323,7 @@ fn records(snapshot: &Snapshot) -> Vec<RecordFacts> {
                 sent_on: crate::record::sent_day(record.sent_on, record.sent_at)
                     .unwrap_or(known_on),
                 known_on,
-                ad_hoc: is_ad_hoc(session),
+                kind: kind_of(session),
                 supervisor: agreement.supervisor_id,
                 supervisees: parties(snapshot, session)
                     .into_iter()
@@ -353,7 +353,7 @@ fn minimums(snapshot: &Snapshot, day: NaiveDate) -> Vec<MinimumFacts> {
         for person in snapshot.supervisees_of(agreement.id) {
             let held = snapshot
                 .sessions_of(&lineage)
-                .filter(|s| !is_ad_hoc(s))
+                .filter(|s| kind_of(s).counts_towards_minimum())
                 .filter(|s| snapshot.took_part(s, person, agreement))
                 .filter_map(|s| {
                     Some(HeldSession {

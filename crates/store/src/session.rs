@@ -12,7 +12,9 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
 use haven_domain::notification::InviteMethod;
-use haven_domain::{Cadence, PolicySettings, SupervisionPlan, TermCalendar, Weeks};
+use haven_domain::{
+    Cadence, PolicySettings, SessionKind, SessionMode, SupervisionPlan, TermCalendar,
+};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -54,7 +56,7 @@ pub struct PlanRequest {
     pub weekday: Weekday,
     /// Wall-clock time in London.
     pub time: NaiveTime,
-    pub mode: Mode,
+    pub mode: SessionMode,
 }
 
 /// One session booked by hand.
@@ -63,7 +65,7 @@ pub struct NewSession {
     pub kind: SessionKind,
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: u32,
-    pub mode: Mode,
+    pub mode: SessionMode,
     /// A short note, for an ad hoc session only.
     pub note: Option<String>,
     /// Entered as already held on this day (London): a session from before Haven was used,
@@ -73,65 +75,6 @@ pub struct NewSession {
 
 /// The longest note an ad hoc session carries: a line or two, not a record.
 pub const NOTE_MAX_CHARS: usize = 500;
-
-/// formal | ad_hoc | extended | group
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionKind {
-    Formal,
-    AdHoc,
-    Extended,
-    Group,
-}
-
-impl SessionKind {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        match input.trim() {
-            "formal" => Ok(Self::Formal),
-            "ad_hoc" => Ok(Self::AdHoc),
-            "extended" => Ok(Self::Extended),
-            "group" => Ok(Self::Group),
-            other => Err(format!(
-                "{other:?} is not formal, ad_hoc, extended or group"
-            )),
-        }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Self::Formal => "formal",
-            Self::AdHoc => "ad_hoc",
-            Self::Extended => "extended",
-            Self::Group => "group",
-        }
-    }
-}
-
-/// in_person | video | phone
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    InPerson,
-    Video,
-    Phone,
-}
-
-impl Mode {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        match input.trim() {
-            "in_person" => Ok(Self::InPerson),
-            "video" => Ok(Self::Video),
-            "phone" => Ok(Self::Phone),
-            other => Err(format!("{other:?} is not in_person, video or phone")),
-        }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Self::InPerson => "in_person",
-            Self::Video => "video",
-            Self::Phone => "phone",
-        }
-    }
-}
 
 fn me(scope: &Scope, action: &'static str) -> Result<Uuid, StoreError> {
     scope.person_id().ok_or(StoreError::NotPermitted { action })
@@ -237,7 +180,7 @@ fn checked_note(kind: SessionKind, note: Option<String>) -> Result<Option<String
     let Some(note) = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
-    if kind != SessionKind::AdHoc {
+    if !kind.takes_note() {
         return Err(StoreError::invalid(
             "note",
             "is only for an ad hoc session: a formal session's record says what was discussed",
@@ -259,20 +202,16 @@ fn checked_note(kind: SessionKind, note: Option<String>) -> Result<Option<String
 }
 
 fn plan_of(agreement: &e::agreement::Model) -> Result<SupervisionPlan, StoreError> {
-    let cadence = match (agreement.plan_cadence.as_str(), agreement.plan_weeks) {
-        ("every_n_weeks", Some(weeks)) => Cadence::EveryNWeeks(
-            u8::try_from(weeks)
+    let weeks = agreement
+        .plan_weeks
+        .map(|weeks| {
+            u32::try_from(weeks)
                 .map_err(|_| StoreError::invalid("plan_weeks", "the stored plan is unreadable"))
-                .and_then(|w| {
-                    Weeks::parse(w)
-                        .map_err(|err| StoreError::invalid("plan_weeks", err.to_string()))
-                })?,
-        ),
-        (code, _) => Cadence::parse(code)
-            .map_err(|err| StoreError::invalid("plan_cadence", err.to_string()))?,
-    };
+        })
+        .transpose()?;
     Ok(SupervisionPlan {
-        cadence,
+        cadence: Cadence::parse_plan(&agreement.plan_cadence, weeks)
+            .map_err(StoreError::refused)?,
         extended_each_half_term: agreement.extended_each_half_term,
     })
 }
@@ -756,7 +695,7 @@ pub async fn rebook(
     }
     check_start(starts_at, &cal, now)?;
     let late = rebooked_late(tx.connection(), scope, &cancelled, starts_at, &policy, &cal).await?;
-    let mode = Mode::parse(&cancelled.mode).unwrap_or(Mode::InPerson);
+    let mode = SessionMode::parse(&cancelled.mode).unwrap_or(SessionMode::InPerson);
     let kind = SessionKind::parse(&cancelled.kind).unwrap_or(SessionKind::Formal);
     let new = NewSession {
         kind,

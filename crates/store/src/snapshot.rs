@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use haven_domain::notification::NotificationPreference;
-use haven_domain::{Cadence, Minimum, PolicySettings, TermCalendar};
+use haven_domain::{Cadence, Minimum, PolicySettings, SessionKind, TermCalendar};
 use haven_entity as e;
 use sea_orm::DerivePartialModel;
 use uuid::Uuid;
@@ -338,10 +338,11 @@ pub(crate) fn minimum_of(
     )
 }
 
-/// Whether a session is an ad hoc one, which owes no agenda and no record and counts towards
-/// neither plan nor minimum.
-pub(crate) fn is_ad_hoc(session: &e::supervision_session::Model) -> bool {
-    session.kind == "ad_hoc"
+/// A session's kind, which says whether it counts and what it owes. Haven writes only codes
+/// `SessionKind::parse` reads; a value it did not write is taken as a formal session, which
+/// counts and owes both agenda and record.
+pub(crate) fn kind_of(session: &e::supervision_session::Model) -> SessionKind {
+    SessionKind::parse(&session.kind).unwrap_or(SessionKind::Formal)
 }
 
 /// Whether an agreement version was in force on `on`: activated by then and not yet ended.

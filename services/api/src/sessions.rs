@@ -4,7 +4,8 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{NaiveTime, Weekday};
-use haven_store::session::{self, Mode, NewSession, PlanRequest, SessionKind};
+use haven_domain::{SessionKind, SessionMode};
+use haven_store::session::{self, NewSession, PlanRequest};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -87,7 +88,7 @@ async fn plan_sessions(
     let to = body.date("to");
     let weekday = body.parsed("weekday", weekday);
     let time = body.parsed("time", time);
-    let mode = body.parsed("mode", Mode::parse);
+    let mode = body.parsed("mode", SessionMode::parse);
     body.finish()?;
     let (Some(from), Some(to), Some(weekday), Some(time), Some(mode)) =
         (from, to, weekday, time, mode)
@@ -133,7 +134,7 @@ async fn book_session(
     let kind = body.parsed("kind", SessionKind::parse);
     let starts_at = body.instant("starts_at");
     let duration_minutes = minutes(&mut body, "duration");
-    let mode = body.parsed("mode", Mode::parse);
+    let mode = body.parsed("mode", SessionMode::parse);
     let note = body.optional_string("note");
     let held_on = body.optional_date("held_on");
     body.finish()?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use haven_config::{Environment, ProviderSettings, Settings};
-use haven_jobs::Clock;
+use haven_domain::Clock;
 use haven_store::Db;
 use haven_store::sign_in::SessionPolicy;
 

@@ -140,7 +140,7 @@ async fn session_facts(
         fact("Supervisees", supervisees.join(", ")),
         fact("Starts", moment(figures.starts_at)),
         fact("Length", format!("{} minutes", figures.duration_minutes)),
-        fact("Kind", words(&figures.kind)),
+        fact("Kind", words(figures.kind.code())),
         fact("Status", words(&figures.status)),
         fact("Record", progress),
     ];
@@ -201,7 +201,7 @@ async fn session_page(
     Ok(SubjectPage {
         title: "Supervision session".into(),
         facts: session_facts(state, scope, &summary).await?,
-        next: if summary.figures.kind == "ad_hoc" {
+        next: if !summary.figures.kind.owes_record() {
             "Check the date and time. An ad hoc session owes no agenda and no record: after it \
              its supervisor marks it held."
         } else {

@@ -302,17 +302,32 @@ impl Dialect {
 }
 
 /// The (rule, subject) pairs due on `day`, for the rules the SQL covers, with every offset read
-/// from the default reminder table both generated policies send.
+/// from the default reminder table both generated policies send. A deadline's reminder counts
+/// from the deadline, so its anchor is moved back to the column the SQL reads (the session's
+/// start, the record's sending, the review's due date) by the policy's days to that deadline.
 fn due_sql(backend: DatabaseBackend, day: NaiveDate) -> String {
     let sql = Dialect(backend);
     let policy = PolicySettings::esteem();
+    let to_deadline = |kind: ReminderKind| -> i64 {
+        match kind {
+            ReminderKind::AgendaDue => -i64::from(policy.agenda_days_before),
+            ReminderKind::RecordNotSent | ReminderKind::RecordNotSentOverdue => {
+                i64::from(policy.record_send_days)
+            }
+            ReminderKind::RecordUnsigned | ReminderKind::RecordUnsignedOverdue => {
+                i64::from(policy.record_sign_days)
+            }
+            ReminderKind::QaOverdue => i64::from(policy.qa_overdue_days),
+            _ => 0,
+        }
+    };
     let anchors = |kind: ReminderKind| -> Vec<NaiveDate> {
         policy
             .reminder(kind)
             .map(|rule| {
                 rule.offsets_days
                     .iter()
-                    .map(|offset| day - TimeDelta::days(i64::from(*offset)))
+                    .map(|offset| day - TimeDelta::days(i64::from(*offset) + to_deadline(kind)))
                     .collect()
             })
             .unwrap_or_default()

@@ -899,7 +899,7 @@ impl Generator {
                 rebooking_of,
             },
         );
-        let due = plus(date, -i64::from(lineage.settings.agenda_days_before));
+        let due = lineage.settings.agenda_deadline(date);
         if lineage.settings.agenda_required && due <= self.today {
             // Some supervisees are still drafting theirs, which the agenda reminder will find.
             let submitted = self

@@ -606,7 +606,7 @@ impl<'a> Run<'a> {
         row: SessionRow,
     ) -> anyhow::Result<()> {
         let id = self.session(tx, seed, &row, None, &|_| None).await?;
-        let due = plus(row.date, -i64::from(self.settings.agenda_days_before));
+        let due = self.settings.agenda_deadline(row.date);
         if self.settings.agenda_required && due <= seed.today {
             // Some supervisees are still drafting theirs, which the agenda reminder will find.
             let submitted = seed

@@ -1,3 +1,6 @@
+//! Where Haven reads the time: the one [`SystemClock`], and a [`FixedClock`] for tests and for
+//! running a service as of a past day. No rule in this crate asks a clock; each takes the date.
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::London;
 
