@@ -18,7 +18,7 @@ use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RegionView {
     id: Uuid,
     name: String,
@@ -35,7 +35,7 @@ impl From<e::region::Model> for RegionView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct AcademyView {
     id: Uuid,
     name: String,
@@ -61,7 +61,7 @@ impl From<e::academy::Model> for AcademyView {
 }
 
 /// A person as the trust lead sees them: never their identity provider's subject.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct PersonView {
     id: Uuid,
     display_name: String,
@@ -84,7 +84,7 @@ impl From<e::person::Model> for PersonView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RoleView {
     id: Uuid,
     person_id: Uuid,
@@ -116,7 +116,7 @@ impl From<e::role_assignment::Model> for RoleView {
 #[utoipa::path(
     tag = "admin",
     summary = "List the trust's regions",
-    responses((status = 200, description = "The trust's regions, by name"), (status = 403, description = "Not a trust safeguarding lead"))
+    responses((status = 200, description = "The trust's regions, by name", body = [RegionView]), (status = 403, description = "Not a trust safeguarding lead"))
 )]
 #[get("/regions")]
 async fn list_regions(
@@ -153,7 +153,7 @@ impl FromBody for NewRegionBody {
     tag = "admin",
     summary = "Create a region",
     request_body(content = NewRegionBody, content_type = "application/json", description = "A JSON object with `name`; unknown fields are refused"),
-    responses((status = 201, description = "The region"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 201, description = "The region", body = RegionView), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/regions")]
 async fn create_region(
@@ -169,7 +169,7 @@ async fn create_region(
 #[utoipa::path(
     tag = "admin",
     summary = "List the academies the caller sees",
-    responses((status = 200, description = "The academies in the caller's scope, by name"), (status = 401, description = "Not signed in"))
+    responses((status = 200, description = "The academies in the caller's scope, by name", body = [AcademyView]), (status = 401, description = "Not signed in"))
 )]
 #[get("/academies")]
 async fn list_academies(
@@ -219,7 +219,7 @@ impl FromBody for NewAcademyBody {
     tag = "admin",
     summary = "Register an academy",
     request_body(content = NewAcademyBody, content_type = "application/json", description = "A JSON object with `name`, `urn`, `phase`, `local_authority` and optionally `region_id`; unknown fields are refused"),
-    responses((status = 201, description = "The academy"), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such region in the caller's trust"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 201, description = "The academy", body = AcademyView), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such region in the caller's trust"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/academies")]
 async fn create_academy(
@@ -276,7 +276,7 @@ impl FromBody for AcademyRegionBody {
     summary = "Move an academy into a region, or out of every region",
     params(("id" = String, Path, description = "The academy's id")),
     request_body(content = AcademyRegionBody, content_type = "application/json", description = "A JSON object with `region_id` (an id, or null for none); unknown fields are refused"),
-    responses((status = 200, description = "The academy"), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such academy or region in the caller's trust"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 200, description = "The academy", body = AcademyView), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such academy or region in the caller's trust"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[patch("/academies/{id}")]
 async fn update_academy(
@@ -296,7 +296,7 @@ async fn update_academy(
 #[utoipa::path(
     tag = "admin",
     summary = "List the trust's people",
-    responses((status = 200, description = "The trust's people, active or not, by name"), (status = 403, description = "Not a trust safeguarding lead"))
+    responses((status = 200, description = "The trust's people, active or not, by name", body = [PersonView]), (status = 403, description = "Not a trust safeguarding lead"))
 )]
 #[get("/people")]
 async fn list_people(
@@ -331,7 +331,7 @@ impl FromBody for InvitePersonBody {
     tag = "admin",
     summary = "Invite a person to the trust",
     request_body(content = InvitePersonBody, content_type = "application/json", description = "A JSON object with `display_name` and `email`; unknown fields are refused"),
-    responses((status = 201, description = "The person, linked to their account at first sign-in"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, or an email already in the trust, with the field"))
+    responses((status = 201, description = "The person, linked to their account at first sign-in", body = PersonView), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, or an email already in the trust, with the field"))
 )]
 #[post("/people")]
 async fn invite_person(
@@ -375,7 +375,7 @@ async fn deactivate_person(
     tag = "admin",
     summary = "List a person's roles",
     params(("id" = String, Path, description = "The person's id")),
-    responses((status = 200, description = "Every role the person holds, held or will hold"), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such person in the caller's trust"))
+    responses((status = 200, description = "Every role the person holds, held or will hold", body = [RoleView]), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such person in the caller's trust"))
 )]
 #[get("/people/{id}/roles")]
 async fn list_roles(
@@ -435,7 +435,7 @@ impl FromBody for AssignRoleBody {
     summary = "Give a person a role",
     params(("id" = String, Path, description = "The person's id")),
     request_body(content = AssignRoleBody, content_type = "application/json", description = "A JSON object with `role`, `scope_kind` (trust, region or academy), `region_id` or `academy_id` as the scope needs, and optionally `starts_on` (default today) and `ends_on`; unknown fields are refused"),
-    responses((status = 201, description = "The role assignment"), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such person, region or academy in the caller's trust"), (status = 422, description = "Invalid input, or a scope the role does not allow, with the field"))
+    responses((status = 201, description = "The role assignment", body = RoleView), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such person, region or academy in the caller's trust"), (status = 422, description = "Invalid input, or a scope the role does not allow, with the field"))
 )]
 #[post("/people/{id}/roles")]
 async fn assign_role(
@@ -494,7 +494,7 @@ impl FromBody for EndRoleBody {
     summary = "End a role assignment",
     params(("id" = String, Path, description = "The role assignment's id")),
     request_body(content = EndRoleBody, content_type = "application/json", description = "A JSON object with optionally `ends_on`, the last day the role is held (default today); unknown fields are refused"),
-    responses((status = 200, description = "The role assignment"), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such role assignment in the caller's trust"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 200, description = "The role assignment", body = RoleView), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such role assignment in the caller's trust"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/roles/{id}/end")]
 async fn end_role(

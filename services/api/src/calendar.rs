@@ -18,14 +18,14 @@ use crate::path_id::PathId;
 use crate::problem::{ApiError, FieldProblem};
 use crate::state::ApiState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct HalfTermView {
     number: i16,
     starts_on: NaiveDate,
     ends_on: NaiveDate,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct YearView {
     academic_year: i32,
     half_terms: Vec<HalfTermView>,
@@ -115,7 +115,7 @@ fn half_term(
     tag = "calendar",
     summary = "An academy's term dates",
     params(("id" = String, Path, description = "The academy's id")),
-    responses((status = 200, description = "Every academic year's six half terms, in date order"), (status = 404, description = "No such academy in the caller's scope"))
+    responses((status = 200, description = "Every academic year's six half terms, in date order", body = [YearView]), (status = 404, description = "No such academy in the caller's scope"))
 )]
 #[get("/academies/{id}/term-dates")]
 async fn term_dates(
@@ -189,7 +189,7 @@ impl FromBody for TermDatesBody {
         ("academic_year" = String, Path, description = "The year the academic year starts in: 2026 is 2026/27")
     ),
     request_body(content = HalfTermBody, content_type = "application/json", description = "A JSON object with `half_terms`: six objects with `number` (1 to 6), `starts_on` and `ends_on`; unknown fields are refused"),
-    responses((status = 200, description = "The year's half terms"), (status = 403, description = "Neither a trust safeguarding lead nor the academy's headteacher"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Dates that do not read as six half terms a year, with the reason"))
+    responses((status = 200, description = "The year's half terms", body = YearView), (status = 403, description = "Neither a trust safeguarding lead nor the academy's headteacher"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Dates that do not read as six half terms a year, with the reason"))
 )]
 #[put("/academies/{id}/term-dates/{academic_year}")]
 async fn set_term_dates(

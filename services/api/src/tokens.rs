@@ -22,7 +22,7 @@ use crate::state::ApiState;
 const NAME_MAX_CHARS: usize = 100;
 const FIELDS: [&str; 3] = ["name", "capabilities", "expires_at"];
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct TokenView {
     id: Uuid,
     name: String,
@@ -52,7 +52,7 @@ impl From<ApiToken> for TokenView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Created {
     #[serde(flatten)]
     view: TokenView,
@@ -172,7 +172,7 @@ fn read_new_token(body: &[u8], now: DateTime<Utc>) -> Result<NewToken, ApiError>
     tag = "tokens",
     summary = "Create an API token",
     request_body(content = NewToken, content_type = "application/json", description = "A JSON object with `name`, `capabilities` and optionally `expires_at`; unknown fields are refused"),
-    responses((status = 201, description = "The token, shown this once"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 201, description = "The token, shown this once", body = Created), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/tokens")]
 async fn create(
@@ -203,7 +203,7 @@ async fn create(
 #[utoipa::path(
     tag = "tokens",
     summary = "List API tokens",
-    responses((status = 200, description = "The trust's tokens, without secrets"), (status = 403, description = "Not a trust safeguarding lead"))
+    responses((status = 200, description = "The trust's tokens, without secrets", body = [TokenView]), (status = 403, description = "Not a trust safeguarding lead"))
 )]
 #[get("/tokens")]
 async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {

@@ -21,7 +21,7 @@ use crate::state::ApiState;
 /// How far ahead the dashboard looks unless asked: the policy's "expiring" reminder window.
 const DEFAULT_WITHIN_DAYS: u32 = 60;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct TrainingView {
     id: Uuid,
     person_id: Uuid,
@@ -89,7 +89,7 @@ impl FromBody for NewTrainingBody {
     summary = "Record training a person completed",
     params(("id" = String, Path, description = "The person's id")),
     request_body(content = NewTrainingBody, content_type = "application/json", description = "A JSON object with `course`, `kind` (dsl, deputy_dsl, supervision or other), `completed_on` (not in the future) and optionally `expires_on` (for dsl and deputy_dsl it defaults to completed_on plus the trust policy's dsl_training_years); unknown fields are refused"),
-    responses((status = 201, description = "The training record"), (status = 403, description = "Neither the person nor a trust safeguarding lead"), (status = 404, description = "No such person in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 201, description = "The training record", body = TrainingView), (status = 403, description = "Neither the person nor a trust safeguarding lead"), (status = 404, description = "No such person in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/people/{id}/training")]
 async fn record_training(
@@ -126,7 +126,7 @@ async fn record_training(
     tag = "training",
     summary = "A person's training",
     params(("id" = String, Path, description = "The person's id")),
-    responses((status = 200, description = "The person's training, latest first"), (status = 403, description = "Not the person, a trust safeguarding lead, or the headteacher or regional lead of an academy where they hold a role"), (status = 404, description = "No such person in the caller's scope"))
+    responses((status = 200, description = "The person's training, latest first", body = [TrainingView]), (status = 403, description = "Not the person, a trust safeguarding lead, or the headteacher or regional lead of an academy where they hold a role"), (status = 404, description = "No such person in the caller's scope"))
 )]
 #[get("/people/{id}/training")]
 async fn list_training(
