@@ -113,3 +113,85 @@ async fn the_api_has_a_browsable_page_listing_every_operation() {
         app.stop().await;
     }
 }
+
+/// The schema `schema` names, following a `$ref` into the document's components.
+fn resolved<'a>(
+    document: &'a serde_json::Value,
+    schema: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("{reference} is not a component schema"));
+            let named = &document["components"]["schemas"][name];
+            assert!(!named.is_null(), "{reference} is not in the document");
+            named
+        }
+        None => schema,
+    }
+}
+
+/// Why `schema` says nothing of its body's fields, if it does not: a bare object, or no schema.
+fn bare(document: &serde_json::Value, schema: &serde_json::Value) -> Option<String> {
+    if schema.is_null() {
+        return Some("no schema".to_owned());
+    }
+    let schema = resolved(document, schema);
+    if schema["type"] == "array" {
+        return bare(document, &schema["items"]);
+    }
+    let composed = ["allOf", "oneOf", "anyOf"]
+        .iter()
+        .any(|key| schema[*key].is_array());
+    let described = schema["properties"]
+        .as_object()
+        .is_some_and(|fields| !fields.is_empty());
+    let object = schema["type"] == "object" || schema["type"].is_null();
+    (object && !described && !composed).then(|| format!("a bare object: {schema}"))
+}
+
+#[tokio::test]
+async fn every_body_in_the_openapi_document_has_a_schema_with_its_fields() {
+    let app = TestApp::spawn(crate::harness::Backend::Sqlite).await;
+    let document: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let mut bodies = 0;
+    let mut missing = Vec::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let operation_name = format!("{} {path}", method.to_uppercase());
+            let mut contents = Vec::new();
+            if let Some(body) = operation.get("requestBody") {
+                let content = body["content"].as_object();
+                assert!(
+                    content.is_some_and(|types| !types.is_empty()),
+                    "{operation_name}: a request body without content"
+                );
+                contents.push(("request", content.unwrap()));
+            }
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if let Some(content) = response["content"].as_object() {
+                    contents.push((status.as_str(), content));
+                }
+            }
+            for (what, content) in contents {
+                for (media, body) in content {
+                    if !media.contains("json") {
+                        continue;
+                    }
+                    bodies += 1;
+                    if let Some(reason) = bare(&document, &body["schema"]) {
+                        missing.push(format!("{operation_name} ({what}, {media}): {reason}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(bodies > 0, "the document has no JSON bodies");
+    assert!(
+        missing.is_empty(),
+        "bodies without their fields:\n{}",
+        missing.join("\n")
+    );
+    app.stop().await;
+}

@@ -5,10 +5,11 @@ use actix_web::{HttpResponse, get, post, put, web};
 use haven_domain::{CaseReference, Initials};
 use haven_store::agenda::CaseNoteInput;
 use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
-use crate::body::Body;
+use crate::body::{self, Body, FromBody};
 use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -28,56 +29,181 @@ const CASE_NOTE_FIELDS: [&str; 12] = [
     "outstanding_actions",
 ];
 
-/// A required yes/no answer.
-fn boolean(body: &mut Body, field: &str) -> bool {
-    match body.fields.get(field) {
-        Some(Value::Bool(answer)) => *answer,
-        _ => {
-            body.refuse(field, "is required: true or false");
-            false
+/// A new case note: the Appendix 3 fields, each refusal under its own name.
+#[derive(ToSchema)]
+pub(crate) struct NewCaseNoteBody {
+    /// The case's reference.
+    #[schema(value_type = String)]
+    case_reference: CaseReference,
+    /// The child's initials.
+    #[schema(value_type = String)]
+    child_initials: Initials,
+    /// cp_plan, child_in_need, early_help, looked_after, de_escalated or cause_for_concern.
+    case_status: String,
+    /// The update since the last session.
+    update_text: String,
+    /// The child's view.
+    childs_view: String,
+    /// The parents' views.
+    parents_views: String,
+    /// The pattern of visits.
+    visiting_pattern: String,
+    /// Whether the logs are up to date.
+    logs_up_to_date: bool,
+    /// Whether the chronology is up to date.
+    chronology_up_to_date: bool,
+    /// The risk factors.
+    risk_factors: String,
+    /// The protective factors.
+    protective_factors: String,
+    /// The actions outstanding.
+    outstanding_actions: String,
+}
+
+impl FromBody for NewCaseNoteBody {
+    const FIELDS: &'static [&'static str] = &CASE_NOTE_FIELDS;
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let case_reference = body.parsed("case_reference", |raw| {
+            CaseReference::parse(raw).map_err(|error| reason(&error))
+        });
+        let child_initials = body.parsed("child_initials", |raw| {
+            Initials::parse(raw).map_err(|error| reason(&error))
+        });
+        let case_status = body.string("case_status");
+        let update_text = body.string("update_text");
+        let childs_view = body.string("childs_view");
+        let parents_views = body.string("parents_views");
+        let visiting_pattern = body.string("visiting_pattern");
+        let logs_up_to_date = body.boolean("logs_up_to_date");
+        let chronology_up_to_date = body.boolean("chronology_up_to_date");
+        let risk_factors = body.string("risk_factors");
+        let protective_factors = body.string("protective_factors");
+        let outstanding_actions = body.string("outstanding_actions");
+        Some(Self {
+            case_reference: case_reference?,
+            child_initials: child_initials?,
+            case_status,
+            update_text,
+            childs_view,
+            parents_views,
+            visiting_pattern,
+            logs_up_to_date: logs_up_to_date?,
+            chronology_up_to_date: chronology_up_to_date?,
+            risk_factors,
+            protective_factors,
+            outstanding_actions,
+        })
+    }
+}
+
+impl From<NewCaseNoteBody> for CaseNoteInput {
+    fn from(note: NewCaseNoteBody) -> Self {
+        Self {
+            case_reference: note.case_reference,
+            child_initials: note.child_initials,
+            case_status: note.case_status,
+            update_text: note.update_text,
+            childs_view: note.childs_view,
+            parents_views: note.parents_views,
+            visiting_pattern: note.visiting_pattern,
+            logs_up_to_date: note.logs_up_to_date,
+            chronology_up_to_date: note.chronology_up_to_date,
+            risk_factors: note.risk_factors,
+            protective_factors: note.protective_factors,
+            outstanding_actions: note.outstanding_actions,
         }
     }
 }
 
-/// The Appendix 3 fields of a case note, each refusal under its own name; the body is then
-/// finished, so every problem found is answered together.
-fn case_note(mut body: Body) -> Result<CaseNoteInput, ApiError> {
-    let case_reference = body.parsed("case_reference", |raw| {
-        CaseReference::parse(raw).map_err(|error| reason(&error))
-    });
-    let child_initials = body.parsed("child_initials", |raw| {
-        Initials::parse(raw).map_err(|error| reason(&error))
-    });
-    let case_status = body.string("case_status");
-    let update_text = body.string("update_text");
-    let childs_view = body.string("childs_view");
-    let parents_views = body.string("parents_views");
-    let visiting_pattern = body.string("visiting_pattern");
-    let logs_up_to_date = boolean(&mut body, "logs_up_to_date");
-    let chronology_up_to_date = boolean(&mut body, "chronology_up_to_date");
-    let risk_factors = body.string("risk_factors");
-    let protective_factors = body.string("protective_factors");
-    let outstanding_actions = body.string("outstanding_actions");
-    let problems = body.problems;
-    let (Some(case_reference), Some(child_initials), true) =
-        (case_reference, child_initials, problems.is_empty())
-    else {
-        return Err(ApiError::Validation(problems));
-    };
-    Ok(CaseNoteInput {
-        case_reference,
-        child_initials,
-        case_status,
-        update_text,
-        childs_view,
-        parents_views,
-        visiting_pattern,
-        logs_up_to_date,
-        chronology_up_to_date,
-        risk_factors,
-        protective_factors,
-        outstanding_actions,
-    })
+/// A case note's every Appendix 3 field, as edited, and the `row_version` read.
+#[derive(ToSchema)]
+pub(crate) struct EditCaseNoteBody {
+    /// The `row_version` read.
+    row_version: i32,
+    /// The case's reference.
+    #[schema(value_type = String)]
+    case_reference: CaseReference,
+    /// The child's initials.
+    #[schema(value_type = String)]
+    child_initials: Initials,
+    /// cp_plan, child_in_need, early_help, looked_after, de_escalated or cause_for_concern.
+    case_status: String,
+    /// The update since the last session.
+    update_text: String,
+    /// The child's view.
+    childs_view: String,
+    /// The parents' views.
+    parents_views: String,
+    /// The pattern of visits.
+    visiting_pattern: String,
+    /// Whether the logs are up to date.
+    logs_up_to_date: bool,
+    /// Whether the chronology is up to date.
+    chronology_up_to_date: bool,
+    /// The risk factors.
+    risk_factors: String,
+    /// The protective factors.
+    protective_factors: String,
+    /// The actions outstanding.
+    outstanding_actions: String,
+}
+
+impl FromBody for EditCaseNoteBody {
+    const FIELDS: &'static [&'static str] = &[
+        "case_reference",
+        "child_initials",
+        "case_status",
+        "update_text",
+        "childs_view",
+        "parents_views",
+        "visiting_pattern",
+        "logs_up_to_date",
+        "chronology_up_to_date",
+        "risk_factors",
+        "protective_factors",
+        "outstanding_actions",
+        "row_version",
+    ];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let row_version = body.integer("row_version");
+        let note = NewCaseNoteBody::from_body(body)?;
+        Some(Self {
+            row_version,
+            case_reference: note.case_reference,
+            child_initials: note.child_initials,
+            case_status: note.case_status,
+            update_text: note.update_text,
+            childs_view: note.childs_view,
+            parents_views: note.parents_views,
+            visiting_pattern: note.visiting_pattern,
+            logs_up_to_date: note.logs_up_to_date,
+            chronology_up_to_date: note.chronology_up_to_date,
+            risk_factors: note.risk_factors,
+            protective_factors: note.protective_factors,
+            outstanding_actions: note.outstanding_actions,
+        })
+    }
+}
+
+impl From<EditCaseNoteBody> for CaseNoteInput {
+    fn from(note: EditCaseNoteBody) -> Self {
+        Self {
+            case_reference: note.case_reference,
+            child_initials: note.child_initials,
+            case_status: note.case_status,
+            update_text: note.update_text,
+            childs_view: note.childs_view,
+            parents_views: note.parents_views,
+            visiting_pattern: note.visiting_pattern,
+            logs_up_to_date: note.logs_up_to_date,
+            chronology_up_to_date: note.chronology_up_to_date,
+            risk_factors: note.risk_factors,
+            protective_factors: note.protective_factors,
+            outstanding_actions: note.outstanding_actions,
+        }
+    }
 }
 
 /// A domain refusal's reason alone: the field it is reported under is the API's name.
@@ -88,11 +214,53 @@ fn reason(error: &haven_domain::DomainError) -> String {
     }
 }
 
+/// A session's agenda: its items, and to update one submitted, the `row_version` read.
+#[derive(ToSchema)]
+pub(crate) struct AgendaBody {
+    /// The items to discuss.
+    items: Vec<String>,
+    /// The `row_version` read, to update a submitted agenda.
+    row_version: Option<i32>,
+}
+
+impl FromBody for AgendaBody {
+    const FIELDS: &'static [&'static str] = &["items", "row_version"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let row_version = body
+            .take("row_version")
+            .map(|value| value.as_i64().and_then(|n| i32::try_from(n).ok()));
+        let row_version = match row_version {
+            Some(None) => {
+                body.refuse("row_version", "must be an integer");
+                None
+            }
+            Some(read) => read,
+            None => None,
+        };
+        let items = match body.take("items") {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(text) => Some(text),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>(),
+            _ => None,
+        };
+        let items = items.unwrap_or_else(|| {
+            body.refuse("items", "is required: a list of strings");
+            Vec::new()
+        });
+        Some(Self { items, row_version })
+    }
+}
+
 #[utoipa::path(
     tag = "agendas",
     summary = "Submit a session's agenda",
     params(("id" = String, Path, description = "The session's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `items` (a list of strings) and, to update a submitted agenda, the `row_version` read; unknown fields are refused"),
+    request_body(content = AgendaBody, content_type = "application/json", description = "A JSON object with `items` (a list of strings) and, to update a submitted agenda, the `row_version` read; unknown fields are refused"),
     responses((status = 200, description = "The agenda, with `late` when sent after the policy's deadline"), (status = 403, description = "Not a supervisee of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or the session is held or cancelled (`status`)"))
 )]
 #[put("/sessions/{id}/agenda")]
@@ -103,33 +271,7 @@ async fn submit_agenda(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let session_id = id.0;
-    let mut body = Body::read(&body, &["items", "row_version"])?;
-    let row_version = body
-        .take("row_version")
-        .map(|value| value.as_i64().and_then(|n| i32::try_from(n).ok()));
-    let row_version = match row_version {
-        Some(None) => {
-            body.refuse("row_version", "must be an integer");
-            None
-        }
-        Some(read) => read,
-        None => None,
-    };
-    let items = match body.take("items") {
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(text) => Some(text),
-                _ => None,
-            })
-            .collect::<Option<Vec<String>>>(),
-        _ => None,
-    };
-    let items = items.unwrap_or_else(|| {
-        body.refuse("items", "is required: a list of strings");
-        Vec::new()
-    });
-    body.finish()?;
+    let AgendaBody { items, row_version } = body::parse(&body)?;
     let agenda = haven_store::agenda::submit_agenda(
         &state.db,
         &signed_in.scope,
@@ -164,7 +306,7 @@ async fn read_agenda(
     tag = "agendas",
     summary = "Add case notes to a session",
     params(("id" = String, Path, description = "The session's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with the Appendix 3 fields: `case_reference`, `child_initials`, `case_status` (cp_plan, child_in_need, early_help, looked_after, de_escalated, cause_for_concern), `update_text`, `childs_view`, `parents_views`, `visiting_pattern`, `logs_up_to_date`, `chronology_up_to_date`, `risk_factors`, `protective_factors`, `outstanding_actions`; unknown fields are refused"),
+    request_body(content = NewCaseNoteBody, content_type = "application/json", description = "A JSON object with the Appendix 3 fields: `case_reference`, `child_initials`, `case_status` (cp_plan, child_in_need, early_help, looked_after, de_escalated, cause_for_concern), `update_text`, `childs_view`, `parents_views`, `visiting_pattern`, `logs_up_to_date`, `chronology_up_to_date`, `risk_factors`, `protective_factors`, `outstanding_actions`; unknown fields are refused"),
     responses((status = 201, description = "The case note"), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, more cases than the agreement allows (`case_reference`), or a cancelled session or frozen record (`status`)"))
 )]
 #[post("/sessions/{id}/case-notes")]
@@ -175,8 +317,7 @@ async fn add_case_note(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let session_id = id.0;
-    let body = Body::read(&body, &CASE_NOTE_FIELDS)?;
-    let input = case_note(body)?;
+    let input = CaseNoteInput::from(body::parse::<NewCaseNoteBody>(&body)?);
     let note = haven_store::agenda::add_case_note(
         &state.db,
         &signed_in.scope,
@@ -192,7 +333,7 @@ async fn add_case_note(
     tag = "agendas",
     summary = "Edit a case note",
     params(("id" = String, Path, description = "The case note's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with every Appendix 3 field and the `row_version` read; unknown fields are refused"),
+    request_body(content = EditCaseNoteBody, content_type = "application/json", description = "A JSON object with every Appendix 3 field and the `row_version` read; unknown fields are refused"),
     responses((status = 200, description = "The case note"), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such case note in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or the session's record is frozen (`status`)"))
 )]
 #[put("/case-notes/{id}")]
@@ -203,11 +344,9 @@ async fn edit_case_note(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let note_id = id.0;
-    let mut known = CASE_NOTE_FIELDS.to_vec();
-    known.push("row_version");
-    let mut body = Body::read(&body, &known)?;
-    let row_version = body.integer("row_version");
-    let input = case_note(body)?;
+    let edit: EditCaseNoteBody = body::parse(&body)?;
+    let row_version = edit.row_version;
+    let input = CaseNoteInput::from(edit);
     let note = haven_store::agenda::edit_case_note(
         &state.db,
         &signed_in.scope,

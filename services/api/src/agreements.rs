@@ -5,29 +5,15 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use haven_store::agreement::{self, Kind, NewAgreement, TermsInput, TermsPatch};
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use utoipa_actix_web::service_config::ServiceConfig;
-
 use crate::auth::Authenticated;
-use crate::body::{Body, problem};
+use crate::body::{self, Body, FromBody, problem};
 use crate::path_id::PathId;
 use crate::problem::{ApiError, FieldProblem};
 use crate::state::ApiState;
-
-const TERMS: [&str; 11] = [
-    "plan_cadence",
-    "plan_weeks",
-    "extended_each_half_term",
-    "minimum",
-    "session_minutes",
-    "max_cases_per_session",
-    "agenda_required",
-    "standard_agenda",
-    "records_location",
-    "confidentiality_terms",
-    "diversity_terms",
-];
 
 /// Mistakes in the fields [`Body`] has no reader for (ids, lists, numbers, flags), kept apart
 /// and answered together with the body's own.
@@ -77,16 +63,10 @@ impl Extra {
         flag
     }
 
-    /// The body's problems and these, as one 422 answer, or nothing.
-    fn finish(self, body: Body) -> Result<(), ApiError> {
-        match body.finish() {
-            Ok(()) if self.0.is_empty() => Ok(()),
-            Ok(()) => Err(ApiError::Validation(self.0)),
-            Err(ApiError::Validation(mut problems)) => {
-                problems.extend(self.0);
-                Err(ApiError::Validation(problems))
-            }
-            Err(other) => Err(other),
+    /// These problems noted on the body, after its own, to be answered together.
+    fn finish(self, body: &mut Body) {
+        for found in self.0 {
+            body.refuse(&found.field, found.reason);
         }
     }
 }
@@ -105,10 +85,133 @@ async fn list_agreements(
     Ok(HttpResponse::Ok().json(agreements))
 }
 
+/// A new agreement's parties and terms.
+#[derive(ToSchema)]
+pub(crate) struct DraftAgreementBody {
+    /// The academy it belongs to.
+    academy_id: Uuid,
+    /// one_to_one, group or external.
+    #[schema(value_type = String, example = "one_to_one")]
+    kind: Kind,
+    /// The supervisor.
+    supervisor_id: Uuid,
+    /// The supervisees.
+    supervisee_ids: Vec<Uuid>,
+    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly.
+    plan_cadence: String,
+    /// N for every_n_weeks, and only for it.
+    plan_weeks: Option<u32>,
+    /// Whether one session each half term is extended.
+    extended_each_half_term: bool,
+    /// The floor below which a supervisee is overdue (weekly, every_N_weeks, half_termly, termly); the academy's policy when absent.
+    minimum: Option<String>,
+    /// The session length; the academy's policy when absent.
+    session_minutes: Option<u32>,
+    /// The cap on cases per session; the academy's policy when absent.
+    max_cases_per_session: Option<u32>,
+    /// Whether agendas are asked for; the academy's policy when absent.
+    agenda_required: Option<bool>,
+    /// The standard agenda.
+    standard_agenda: String,
+    /// Where records are kept.
+    records_location: String,
+    /// The confidentiality terms.
+    confidentiality_terms: String,
+    /// The diversity terms.
+    diversity_terms: String,
+}
+
+impl FromBody for DraftAgreementBody {
+    const FIELDS: &'static [&'static str] = &[
+        "academy_id",
+        "kind",
+        "supervisor_id",
+        "supervisee_ids",
+        "plan_cadence",
+        "plan_weeks",
+        "extended_each_half_term",
+        "minimum",
+        "session_minutes",
+        "max_cases_per_session",
+        "agenda_required",
+        "standard_agenda",
+        "records_location",
+        "confidentiality_terms",
+        "diversity_terms",
+    ];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let mut extra = Extra::default();
+        let academy_id = extra.id(body.take("academy_id"), "academy_id");
+        let kind = body.parsed("kind", Kind::parse);
+        let supervisor_id = extra.id(body.take("supervisor_id"), "supervisor_id");
+        let supervisee_ids = extra.ids(body.take("supervisee_ids"), "supervisee_ids");
+        let plan_cadence = body.string("plan_cadence");
+        let plan_weeks = extra.count(body.take("plan_weeks"), "plan_weeks");
+        let extended_each_half_term = extra
+            .flag(
+                body.take("extended_each_half_term"),
+                "extended_each_half_term",
+            )
+            .unwrap_or(false);
+        let minimum = body.optional_string("minimum");
+        let session_minutes = extra.count(body.take("session_minutes"), "session_minutes");
+        let max_cases_per_session =
+            extra.count(body.take("max_cases_per_session"), "max_cases_per_session");
+        let agenda_required = extra.flag(body.take("agenda_required"), "agenda_required");
+        let standard_agenda = body.string("standard_agenda");
+        let records_location = body.string("records_location");
+        let confidentiality_terms = body.string("confidentiality_terms");
+        let diversity_terms = body.string("diversity_terms");
+        extra.finish(body);
+        Some(Self {
+            academy_id: academy_id?,
+            kind: kind?,
+            supervisor_id: supervisor_id?,
+            supervisee_ids,
+            plan_cadence,
+            plan_weeks,
+            extended_each_half_term,
+            minimum,
+            session_minutes,
+            max_cases_per_session,
+            agenda_required,
+            standard_agenda,
+            records_location,
+            confidentiality_terms,
+            diversity_terms,
+        })
+    }
+}
+
+impl From<DraftAgreementBody> for NewAgreement {
+    fn from(draft: DraftAgreementBody) -> Self {
+        Self {
+            academy_id: draft.academy_id,
+            kind: draft.kind,
+            supervisor_id: draft.supervisor_id,
+            supervisee_ids: draft.supervisee_ids,
+            terms: TermsInput {
+                plan_cadence: draft.plan_cadence,
+                plan_weeks: draft.plan_weeks,
+                extended_each_half_term: draft.extended_each_half_term,
+                minimum: draft.minimum,
+                session_minutes: draft.session_minutes,
+                max_cases_per_session: draft.max_cases_per_session,
+                agenda_required: draft.agenda_required,
+                standard_agenda: draft.standard_agenda,
+                records_location: draft.records_location,
+                confidentiality_terms: draft.confidentiality_terms,
+                diversity_terms: draft.diversity_terms,
+            },
+        }
+    }
+}
+
 #[utoipa::path(
     tag = "agreements",
     summary = "Draft an agreement",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `academy_id`, `kind` (one_to_one, group, external), `supervisor_id`, `supervisee_ids`, `plan_cadence` (weekly, every_n_weeks with `plan_weeks`, half_termly, termly), `extended_each_half_term`, `minimum` (weekly, every_N_weeks, half_termly, termly: the floor below which a supervisee is overdue), `session_minutes`, `max_cases_per_session` and `agenda_required` (each optional: the academy's policy when left out), `standard_agenda`, `records_location`, `confidentiality_terms`, `diversity_terms`; unknown fields are refused"),
+    request_body(content = DraftAgreementBody, content_type = "application/json", description = "A JSON object with `academy_id`, `kind` (one_to_one, group, external), `supervisor_id`, `supervisee_ids`, `plan_cadence` (weekly, every_n_weeks with `plan_weeks`, half_termly, termly), `extended_each_half_term`, `minimum` (weekly, every_N_weeks, half_termly, termly: the floor below which a supervisee is overdue), `session_minutes`, `max_cases_per_session` and `agenda_required` (each optional: the academy's policy when left out), `standard_agenda`, `records_location`, `confidentiality_terms`, `diversity_terms`; unknown fields are refused"),
     responses((status = 201, description = "The draft"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/agreements")]
@@ -117,51 +220,11 @@ async fn draft_agreement(
     caller: Authenticated,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut known = vec!["academy_id", "kind", "supervisor_id", "supervisee_ids"];
-    known.extend(TERMS);
-    let mut body = Body::read(&body, &known)?;
-    let mut extra = Extra::default();
-    let academy_id = extra.id(body.take("academy_id"), "academy_id");
-    let kind = body.parsed("kind", Kind::parse);
-    let supervisor_id = extra.id(body.take("supervisor_id"), "supervisor_id");
-    let supervisee_ids = extra.ids(body.take("supervisee_ids"), "supervisee_ids");
-    let terms = TermsInput {
-        plan_cadence: body.string("plan_cadence"),
-        plan_weeks: extra.count(body.take("plan_weeks"), "plan_weeks"),
-        extended_each_half_term: extra
-            .flag(
-                body.take("extended_each_half_term"),
-                "extended_each_half_term",
-            )
-            .unwrap_or(false),
-        minimum: body.optional_string("minimum"),
-        session_minutes: extra.count(body.take("session_minutes"), "session_minutes"),
-        max_cases_per_session: extra
-            .count(body.take("max_cases_per_session"), "max_cases_per_session"),
-        agenda_required: extra.flag(body.take("agenda_required"), "agenda_required"),
-        standard_agenda: body.string("standard_agenda"),
-        records_location: body.string("records_location"),
-        confidentiality_terms: body.string("confidentiality_terms"),
-        diversity_terms: body.string("diversity_terms"),
-    };
-    extra.finish(body)?;
-    let (Some(academy_id), Some(kind), Some(supervisor_id)) = (academy_id, kind, supervisor_id)
-    else {
-        return Err(ApiError::Validation(vec![problem(
-            "body",
-            "academy_id, kind and supervisor_id are required",
-        )]));
-    };
+    let draft: DraftAgreementBody = body::parse(&body)?;
     let draft = agreement::draft(
         &state.db,
         &caller.scope,
-        NewAgreement {
-            academy_id,
-            kind,
-            supervisor_id,
-            supervisee_ids,
-            terms,
-        },
+        NewAgreement::from(draft),
         state.clock.now(),
     )
     .await?;
@@ -187,11 +250,110 @@ async fn get_agreement(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// A draft agreement's changed terms: any of them, and the `row_version` read.
+#[derive(ToSchema)]
+pub(crate) struct EditAgreementBody {
+    /// The `row_version` read.
+    row_version: i32,
+    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly.
+    plan_cadence: Option<String>,
+    /// N for every_n_weeks, and only for it.
+    plan_weeks: Option<u32>,
+    /// Whether one session each half term is extended.
+    extended_each_half_term: Option<bool>,
+    /// The floor below which a supervisee is overdue (weekly, every_N_weeks, half_termly, termly); the academy's policy when absent.
+    minimum: Option<String>,
+    /// The session length; the academy's policy when absent.
+    session_minutes: Option<u32>,
+    /// The cap on cases per session; the academy's policy when absent.
+    max_cases_per_session: Option<u32>,
+    /// Whether agendas are asked for; the academy's policy when absent.
+    agenda_required: Option<bool>,
+    /// The standard agenda.
+    standard_agenda: Option<String>,
+    /// Where records are kept.
+    records_location: Option<String>,
+    /// The confidentiality terms.
+    confidentiality_terms: Option<String>,
+    /// The diversity terms.
+    diversity_terms: Option<String>,
+}
+
+impl FromBody for EditAgreementBody {
+    const FIELDS: &'static [&'static str] = &[
+        "row_version",
+        "plan_cadence",
+        "plan_weeks",
+        "extended_each_half_term",
+        "minimum",
+        "session_minutes",
+        "max_cases_per_session",
+        "agenda_required",
+        "standard_agenda",
+        "records_location",
+        "confidentiality_terms",
+        "diversity_terms",
+    ];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let mut extra = Extra::default();
+        let row_version = body.integer("row_version");
+        let plan_cadence = body.optional_string("plan_cadence");
+        let plan_weeks = extra.count(body.take("plan_weeks"), "plan_weeks");
+        let extended_each_half_term = extra.flag(
+            body.take("extended_each_half_term"),
+            "extended_each_half_term",
+        );
+        let minimum = body.optional_string("minimum");
+        let session_minutes = extra.count(body.take("session_minutes"), "session_minutes");
+        let max_cases_per_session =
+            extra.count(body.take("max_cases_per_session"), "max_cases_per_session");
+        let agenda_required = extra.flag(body.take("agenda_required"), "agenda_required");
+        let standard_agenda = body.optional_string("standard_agenda");
+        let records_location = body.optional_string("records_location");
+        let confidentiality_terms = body.optional_string("confidentiality_terms");
+        let diversity_terms = body.optional_string("diversity_terms");
+        extra.finish(body);
+        Some(Self {
+            row_version,
+            plan_cadence,
+            plan_weeks,
+            extended_each_half_term,
+            minimum,
+            session_minutes,
+            max_cases_per_session,
+            agenda_required,
+            standard_agenda,
+            records_location,
+            confidentiality_terms,
+            diversity_terms,
+        })
+    }
+}
+
+impl From<EditAgreementBody> for TermsPatch {
+    fn from(edit: EditAgreementBody) -> Self {
+        Self {
+            plan_cadence: edit.plan_cadence,
+            plan_weeks: edit.plan_weeks,
+            extended_each_half_term: edit.extended_each_half_term,
+            minimum: edit.minimum,
+            session_minutes: edit.session_minutes,
+            max_cases_per_session: edit.max_cases_per_session,
+            agenda_required: edit.agenda_required,
+            standard_agenda: edit.standard_agenda,
+            records_location: edit.records_location,
+            confidentiality_terms: edit.confidentiality_terms,
+            diversity_terms: edit.diversity_terms,
+        }
+    }
+}
+
 #[utoipa::path(
     tag = "agreements",
     summary = "Edit a draft agreement's terms",
     params(("id" = String, Path, description = "The agreement's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `row_version` read and any of the terms; signatures already given are withdrawn; unknown fields are refused"),
+    request_body(content = EditAgreementBody, content_type = "application/json", description = "A JSON object with the `row_version` read and any of the terms; signatures already given are withdrawn; unknown fields are refused"),
     responses((status = 200, description = "The draft"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or not a draft (`status`)"))
 )]
 #[patch("/agreements/{id}")]
@@ -202,29 +364,9 @@ async fn edit_agreement(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
-    let mut known = vec!["row_version"];
-    known.extend(TERMS);
-    let mut body = Body::read(&body, &known)?;
-    let mut extra = Extra::default();
-    let row_version = body.integer("row_version");
-    let patch = TermsPatch {
-        plan_cadence: body.optional_string("plan_cadence"),
-        plan_weeks: extra.count(body.take("plan_weeks"), "plan_weeks"),
-        extended_each_half_term: extra.flag(
-            body.take("extended_each_half_term"),
-            "extended_each_half_term",
-        ),
-        minimum: body.optional_string("minimum"),
-        session_minutes: extra.count(body.take("session_minutes"), "session_minutes"),
-        max_cases_per_session: extra
-            .count(body.take("max_cases_per_session"), "max_cases_per_session"),
-        agenda_required: extra.flag(body.take("agenda_required"), "agenda_required"),
-        standard_agenda: body.optional_string("standard_agenda"),
-        records_location: body.optional_string("records_location"),
-        confidentiality_terms: body.optional_string("confidentiality_terms"),
-        diversity_terms: body.optional_string("diversity_terms"),
-    };
-    extra.finish(body)?;
+    let edit: EditAgreementBody = body::parse(&body)?;
+    let row_version = edit.row_version;
+    let patch = TermsPatch::from(edit);
     let view = agreement::edit(
         &state.db,
         &caller.scope,
@@ -237,11 +379,28 @@ async fn edit_agreement(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// The terms a party signs, by the hash of what they read.
+#[derive(ToSchema)]
+pub(crate) struct SignAgreementBody {
+    /// The `content_hash` of the terms read.
+    content_hash: String,
+}
+
+impl FromBody for SignAgreementBody {
+    const FIELDS: &'static [&'static str] = &["content_hash"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        Some(Self {
+            content_hash: body.string("content_hash"),
+        })
+    }
+}
+
 #[utoipa::path(
     tag = "agreements",
     summary = "Sign a draft agreement as one of its parties",
     params(("id" = String, Path, description = "The agreement's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `content_hash` of the terms the signer read; unknown fields are refused"),
+    request_body(content = SignAgreementBody, content_type = "application/json", description = "A JSON object with the `content_hash` of the terms the signer read; unknown fields are refused"),
     responses((status = 200, description = "The agreement, active once every party has signed"), (status = 403, description = "Not a party"), (status = 404, description = "No such agreement for the caller"), (status = 409, description = "The terms changed since they were read"), (status = 422, description = "Invalid input, already signed (`signature`) or not a draft (`status`)"))
 )]
 #[post("/agreements/{id}/sign")]
@@ -252,9 +411,7 @@ async fn sign_agreement(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
-    let mut body = Body::read(&body, &["content_hash"])?;
-    let content_hash = body.string("content_hash");
-    body.finish()?;
+    let SignAgreementBody { content_hash } = body::parse(&body)?;
     let view = agreement::sign(
         &state.db,
         &caller.scope,

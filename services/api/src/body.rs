@@ -23,12 +23,36 @@ pub(crate) fn problem(field: &str, reason: impl Into<String>) -> FieldProblem {
 /// `ends_on` dropped would give a role that never ends). Every string anywhere in it, nested
 /// documents included, is printable prose of a bounded length before any field is read.
 pub(crate) struct Body {
-    pub(crate) fields: Map<String, Value>,
-    pub(crate) problems: Vec<FieldProblem>,
+    fields: Map<String, Value>,
+    problems: Vec<FieldProblem>,
+}
+
+/// A request body as a type: the fields it may hold and how each is read from a [`Body`], so a
+/// mistake is answered under its field's name. Handlers read bodies only through [`parse`].
+pub(crate) trait FromBody: Sized {
+    /// Every field the body may hold; any other is refused.
+    const FIELDS: &'static [&'static str];
+    /// Whether an empty body stands for one giving none of its (then all optional) fields.
+    const OPTIONAL: bool = false;
+
+    /// Reads each field, noting every mistake on `body`; `None` when a required one is missing.
+    fn from_body(body: &mut Body) -> Option<Self>;
+}
+
+/// The request body `raw` as `T`, or the 422 naming every field refused.
+pub(crate) fn parse<T: FromBody>(raw: &[u8]) -> Result<T, ApiError> {
+    let mut body = if T::OPTIONAL {
+        Body::read_optional(raw, T::FIELDS)?
+    } else {
+        Body::read(raw, T::FIELDS)?
+    };
+    let value = T::from_body(&mut body);
+    body.finish()?;
+    value.ok_or_else(|| ApiError::Validation(vec![problem("body", "a required field is missing")]))
 }
 
 impl Body {
-    pub(crate) fn read(body: &[u8], known: &[&str]) -> Result<Self, ApiError> {
+    fn read(body: &[u8], known: &[&str]) -> Result<Self, ApiError> {
         let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
             return Err(ApiError::Validation(vec![problem(
                 "body",
@@ -47,7 +71,7 @@ impl Body {
     }
 
     /// A body every field of which is optional: an empty one means none is given.
-    pub(crate) fn read_optional(body: &[u8], known: &[&str]) -> Result<Self, ApiError> {
+    fn read_optional(body: &[u8], known: &[&str]) -> Result<Self, ApiError> {
         Self::read(if body.is_empty() { b"{}" } else { body }, known)
     }
 
@@ -200,6 +224,36 @@ impl Body {
         }
     }
 
+    /// Whether the body holds `field` at all (null included).
+    pub(crate) fn has(&self, field: &str) -> bool {
+        self.fields.contains_key(field)
+    }
+
+    /// A required yes/no answer.
+    pub(crate) fn boolean(&mut self, field: &str) -> Option<bool> {
+        match self.fields.get(field) {
+            Some(Value::Bool(answer)) => Some(*answer),
+            _ => {
+                self.problems
+                    .push(problem(field, "is required: true or false"));
+                None
+            }
+        }
+    }
+
+    /// An optional yes/no answer: absent or null is unanswered.
+    pub(crate) fn optional_boolean(&mut self, field: &str) -> Option<bool> {
+        match self.fields.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(answer)) => Some(*answer),
+            Some(_) => {
+                self.problems
+                    .push(problem(field, "must be true, false or null"));
+                None
+            }
+        }
+    }
+
     /// A field's JSON as sent, for a nested document whose own type reads it; `None` if absent.
     pub(crate) fn take(&mut self, field: &str) -> Option<Value> {
         self.fields.remove(field).filter(|value| !value.is_null())
@@ -230,7 +284,7 @@ impl Body {
 
     /// The problems found, as the 422 answer, or nothing. A field refused by more than one
     /// check is named once, with the first reason found.
-    pub(crate) fn finish(mut self) -> Result<(), ApiError> {
+    fn finish(mut self) -> Result<(), ApiError> {
         let mut named = std::collections::BTreeSet::new();
         self.problems
             .retain(|problem| named.insert(problem.field.clone()));

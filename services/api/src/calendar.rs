@@ -8,24 +8,24 @@ use haven_entity as e;
 use haven_store::calendar::NewHalfTerm;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
-use crate::body::{Body, problem};
+use crate::body::{self, Body, FromBody, problem};
 use crate::path_id::PathId;
-use crate::policy::finish_with;
 use crate::problem::{ApiError, FieldProblem};
 use crate::state::ApiState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct HalfTermView {
     number: i16,
     starts_on: NaiveDate,
     ends_on: NaiveDate,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct YearView {
     academic_year: i32,
     half_terms: Vec<HalfTermView>,
@@ -62,7 +62,11 @@ fn path_year(raw: &str) -> Result<i32, ApiError> {
 }
 
 /// One element of `half_terms`: `{number, starts_on, ends_on}` and nothing else.
-fn half_term(index: usize, value: &Value, problems: &mut Vec<FieldProblem>) -> Option<NewHalfTerm> {
+fn half_term(
+    index: usize,
+    value: &Value,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<HalfTermBody> {
     let mut refuse = |reason: &str| {
         problems.push(problem(
             "half_terms",
@@ -91,7 +95,7 @@ fn half_term(index: usize, value: &Value, problems: &mut Vec<FieldProblem>) -> O
             .and_then(|text| text.parse::<NaiveDate>().ok())
     };
     match (number, date("starts_on"), date("ends_on")) {
-        (Some(number), Some(starts_on), Some(ends_on)) => Some(NewHalfTerm {
+        (Some(number), Some(starts_on), Some(ends_on)) => Some(HalfTermBody {
             number,
             starts_on,
             ends_on,
@@ -111,7 +115,7 @@ fn half_term(index: usize, value: &Value, problems: &mut Vec<FieldProblem>) -> O
     tag = "calendar",
     summary = "An academy's term dates",
     params(("id" = String, Path, description = "The academy's id")),
-    responses((status = 200, description = "Every academic year's six half terms, in date order"), (status = 404, description = "No such academy in the caller's scope"))
+    responses((status = 200, description = "Every academic year's six half terms, in date order", body = [YearView]), (status = 404, description = "No such academy in the caller's scope"))
 )]
 #[get("/academies/{id}/term-dates")]
 async fn term_dates(
@@ -123,6 +127,60 @@ async fn term_dates(
     Ok(HttpResponse::Ok().json(by_year(rows)))
 }
 
+/// One half term of the year.
+#[derive(ToSchema)]
+pub(crate) struct HalfTermBody {
+    /// 1 to 6.
+    number: u8,
+    /// Its first day, YYYY-MM-DD.
+    starts_on: NaiveDate,
+    /// Its last day, YYYY-MM-DD.
+    ends_on: NaiveDate,
+}
+
+/// An academic year's six half terms.
+#[derive(ToSchema)]
+pub(crate) struct TermDatesBody {
+    /// The six half terms.
+    half_terms: Vec<HalfTermBody>,
+}
+
+impl From<HalfTermBody> for NewHalfTerm {
+    fn from(half_term: HalfTermBody) -> Self {
+        Self {
+            number: half_term.number,
+            starts_on: half_term.starts_on,
+            ends_on: half_term.ends_on,
+        }
+    }
+}
+
+impl FromBody for TermDatesBody {
+    const FIELDS: &'static [&'static str] = &["half_terms"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let mut problems = Vec::new();
+        let half_terms: Vec<HalfTermBody> = match body.take("half_terms") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(index, item)| half_term(index, item, &mut problems))
+                .collect(),
+            _ => {
+                problems.push(problem(
+                    "half_terms",
+                    "is required: a list of the year's six half terms",
+                ));
+                Vec::new()
+            }
+        };
+        for found in problems {
+            body.refuse(&found.field, found.reason);
+        }
+        Some(Self { half_terms })
+    }
+}
+
 #[utoipa::path(
     tag = "calendar",
     summary = "Set an academy's half terms for one academic year",
@@ -130,8 +188,8 @@ async fn term_dates(
         ("id" = String, Path, description = "The academy's id"),
         ("academic_year" = String, Path, description = "The year the academic year starts in: 2026 is 2026/27")
     ),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `half_terms`: six objects with `number` (1 to 6), `starts_on` and `ends_on`; unknown fields are refused"),
-    responses((status = 200, description = "The year's half terms"), (status = 403, description = "Neither a trust safeguarding lead nor the academy's headteacher"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Dates that do not read as six half terms a year, with the reason"))
+    request_body(content = HalfTermBody, content_type = "application/json", description = "A JSON object with `half_terms`: six objects with `number` (1 to 6), `starts_on` and `ends_on`; unknown fields are refused"),
+    responses((status = 200, description = "The year's half terms", body = YearView), (status = 403, description = "Neither a trust safeguarding lead nor the academy's headteacher"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Dates that do not read as six half terms a year, with the reason"))
 )]
 #[put("/academies/{id}/term-dates/{academic_year}")]
 async fn set_term_dates(
@@ -143,23 +201,8 @@ async fn set_term_dates(
 ) -> Result<HttpResponse, ApiError> {
     let academy_id = id.0;
     let academic_year = path_year(&year.into_inner().1)?;
-    let mut body = Body::read(&body, &["half_terms"])?;
-    let mut problems = Vec::new();
-    let half_terms: Vec<NewHalfTerm> = match body.take("half_terms") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(index, item)| half_term(index, item, &mut problems))
-            .collect(),
-        _ => {
-            problems.push(problem(
-                "half_terms",
-                "is required: a list of the year's six half terms",
-            ));
-            Vec::new()
-        }
-    };
-    finish_with(body, problems)?;
+    let TermDatesBody { half_terms } = body::parse(&body)?;
+    let half_terms: Vec<NewHalfTerm> = half_terms.into_iter().map(NewHalfTerm::from).collect();
     let rows = haven_store::calendar::replace_year(
         &state.db,
         &caller.scope,

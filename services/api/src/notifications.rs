@@ -8,12 +8,12 @@ use haven_domain::notification::{DeliveryStatus, NotificationPreference};
 use haven_store::delivery::DeliveryFilter;
 use haven_store::notification_settings::EmailSettings;
 use serde::Deserialize;
-use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
-use crate::body::{Body, problem};
+use crate::body::{self, Body, FromBody, problem};
 use crate::problem::ApiError;
 use crate::state::ApiState;
 
@@ -42,10 +42,33 @@ async fn my_preferences(
     Ok(HttpResponse::Ok().json(settings))
 }
 
+/// How the caller wants their email.
+#[derive(ToSchema)]
+pub(crate) struct PreferencesBody {
+    /// immediate or digest.
+    #[schema(value_type = String, example = "immediate")]
+    preference: NotificationPreference,
+    /// Whether optional reminders are sent.
+    optional_reminders: bool,
+}
+
+impl FromBody for PreferencesBody {
+    const FIELDS: &'static [&'static str] = &["preference", "optional_reminders"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let preference = body.parsed("preference", preference);
+        let optional_reminders = body.boolean("optional_reminders");
+        Some(Self {
+            preference: preference?,
+            optional_reminders: optional_reminders?,
+        })
+    }
+}
+
 #[utoipa::path(
     tag = "notifications",
     summary = "Set the caller's email preferences",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `preference` (immediate or digest) and `optional_reminders` (true or false); unknown fields are refused"),
+    request_body(content = PreferencesBody, content_type = "application/json", description = "A JSON object with `preference` (immediate or digest) and `optional_reminders` (true or false); unknown fields are refused"),
     responses((status = 200, description = "The preferences as set, with `reminders`"), (status = 401, description = "Not signed in"), (status = 403, description = "An API token, which is no person"), (status = 422, description = "A bad value, named by field"))
 )]
 #[put("/me/notifications")]
@@ -54,19 +77,10 @@ async fn set_my_preferences(
     state: web::Data<ApiState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = Body::read(&body, &["preference", "optional_reminders"])?;
-    let chosen = body.parsed("preference", preference);
-    let optional = match body.fields.get("optional_reminders") {
-        Some(Value::Bool(on)) => Some(*on),
-        _ => {
-            body.refuse("optional_reminders", "is required: true or false");
-            None
-        }
-    };
-    body.finish()?;
-    let (Some(chosen), Some(optional)) = (chosen, optional) else {
-        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
-    };
+    let PreferencesBody {
+        preference: chosen,
+        optional_reminders: optional,
+    } = body::parse(&body)?;
     let settings = haven_store::notification_settings::set_preferences(
         &state.db,
         &signed_in.scope,
@@ -172,10 +186,48 @@ async fn email_settings(
     Ok(HttpResponse::Ok().json(settings))
 }
 
+/// The trust's email sender, replaced whole; null is Haven's configured value.
+#[derive(ToSchema)]
+pub(crate) struct EmailSettingsBody {
+    /// The sender's name.
+    sender_name: Option<String>,
+    /// The sender's email address.
+    sender_address: Option<String>,
+    /// The reply-to email address.
+    reply_to: Option<String>,
+    /// The brand colour, `#rrggbb`.
+    brand_colour: Option<String>,
+}
+
+impl FromBody for EmailSettingsBody {
+    const FIELDS: &'static [&'static str] =
+        &["sender_name", "sender_address", "reply_to", "brand_colour"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        Some(Self {
+            sender_name: body.optional_string("sender_name"),
+            sender_address: body.optional_string("sender_address"),
+            reply_to: body.optional_string("reply_to"),
+            brand_colour: body.optional_string("brand_colour"),
+        })
+    }
+}
+
+impl From<EmailSettingsBody> for EmailSettings {
+    fn from(settings: EmailSettingsBody) -> Self {
+        Self {
+            sender_name: settings.sender_name,
+            sender_address: settings.sender_address,
+            reply_to: settings.reply_to,
+            brand_colour: settings.brand_colour,
+        }
+    }
+}
+
 #[utoipa::path(
     tag = "notifications",
     summary = "Set the trust's email sender",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `sender_name`, `sender_address`, `reply_to` (email addresses) and `brand_colour` (`#rrggbb`), each a string or null (Haven's configured value); the whole setting is replaced, and unknown fields are refused"),
+    request_body(content = EmailSettingsBody, content_type = "application/json", description = "A JSON object with `sender_name`, `sender_address`, `reply_to` (email addresses) and `brand_colour` (`#rrggbb`), each a string or null (Haven's configured value); the whole setting is replaced, and unknown fields are refused"),
     responses((status = 200, description = "The settings as stored"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "A bad value, named by field"))
 )]
 #[put("/trust/email-settings")]
@@ -184,17 +236,7 @@ async fn set_email_settings(
     state: web::Data<ApiState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = Body::read(
-        &body,
-        &["sender_name", "sender_address", "reply_to", "brand_colour"],
-    )?;
-    let settings = EmailSettings {
-        sender_name: body.optional_string("sender_name"),
-        sender_address: body.optional_string("sender_address"),
-        reply_to: body.optional_string("reply_to"),
-        brand_colour: body.optional_string("brand_colour"),
-    };
-    body.finish()?;
+    let settings = EmailSettings::from(body::parse::<EmailSettingsBody>(&body)?);
     let stored = haven_store::notification_settings::set_email_settings(
         &state.db,
         &signed_in.scope,

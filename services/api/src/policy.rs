@@ -6,27 +6,15 @@ use actix_web::{HttpResponse, delete, get, put, web};
 use haven_domain::{PolicyOverride, PolicySettings};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
-use crate::body::{Body, problem};
+use crate::body::{self, Body, FromBody, problem};
 use crate::path_id::PathId;
 use crate::problem::{ApiError, FieldProblem};
 use crate::state::ApiState;
-
-/// The body's own problems and the handler's further ones, answered together.
-pub(crate) fn finish_with(body: Body, mut more: Vec<FieldProblem>) -> Result<(), ApiError> {
-    match body.finish() {
-        Ok(()) if more.is_empty() => Ok(()),
-        Ok(()) => Err(ApiError::Validation(more)),
-        Err(ApiError::Validation(mut problems)) => {
-            problems.append(&mut more);
-            Err(ApiError::Validation(problems))
-        }
-        Err(other) => Err(other),
-    }
-}
 
 /// A school's policy, as the seeds know it, chosen by name.
 fn preset(name: &str) -> Result<PolicySettings, String> {
@@ -88,22 +76,23 @@ fn read_settings<T: DeserializeOwned>(
         .ok()
 }
 
-/// `settings` (as `T`) or `preset`, exactly one, and the `row_version` the caller read.
+/// `field` (as `T`) or `preset`, exactly one, and the `row_version` the caller read: the
+/// settings given, or the preset's, and that version.
 fn read_change<T: DeserializeOwned>(
-    raw: &[u8],
+    body: &mut Body,
     field: &'static str,
     whole: bool,
-    from_preset: impl Fn(PolicySettings) -> Result<T, ApiError>,
-) -> Result<(T, i32), ApiError> {
-    let mut body = Body::read(raw, &["row_version", field, "preset"])?;
+) -> Option<(Option<T>, Option<PolicySettings>, i32)> {
     let row_version = body.integer("row_version");
     let given = body.take(field);
     let named = body.optional_string("preset");
     let mut problems = Vec::new();
     let change = match (given, named) {
-        (Some(value), None) => read_settings::<T>(value, whole, &mut problems),
+        (Some(value), None) => {
+            read_settings::<T>(value, whole, &mut problems).map(|settings| (Some(settings), None))
+        }
         (None, Some(name)) => match preset(&name) {
-            Ok(settings) => Some(from_preset(settings)?),
+            Ok(settings) => Some((None, Some(settings))),
             Err(reason) => {
                 problems.push(problem("preset", reason));
                 None
@@ -114,10 +103,67 @@ fn read_change<T: DeserializeOwned>(
             None
         }
     };
-    finish_with(body, problems)?;
-    change
-        .map(|change| (change, row_version))
-        .ok_or_else(|| ApiError::Validation(vec![problem(field, "cannot be read")]))
+    for found in problems {
+        body.refuse(&found.field, found.reason);
+    }
+    change.map(|(given, preset)| (given, preset, row_version))
+}
+
+/// The trust's settings replaced: every setting, or a school's preset.
+#[derive(ToSchema)]
+pub(crate) struct TrustPolicyBody {
+    /// The `row_version` read; 0 before the trust has saved any.
+    row_version: i32,
+    /// Every setting, by name.
+    #[schema(value_type = Option<Object>)]
+    settings: Option<PolicySettings>,
+    /// esteem, captain_cook, old_park or coop_southfield, instead of `settings`.
+    #[schema(value_type = Option<String>)]
+    preset: Option<PolicySettings>,
+}
+
+impl FromBody for TrustPolicyBody {
+    const FIELDS: &'static [&'static str] = &["row_version", "settings", "preset"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let (settings, preset, row_version) = read_change(body, "settings", true)?;
+        Some(Self {
+            row_version,
+            settings,
+            preset,
+        })
+    }
+}
+
+/// An academy's override set: only the settings it changes, or a school's preset whole.
+#[derive(ToSchema)]
+pub(crate) struct AcademyPolicyBody {
+    /// The `row_version` read; 0 when the academy has no override.
+    row_version: i32,
+    /// Only the settings the academy changes, by name.
+    #[schema(rename = "override", value_type = Option<Object>)]
+    with: Option<PolicyOverride>,
+    /// esteem, captain_cook, old_park or coop_southfield, instead of `override`.
+    #[schema(value_type = Option<String>)]
+    preset: Option<PolicySettings>,
+}
+
+impl FromBody for AcademyPolicyBody {
+    const FIELDS: &'static [&'static str] = &["row_version", "override", "preset"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let (with, preset, row_version) = read_change(body, "override", false)?;
+        Some(Self {
+            row_version,
+            with,
+            preset,
+        })
+    }
+}
+
+/// The answer when neither the settings nor a preset came through.
+fn unread(field: &str) -> ApiError {
+    ApiError::Validation(vec![problem(field, "cannot be read")])
 }
 
 #[utoipa::path(
@@ -137,7 +183,7 @@ async fn trust_policy(
 #[utoipa::path(
     tag = "policy",
     summary = "Replace the trust's policy settings",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `row_version` (as read; 0 before the trust has saved any) and either `settings` (every setting) or `preset` (esteem, captain_cook, old_park or coop_southfield); unknown fields are refused"),
+    request_body(content = TrustPolicyBody, content_type = "application/json", description = "A JSON object with `row_version` (as read; 0 before the trust has saved any) and either `settings` (every setting) or `preset` (esteem, captain_cook, old_park or coop_southfield); unknown fields are refused"),
     responses((status = 200, description = "The trust default"), (status = 403, description = "Not a trust safeguarding lead"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, with the setting"))
 )]
 #[put("/policy")]
@@ -146,7 +192,12 @@ async fn set_trust_policy(
     caller: Authenticated,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (settings, row_version) = read_change::<PolicySettings>(&body, "settings", true, Ok)?;
+    let TrustPolicyBody {
+        row_version,
+        settings,
+        preset,
+    } = body::parse(&body)?;
+    let settings = settings.or(preset).ok_or_else(|| unread("settings"))?;
     let policy = haven_store::policy::set_trust_default(
         &state.db,
         &caller.scope,
@@ -178,7 +229,7 @@ async fn academy_policy(
     tag = "policy",
     summary = "Set an academy's policy override",
     params(("id" = String, Path, description = "The academy's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `row_version` (as read; 0 when the academy has no override) and either `override` (only the settings the academy changes) or `preset`; unknown fields are refused"),
+    request_body(content = AcademyPolicyBody, content_type = "application/json", description = "A JSON object with `row_version` (as read; 0 when the academy has no override) and either `override` (only the settings the academy changes) or `preset`; unknown fields are refused"),
     responses((status = 200, description = "The override and the effective settings"), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, with the setting"))
 )]
 #[put("/academies/{id}/policy")]
@@ -190,12 +241,18 @@ async fn set_academy_policy(
 ) -> Result<HttpResponse, ApiError> {
     let academy_id = id.0;
     // A preset overrides every setting: the academy follows that school's policy whole.
-    let (with, row_version) =
-        read_change::<PolicyOverride>(&body, "override", false, |settings| {
-            serde_json::to_value(settings)
-                .and_then(serde_json::from_value)
-                .map_err(|error| ApiError::Internal(error.into()))
-        })?;
+    let AcademyPolicyBody {
+        row_version,
+        with,
+        preset,
+    } = body::parse(&body)?;
+    let with = match (with, preset) {
+        (Some(with), _) => with,
+        (None, Some(settings)) => serde_json::to_value(settings)
+            .and_then(serde_json::from_value)
+            .map_err(|error| ApiError::Internal(error.into()))?,
+        (None, None) => return Err(unread("override")),
+    };
     let policy = haven_store::policy::set_academy_override(
         &state.db,
         &caller.scope,

@@ -2,14 +2,16 @@
 //! The rule lives in the store (`haven_store::record`); these handlers only carry it to HTTP.
 
 use actix_web::{HttpResponse, get, post, put, web};
+use chrono::NaiveDate;
 use haven_domain::RecordContent;
 use haven_store::record::{PaperSignature, Sending, Signing};
 use serde::Deserialize;
-
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
 use crate::auth::Authenticated;
-use crate::body::{Body, problem};
+use crate::body::{self, Body, FromBody};
 use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -71,11 +73,188 @@ fn content(body: &mut Body) -> RecordContent {
     })
 }
 
+/// The content of a new draft record.
+#[derive(ToSchema)]
+pub(crate) struct DraftBody {
+    /// Appendix 2 and Gibbs' sections, each optional while a draft.
+    #[schema(value_type = Object)]
+    content: RecordContent,
+}
+
+impl FromBody for DraftBody {
+    const FIELDS: &'static [&'static str] = &["content"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        Some(Self {
+            content: content(body),
+        })
+    }
+}
+
+/// A draft record's new content.
+#[derive(ToSchema)]
+pub(crate) struct EditDraftBody {
+    /// Appendix 2 and Gibbs' sections, each optional while a draft.
+    #[schema(value_type = Object)]
+    content: RecordContent,
+    /// The `row_version` read.
+    row_version: i32,
+}
+
+impl FromBody for EditDraftBody {
+    const FIELDS: &'static [&'static str] = &["content", "row_version"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let row_version = body.integer("row_version");
+        Some(Self {
+            content: content(body),
+            row_version,
+        })
+    }
+}
+
+/// A frozen record's amended content and why.
+#[derive(ToSchema)]
+pub(crate) struct AmendBody {
+    /// Why the record is amended.
+    reason: String,
+    /// The amended Appendix 2 and Gibbs' sections.
+    #[schema(value_type = Object)]
+    content: RecordContent,
+    /// The `row_version` read.
+    row_version: i32,
+}
+
+impl FromBody for AmendBody {
+    const FIELDS: &'static [&'static str] = &["reason", "content", "row_version"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let reason = body.optional_string("reason").unwrap_or_default();
+        let row_version = body.integer("row_version");
+        Some(Self {
+            reason,
+            content: content(body),
+            row_version,
+        })
+    }
+}
+
+/// How a record is sent: an empty body sends it now, in Haven.
+#[derive(ToSchema)]
+pub(crate) struct SendBody {
+    /// The day it was sent, YYYY-MM-DD, for one sent before it was entered (then with
+    /// `paper_original`); today when absent.
+    sent_on: Option<NaiveDate>,
+    /// Where the paper original is kept, one line, for a record sent on paper.
+    paper_original: Option<String>,
+}
+
+impl FromBody for SendBody {
+    const FIELDS: &'static [&'static str] = &["sent_on", "paper_original"];
+    const OPTIONAL: bool = true;
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        Some(Self {
+            sent_on: body.optional_date("sent_on"),
+            paper_original: body.optional_line("paper_original"),
+        })
+    }
+}
+
+/// A party's answer to the content they read: signed, or disagreed and why.
+#[derive(ToSchema)]
+pub(crate) struct SignBody {
+    /// The `content_hash` of the content read.
+    content_hash: String,
+    /// signed or disagreed.
+    #[schema(example = "signed")]
+    outcome: String,
+    /// Why, when disagreeing.
+    disagreement: Option<String>,
+}
+
+impl FromBody for SignBody {
+    const FIELDS: &'static [&'static str] = &["content_hash", "outcome", "disagreement"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        Some(Self {
+            content_hash: body.string("content_hash"),
+            outcome: body.string("outcome"),
+            disagreement: body.optional_string("disagreement"),
+        })
+    }
+}
+
+impl From<SignBody> for Signing {
+    fn from(answer: SignBody) -> Self {
+        Self {
+            content_hash: answer.content_hash,
+            outcome: answer.outcome,
+            disagreement: answer.disagreement,
+        }
+    }
+}
+
+/// A signature given on the paper original: who, on which day, and their answer.
+#[derive(ToSchema)]
+pub(crate) struct PaperSignatureBody {
+    /// The party who signed the paper.
+    person_id: Uuid,
+    /// The day they signed it, YYYY-MM-DD.
+    signed_on: NaiveDate,
+    /// The `content_hash` of the content as entered, checked against the paper.
+    content_hash: String,
+    /// signed or disagreed.
+    #[schema(example = "signed")]
+    outcome: String,
+    /// Why, for a disagreement.
+    disagreement: Option<String>,
+}
+
+impl FromBody for PaperSignatureBody {
+    const FIELDS: &'static [&'static str] = &[
+        "person_id",
+        "signed_on",
+        "content_hash",
+        "outcome",
+        "disagreement",
+    ];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let person_id = body.id("person_id");
+        let signed_on = body.date("signed_on");
+        let SignBody {
+            content_hash,
+            outcome,
+            disagreement,
+        } = SignBody::from_body(body)?;
+        Some(Self {
+            person_id: person_id?,
+            signed_on: signed_on?,
+            content_hash,
+            outcome,
+            disagreement,
+        })
+    }
+}
+
+impl From<PaperSignatureBody> for PaperSignature {
+    fn from(signature: PaperSignatureBody) -> Self {
+        Self {
+            person_id: signature.person_id,
+            signed_on: signature.signed_on,
+            content_hash: signature.content_hash,
+            outcome: signature.outcome,
+            disagreement: signature.disagreement,
+        }
+    }
+}
+
 #[utoipa::path(
     tag = "records",
     summary = "Write the draft record of a held session",
     params(("id" = String, Path, description = "The session's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `content` (Appendix 2 and Gibbs' sections); an empty review of previous actions is filled with the open actions; unknown fields are refused"),
+    request_body(content = DraftBody, content_type = "application/json", description = "A JSON object with `content` (Appendix 2 and Gibbs' sections); an empty review of previous actions is filled with the open actions; unknown fields are refused"),
     responses((status = 201, description = "The draft record"), (status = 403, description = "Not the session's supervisor"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, or the session is not held (`session`)"))
 )]
 #[post("/sessions/{id}/record")]
@@ -86,9 +265,7 @@ async fn create_draft(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let session_id = id.0;
-    let mut body = Body::read(&body, &["content"])?;
-    let content = content(&mut body);
-    body.finish()?;
+    let DraftBody { content } = body::parse(&body)?;
     let record = haven_store::record::create_draft(
         &state.db,
         &signed_in.scope,
@@ -104,7 +281,7 @@ async fn create_draft(
     tag = "records",
     summary = "Edit a draft record",
     params(("id" = String, Path, description = "The supervision record's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `content` and the `row_version` read; unknown fields are refused"),
+    request_body(content = EditDraftBody, content_type = "application/json", description = "A JSON object with `content` and the `row_version` read; unknown fields are refused"),
     responses((status = 200, description = "The draft record"), (status = 403, description = "Not the record's supervisor"), (status = 404, description = "No such record in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or no longer a draft (`status`)"))
 )]
 #[put("/records/{id}")]
@@ -115,10 +292,10 @@ async fn edit_draft(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let record_id = id.0;
-    let mut body = Body::read(&body, &["content", "row_version"])?;
-    let row_version = body.integer("row_version");
-    let content = content(&mut body);
-    body.finish()?;
+    let EditDraftBody {
+        content,
+        row_version,
+    } = body::parse(&body)?;
     let record = haven_store::record::edit_draft(
         &state.db,
         &signed_in.scope,
@@ -135,7 +312,7 @@ async fn edit_draft(
     tag = "records",
     summary = "Send a record for signature",
     params(("id" = String, Path, description = "The supervision record's id")),
-    request_body(content = Object, content_type = "application/json", description = "Optional (an empty body sends it now, in Haven). A JSON object with `paper_original` (where the paper original is kept, one line) for a record sent on paper, and `sent_on` (YYYY-MM-DD, today when absent) for one sent before it was entered, which then needs `paper_original`; unknown fields are refused"),
+    request_body(content = SendBody, content_type = "application/json", description = "Optional (an empty body sends it now, in Haven). A JSON object with `paper_original` (where the paper original is kept, one line) for a record sent on paper, and `sent_on` (YYYY-MM-DD, today when absent) for one sent before it was entered, which then needs `paper_original`; unknown fields are refused"),
     responses((status = 200, description = "The record, sent, with its content hash and the supervisor's signature (on paper, of the day sent, for a paper record)"), (status = 403, description = "Not the record's supervisor"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not a draft, missing issues or decisions, `sent_on` in the future or before the session was held, or sent before today without `paper_original`"))
 )]
 #[post("/records/{id}/send")]
@@ -146,10 +323,10 @@ async fn send_record(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let record_id = id.0;
-    let mut body = Body::read_optional(&body, &["sent_on", "paper_original"])?;
-    let sent_on = body.optional_date("sent_on");
-    let paper_original = body.optional_line("paper_original");
-    body.finish()?;
+    let SendBody {
+        sent_on,
+        paper_original,
+    } = body::parse(&body)?;
     let record = haven_store::record::send(
         &state.db,
         &signed_in.scope,
@@ -164,18 +341,11 @@ async fn send_record(
     Ok(HttpResponse::Ok().json(record))
 }
 
-/// The outcome and disagreement of an answer to a record.
-fn answer(body: &mut Body) -> (String, Option<String>) {
-    let outcome = body.string("outcome");
-    let disagreement = body.optional_string("disagreement");
-    (outcome, disagreement)
-}
-
 #[utoipa::path(
     tag = "records",
     summary = "Sign a record, or record a disagreement",
     params(("id" = String, Path, description = "The supervision record's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with the `content_hash` read, `outcome` (signed or disagreed) and, when disagreeing, `disagreement`; unknown fields are refused"),
+    request_body(content = SignBody, content_type = "application/json", description = "A JSON object with the `content_hash` read, `outcome` (signed or disagreed) and, when disagreeing, `disagreement`; unknown fields are refused"),
     responses((status = 200, description = "The record; frozen once every party has answered"), (status = 403, description = "Not a party"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Changed since read (`content_hash`), signed already (`signature`), or invalid input"))
 )]
 #[post("/records/{id}/sign")]
@@ -186,19 +356,12 @@ async fn sign_record(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let record_id = id.0;
-    let mut body = Body::read(&body, &["content_hash", "outcome", "disagreement"])?;
-    let content_hash = body.string("content_hash");
-    let (outcome, disagreement) = answer(&mut body);
-    body.finish()?;
+    let answer: SignBody = body::parse(&body)?;
     let record = haven_store::record::sign(
         &state.db,
         &signed_in.scope,
         record_id,
-        Signing {
-            content_hash,
-            outcome,
-            disagreement,
-        },
+        Signing::from(answer),
         state.clock.now(),
     )
     .await?;
@@ -209,7 +372,7 @@ async fn sign_record(
     tag = "records",
     summary = "Enter a signature given on a record's paper original",
     params(("id" = String, Path, description = "The supervision record's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `person_id` (the party who signed the paper), `signed_on` (YYYY-MM-DD), the `content_hash` of the content as entered (checked against the paper), `outcome` (signed or disagreed) and, for a disagreement, `disagreement`; unknown fields are refused"),
+    request_body(content = PaperSignatureBody, content_type = "application/json", description = "A JSON object with `person_id` (the party who signed the paper), `signed_on` (YYYY-MM-DD), the `content_hash` of the content as entered (checked against the paper), `outcome` (signed or disagreed) and, for a disagreement, `disagreement`; unknown fields are refused"),
     responses((status = 201, description = "The record, with the paper signature (who, the day, who entered it); frozen once every party has answered"), (status = 403, description = "Neither its supervisor nor a trust safeguarding lead"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not sent on paper (`paper_original`), not awaiting signatures (`status`), not a party or signed already (`person_id`), `signed_on` in the future or before it was sent, changed since read (`content_hash`), or invalid input"))
 )]
 #[post("/records/{id}/paper-signatures")]
@@ -220,35 +383,12 @@ async fn enter_paper_signature(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let record_id = id.0;
-    let mut body = Body::read(
-        &body,
-        &[
-            "person_id",
-            "signed_on",
-            "content_hash",
-            "outcome",
-            "disagreement",
-        ],
-    )?;
-    let person_id = body.id("person_id");
-    let signed_on = body.date("signed_on");
-    let content_hash = body.string("content_hash");
-    let (outcome, disagreement) = answer(&mut body);
-    body.finish()?;
-    let (Some(person_id), Some(signed_on)) = (person_id, signed_on) else {
-        return Err(ApiError::Validation(vec![problem("body", "incomplete")]));
-    };
+    let signature: PaperSignatureBody = body::parse(&body)?;
     let record = haven_store::record::enter_paper_signature(
         &state.db,
         &signed_in.scope,
         record_id,
-        PaperSignature {
-            person_id,
-            signed_on,
-            content_hash,
-            outcome,
-            disagreement,
-        },
+        PaperSignature::from(signature),
         state.clock.now(),
     )
     .await?;
@@ -259,7 +399,7 @@ async fn enter_paper_signature(
     tag = "records",
     summary = "Amend a frozen record",
     params(("id" = String, Path, description = "The supervision record's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `reason`, the amended `content` and the `row_version` read; unknown fields are refused"),
+    request_body(content = AmendBody, content_type = "application/json", description = "A JSON object with `reason`, the amended `content` and the `row_version` read; unknown fields are refused"),
     responses((status = 201, description = "The record as amended, still frozen"), (status = 403, description = "Neither its supervisor nor a trust safeguarding lead"), (status = 404, description = "No such record in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Not frozen (`status`), no reason, or invalid content"))
 )]
 #[post("/records/{id}/amendments")]
@@ -270,11 +410,11 @@ async fn amend_record(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let record_id = id.0;
-    let mut body = Body::read(&body, &["reason", "content", "row_version"])?;
-    let reason = body.optional_string("reason").unwrap_or_default();
-    let row_version = body.integer("row_version");
-    let content = content(&mut body);
-    body.finish()?;
+    let AmendBody {
+        reason,
+        content,
+        row_version,
+    } = body::parse(&body)?;
     let record = haven_store::record::amend(
         &state.db,
         &signed_in.scope,

@@ -8,6 +8,7 @@ use haven_domain::Capability;
 use haven_store::api_token::{self, ApiToken};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -21,7 +22,7 @@ use crate::state::ApiState;
 const NAME_MAX_CHARS: usize = 100;
 const FIELDS: [&str; 3] = ["name", "capabilities", "expires_at"];
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct TokenView {
     id: Uuid,
     name: String,
@@ -51,7 +52,7 @@ impl From<ApiToken> for TokenView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Created {
     #[serde(flatten)]
     view: TokenView,
@@ -59,9 +60,14 @@ struct Created {
 }
 
 /// A token to create, read field by field so each mistake is named by its field.
-struct NewToken {
+#[derive(ToSchema)]
+pub(crate) struct NewToken {
+    /// What the token is for, at most 100 characters.
     name: String,
+    /// What it may read: a non-empty list of capabilities.
+    #[schema(value_type = Vec<String>)]
     capabilities: Vec<Capability>,
+    /// When it stops working, RFC 3339, in the future; never when absent.
     expires_at: Option<DateTime<Utc>>,
 }
 
@@ -165,8 +171,8 @@ fn read_new_token(body: &[u8], now: DateTime<Utc>) -> Result<NewToken, ApiError>
 #[utoipa::path(
     tag = "tokens",
     summary = "Create an API token",
-    request_body(content = Object, content_type = "application/json", description = "A JSON object; unknown fields are refused"),
-    responses((status = 201, description = "The token, shown this once"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
+    request_body(content = NewToken, content_type = "application/json", description = "A JSON object with `name`, `capabilities` and optionally `expires_at`; unknown fields are refused"),
+    responses((status = 201, description = "The token, shown this once", body = Created), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/tokens")]
 async fn create(
@@ -197,7 +203,7 @@ async fn create(
 #[utoipa::path(
     tag = "tokens",
     summary = "List API tokens",
-    responses((status = 200, description = "The trust's tokens, without secrets"), (status = 403, description = "Not a trust safeguarding lead"))
+    responses((status = 200, description = "The trust's tokens, without secrets", body = [TokenView]), (status = 403, description = "Not a trust safeguarding lead"))
 )]
 #[get("/tokens")]
 async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {

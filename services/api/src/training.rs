@@ -7,12 +7,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use haven_entity as e;
 use haven_store::training::{NewTraining, TrainingKind};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
-use crate::body::{Body, problem};
+use crate::body::{self, Body, FromBody, problem};
 use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -20,7 +21,7 @@ use crate::state::ApiState;
 /// How far ahead the dashboard looks unless asked: the policy's "expiring" reminder window.
 const DEFAULT_WITHIN_DAYS: u32 = 60;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct TrainingView {
     id: Uuid,
     person_id: Uuid,
@@ -51,12 +52,44 @@ struct ExpiringQuery {
     within_days: Option<String>,
 }
 
+/// Training a person completed.
+#[derive(ToSchema)]
+pub(crate) struct NewTrainingBody {
+    /// The course, one line.
+    course: String,
+    /// dsl, deputy_dsl, supervision or other.
+    #[schema(value_type = String, example = "dsl")]
+    kind: TrainingKind,
+    /// The day it was completed, YYYY-MM-DD, not in the future.
+    completed_on: NaiveDate,
+    /// When it expires, YYYY-MM-DD; for dsl and deputy_dsl it defaults to `completed_on` plus
+    /// the trust policy's dsl_training_years.
+    expires_on: Option<NaiveDate>,
+}
+
+impl FromBody for NewTrainingBody {
+    const FIELDS: &'static [&'static str] = &["course", "kind", "completed_on", "expires_on"];
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let course = body.line("course");
+        let kind = body.parsed("kind", TrainingKind::parse);
+        let completed_on = body.date("completed_on");
+        let expires_on = body.optional_date("expires_on");
+        Some(Self {
+            course,
+            kind: kind?,
+            completed_on: completed_on?,
+            expires_on,
+        })
+    }
+}
+
 #[utoipa::path(
     tag = "training",
     summary = "Record training a person completed",
     params(("id" = String, Path, description = "The person's id")),
-    request_body(content = Object, content_type = "application/json", description = "A JSON object with `course`, `kind` (dsl, deputy_dsl, supervision or other), `completed_on` (not in the future) and optionally `expires_on` (for dsl and deputy_dsl it defaults to completed_on plus the trust policy's dsl_training_years); unknown fields are refused"),
-    responses((status = 201, description = "The training record"), (status = 403, description = "Neither the person nor a trust safeguarding lead"), (status = 404, description = "No such person in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
+    request_body(content = NewTrainingBody, content_type = "application/json", description = "A JSON object with `course`, `kind` (dsl, deputy_dsl, supervision or other), `completed_on` (not in the future) and optionally `expires_on` (for dsl and deputy_dsl it defaults to completed_on plus the trust policy's dsl_training_years); unknown fields are refused"),
+    responses((status = 201, description = "The training record", body = TrainingView), (status = 403, description = "Neither the person nor a trust safeguarding lead"), (status = 404, description = "No such person in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/people/{id}/training")]
 async fn record_training(
@@ -66,15 +99,12 @@ async fn record_training(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let person_id = id.0;
-    let mut body = Body::read(&body, &["course", "kind", "completed_on", "expires_on"])?;
-    let course = body.line("course");
-    let kind = body.parsed("kind", TrainingKind::parse);
-    let completed_on = body.date("completed_on");
-    let expires_on = body.optional_date("expires_on");
-    body.finish()?;
-    let (Some(kind), Some(completed_on)) = (kind, completed_on) else {
-        return Err(ApiError::Validation(vec![problem("kind", "is required")]));
-    };
+    let NewTrainingBody {
+        course,
+        kind,
+        completed_on,
+        expires_on,
+    } = body::parse(&body)?;
     let row = haven_store::training::record(
         &state.db,
         &caller.scope,
@@ -96,7 +126,7 @@ async fn record_training(
     tag = "training",
     summary = "A person's training",
     params(("id" = String, Path, description = "The person's id")),
-    responses((status = 200, description = "The person's training, latest first"), (status = 403, description = "Not the person, a trust safeguarding lead, or the headteacher or regional lead of an academy where they hold a role"), (status = 404, description = "No such person in the caller's scope"))
+    responses((status = 200, description = "The person's training, latest first", body = [TrainingView]), (status = 403, description = "Not the person, a trust safeguarding lead, or the headteacher or regional lead of an academy where they hold a role"), (status = 404, description = "No such person in the caller's scope"))
 )]
 #[get("/people/{id}/training")]
 async fn list_training(
