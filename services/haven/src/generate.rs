@@ -17,8 +17,8 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, TimeDelta, TimeZo
 use chrono_tz::Europe::London;
 use haven_domain::record_content::{Decision, RecordContent};
 use haven_domain::{
-    Cadence, PolicySettings, Role, ScopeKind, TermCalendar, add_working_days, is_working_day,
-    planned_dates, qa_due_dates,
+    Cadence, PolicySettings, Role, ScopeKind, SessionKind, TermCalendar, add_working_days,
+    is_working_day, planned_dates, qa_due_dates,
 };
 use haven_entity as e;
 use haven_store::agreement::{Terms, TermsInput};
@@ -621,7 +621,11 @@ impl Generator {
                 lineage.weekday,
             );
             for slot in planned {
-                let kind = if slot.extended { "extended" } else { "formal" };
+                let kind = if slot.extended {
+                    SessionKind::Extended
+                } else {
+                    SessionKind::Formal
+                };
                 self.slot(trust, lineage, version, slot.date, kind);
             }
         }
@@ -757,7 +761,7 @@ impl Generator {
         lineage: &Lineage,
         version: &Version,
         date: NaiveDate,
-        kind: &str,
+        kind: SessionKind,
     ) {
         let starts_at = london(date, lineage.time);
         let booked = london(version.activated_on, hm(10, 5)).min(starts_at - TimeDelta::days(1));
@@ -821,7 +825,7 @@ impl Generator {
         trust: Uuid,
         lineage: &Lineage,
         version: &Version,
-        row: SessionRow<'_>,
+        row: SessionRow,
     ) -> Uuid {
         let id = self.ids.next();
         let starts_at = london(row.date, lineage.time);
@@ -835,11 +839,11 @@ impl Generator {
                 trust_id: Set(trust),
                 academy_id: Set(lineage.academy),
                 agreement_id: Set(version.id),
-                kind: Set(row.kind.to_owned()),
+                kind: Set(row.kind.code().to_owned()),
                 mode: Set("in_person".to_owned()),
                 status: Set(row.status.to_owned()),
                 starts_at: Set(starts_at),
-                duration_minutes: Set(if row.kind == "extended" {
+                duration_minutes: Set(if row.kind.is_extended() {
                     minutes * 2
                 } else {
                     minutes
@@ -882,7 +886,7 @@ impl Generator {
         lineage: &Lineage,
         version: &Version,
         date: NaiveDate,
-        kind: &str,
+        kind: SessionKind,
         created_at: DateTime<Utc>,
         rebooking_of: Option<Uuid>,
     ) {
@@ -940,7 +944,7 @@ impl Generator {
         lineage: &Lineage,
         version: &Version,
         date: NaiveDate,
-        kind: &str,
+        kind: SessionKind,
         created_at: DateTime<Utc>,
         rebooking_of: Option<Uuid>,
     ) {
@@ -1136,10 +1140,10 @@ impl Generator {
 }
 
 /// A session to write.
-struct SessionRow<'a> {
+struct SessionRow {
     date: NaiveDate,
-    kind: &'a str,
-    status: &'a str,
+    kind: SessionKind,
+    status: &'static str,
     created_at: DateTime<Utc>,
     cancelled_at: Option<DateTime<Utc>>,
     rebooking_of: Option<Uuid>,

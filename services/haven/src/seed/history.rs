@@ -8,7 +8,7 @@
 //! overdue QA review.
 
 use chrono::{DateTime, Months, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
-use haven_domain::{Cadence, PolicySettings, add_working_days, planned_dates};
+use haven_domain::{Cadence, PolicySettings, SessionKind, add_working_days, planned_dates};
 use haven_entity as e;
 use haven_store::WriteTx;
 use haven_store::agreement::{Terms, TermsInput};
@@ -118,7 +118,7 @@ struct Version {
 struct Slot {
     date: NaiveDate,
     version: usize,
-    kind: &'static str,
+    kind: SessionKind,
 }
 
 /// What became of a session, for the QA review's counts.
@@ -171,7 +171,7 @@ struct Run<'a> {
 /// A session to write.
 struct SessionRow {
     version: usize,
-    kind: &'static str,
+    kind: SessionKind,
     status: &'static str,
     date: NaiveDate,
     rebooking_of: Option<Uuid>,
@@ -390,11 +390,11 @@ impl<'a> Run<'a> {
                 date: planned.date,
                 version,
                 kind: if self.spec.kind == "group" {
-                    "group"
+                    SessionKind::Group
                 } else if planned.extended {
-                    "extended"
+                    SessionKind::Extended
                 } else {
-                    "formal"
+                    SessionKind::Formal
                 },
             })
             .collect();
@@ -406,7 +406,7 @@ impl<'a> Run<'a> {
             slots.push(Slot {
                 date,
                 version: 1,
-                kind: "ad_hoc",
+                kind: SessionKind::AdHoc,
             });
             slots.sort_by_key(|slot| slot.date);
         }
@@ -421,9 +421,9 @@ impl<'a> Run<'a> {
         }
         let index = self.academy.index;
         let last_where = |keep: &dyn Fn(&Slot) -> bool| {
-            slots
-                .iter()
-                .rposition(|slot| slot.date < seed.today && slot.kind != "ad_hoc" && keep(slot))
+            slots.iter().rposition(|slot| {
+                slot.date < seed.today && slot.kind.counts_towards_plan() && keep(slot)
+            })
         };
         if NOT_REHELD.contains(&index) {
             // Past its 5-working-day re-hold deadline by now.
@@ -475,7 +475,7 @@ impl<'a> Run<'a> {
             let reheld = match rebook_on {
                 _ if marks.not_reheld == Some(index) => None,
                 Some(day)
-                    if slot.kind != "ad_hoc"
+                    if slot.kind.counts_towards_plan()
                         && !marks.contains(index)
                         && day <= seed.horizon
                         && seed.rng.chance(4) =>
@@ -541,9 +541,9 @@ impl<'a> Run<'a> {
             _ => None,
         };
         let minutes = match row.kind {
-            "extended" => self.minutes.saturating_mul(2),
-            "ad_hoc" => 30,
-            _ => self.minutes,
+            SessionKind::Extended => self.minutes.saturating_mul(2),
+            SessionKind::AdHoc => 30,
+            SessionKind::Formal | SessionKind::Group => self.minutes,
         };
         let held_marked_at =
             (row.status == "held").then(|| (starts_at + TimeDelta::days(1)).min(seed.now));
@@ -557,7 +557,7 @@ impl<'a> Run<'a> {
             trust_id: Set(trust),
             academy_id: Set(academy_id),
             agreement_id: Set(self.version(row.version).id),
-            kind: Set(row.kind.to_owned()),
+            kind: Set(row.kind.code().to_owned()),
             mode: Set(mode.to_owned()),
             status: Set(row.status.to_owned()),
             starts_at: Set(starts_at),
@@ -592,7 +592,7 @@ impl<'a> Run<'a> {
         seed.counts.sessions = seed.counts.sessions.saturating_add(1);
         self.outcomes.push(Outcome {
             date: row.date,
-            planned: row.rebooking_of.is_none() && row.kind != "ad_hoc",
+            planned: row.rebooking_of.is_none() && row.kind.counts_towards_plan(),
             held: row.status == "held",
         });
         Ok(id)
@@ -706,7 +706,7 @@ impl<'a> Run<'a> {
             .map(|(_, p)| p.clone())
             .collect();
 
-        let agenda = if self.settings.agenda_required && row.kind != "ad_hoc" {
+        let agenda = if self.settings.agenda_required && row.kind.owes_agenda() {
             // Most agendas arrive a week or more ahead [ES]; a few are late.
             let days_before = if seed.rng.chance(4) {
                 seed.rng.days(2, 5)
@@ -870,7 +870,7 @@ impl<'a> Run<'a> {
             .max_cases_per_session
             .map_or(3, |cap| u64::from(cap.get().min(3)));
         // Weekly sessions bring notes now and then; an ad hoc meeting is about one case.
-        let count = if row.kind == "ad_hoc" {
+        let count = if row.kind == SessionKind::AdHoc {
             1
         } else if self.settings.plan.cadence == Cadence::Weekly && !seed.rng.chance(35) {
             0
