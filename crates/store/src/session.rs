@@ -21,6 +21,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::agreement::reachable;
@@ -34,18 +35,94 @@ const HELD: &str = "held";
 const CANCELLED: &str = "cancelled";
 
 /// Who is expected at a session, and (once held) whether they came.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttendeeView {
     pub person_id: Uuid,
+    /// Whether they came, once the session was held; `null` before.
     pub attended: Option<bool>,
 }
 
-/// A session with its attendees.
-#[derive(Debug, Clone, Serialize)]
+/// A session with its attendees, as the API answers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionView {
-    #[serde(flatten)]
-    pub session: e::supervision_session::Model,
+    pub id: Uuid,
+    pub trust_id: Uuid,
+    pub academy_id: Uuid,
+    pub agreement_id: Uuid,
+    /// formal, ad_hoc, extended or group.
+    #[schema(value_type = String, example = "formal")]
+    pub kind: SessionKind,
+    /// in_person, video or phone.
+    #[schema(value_type = String, example = "in_person")]
+    pub mode: SessionMode,
+    /// planned, held or cancelled.
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+    pub duration_minutes: i32,
+    pub location: Option<String>,
+    /// When the supervisor marked it held.
+    pub held_marked_at: Option<DateTime<Utc>>,
+    /// The day it was held (London).
+    pub held_on: Option<NaiveDate>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// The day it was cancelled (London).
+    pub cancelled_on: Option<NaiveDate>,
+    pub cancelled_by: Option<Uuid>,
+    pub cancel_reason: Option<String>,
+    /// The cancelled session this one re-holds.
+    pub rebooking_of_id: Option<Uuid>,
+    /// Rebooked after its chain's re-hold deadline.
+    pub rebooked_late: bool,
+    /// A short note on an ad hoc session.
+    pub note: Option<String>,
+    /// iCalendar SEQUENCE, bumped on every change sent to attendees.
+    pub ical_sequence: i32,
+    pub row_version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     pub attendees: Vec<AttendeeView>,
+}
+
+impl SessionView {
+    /// The one mapping from a session's row (whose kind and mode the store wrote through the
+    /// domain's codes) to what the API answers.
+    fn of(
+        session: e::supervision_session::Model,
+        attendees: Vec<AttendeeView>,
+    ) -> Result<Self, StoreError> {
+        let stored = |error: haven_domain::DomainError| {
+            StoreError::Database(sea_orm::DbErr::Type(format!(
+                "supervision_session {}: {error}",
+                session.id
+            )))
+        };
+        Ok(Self {
+            id: session.id,
+            trust_id: session.trust_id,
+            academy_id: session.academy_id,
+            agreement_id: session.agreement_id,
+            kind: SessionKind::parse(&session.kind).map_err(stored)?,
+            mode: SessionMode::parse(&session.mode).map_err(stored)?,
+            status: session.status,
+            starts_at: session.starts_at,
+            duration_minutes: session.duration_minutes,
+            location: session.location,
+            held_marked_at: session.held_marked_at,
+            held_on: session.held_on,
+            cancelled_at: session.cancelled_at,
+            cancelled_on: session.cancelled_on,
+            cancelled_by: session.cancelled_by,
+            cancel_reason: session.cancel_reason,
+            rebooking_of_id: session.rebooking_of_id,
+            rebooked_late: session.rebooked_late,
+            note: session.note,
+            ical_sequence: session.ical_sequence,
+            row_version: session.row_version,
+            created_at: session.created_at,
+            updated_at: session.updated_at,
+            attendees,
+        })
+    }
 }
 
 /// The sessions a supervisor asks the cadence for.
@@ -233,7 +310,7 @@ async fn view(
         })
         .collect();
     attendees.sort_by_key(|a| a.person_id);
-    Ok(SessionView { session, attendees })
+    SessionView::of(session, attendees)
 }
 
 /// How a new session relates to a cancelled one.
@@ -318,7 +395,7 @@ async fn insert_session(
         )
         .await?;
     }
-    Ok(SessionView { session, attendees })
+    SessionView::of(session, attendees)
 }
 
 /// The agreement, which must be active, for someone who may arrange its sessions.

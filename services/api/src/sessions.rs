@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 use haven_domain::{SessionKind, SessionMode};
-use haven_store::session::{self, NewSession, PlanRequest};
+use haven_store::session::{self, NewSession, PlanRequest, SessionView};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -52,7 +52,7 @@ fn minutes(body: &mut Body, field: &str) -> u32 {
     tag = "sessions",
     summary = "List an agreement's sessions",
     params(("id" = String, Path, description = "The agreement's id")),
-    responses((status = 200, description = "The sessions in date order, with their attendees"), (status = 404, description = "No such agreement for the caller"))
+    responses((status = 200, description = "The sessions in date order, with their attendees", body = Vec<SessionView>), (status = 404, description = "No such agreement for the caller"))
 )]
 #[get("/agreements/{id}/sessions")]
 async fn list_sessions(
@@ -106,7 +106,7 @@ impl FromBody for PlanSessionsBody {
     summary = "Plan the sessions an agreement's cadence asks for",
     params(("id" = String, Path, description = "The agreement's id")),
     request_body(content = PlanSessionsBody, content_type = "application/json", description = "A JSON object with `from` and `to` (dates), `weekday` (Monday..Friday), `time` (HH:MM, London) and `mode` (in_person, video, phone); unknown fields are refused"),
-    responses((status = 201, description = "The sessions created"), (status = 403, description = "Not the agreement's supervisor"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, `from` in the past, the agreement not active (`status`) or the academy without term dates (`term_dates`)"))
+    responses((status = 201, description = "The sessions created", body = Vec<SessionView>), (status = 403, description = "Not the agreement's supervisor"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, `from` in the past, the agreement not active (`status`) or the academy without term dates (`term_dates`)"))
 )]
 #[post("/agreements/{id}/sessions/plan")]
 async fn plan_sessions(
@@ -186,7 +186,7 @@ impl FromBody for BookSessionBody {
     summary = "Book one session of an agreement",
     params(("id" = String, Path, description = "The agreement's id")),
     request_body(content = BookSessionBody, content_type = "application/json", description = "A JSON object with `kind` (formal, ad_hoc, extended, group), `starts_at` (RFC 3339), `duration` (minutes), `mode` (in_person, video, phone), for an ad hoc session only an optional short `note` (at most 500 characters; an ad hoc session owes no agenda and no record), and an optional `held_on` (YYYY-MM-DD) to enter a session that already took place: its `starts_at` is then in the past, it is held on that day and sends no invitations; unknown fields are refused"),
-    responses((status = 201, description = "The session"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, `starts_at` in the past (in the future with `held_on`) or not a working day of the academy, or `held_on` in the future, before the session's date or before the agreement was active"))
+    responses((status = 201, description = "The session", body = SessionView), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Invalid input, `starts_at` in the past (in the future with `held_on`) or not a working day of the academy, or `held_on` in the future, before the session's date or before the agreement was active"))
 )]
 #[post("/agreements/{id}/sessions")]
 async fn book_session(
@@ -249,7 +249,7 @@ impl FromBody for MoveSessionBody {
     summary = "Move a planned session",
     params(("id" = String, Path, description = "The session's id")),
     request_body(content = MoveSessionBody, content_type = "application/json", description = "A JSON object with the new `starts_at` (RFC 3339) and the `row_version` read; unknown fields are refused"),
-    responses((status = 200, description = "The session, its iCalendar sequence moved on"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or `starts_at` in the past or not a working day of the academy"))
+    responses((status = 200, description = "The session, its iCalendar sequence moved on", body = SessionView), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or `starts_at` in the past or not a working day of the academy"))
 )]
 #[post("/sessions/{id}/move")]
 async fn move_session(
@@ -303,7 +303,7 @@ impl FromBody for CancelSessionBody {
     summary = "Cancel a planned session",
     params(("id" = String, Path, description = "The session's id")),
     request_body(content = CancelSessionBody, content_type = "application/json", description = "A JSON object with the `reason`, the `row_version` read and an optional `cancelled_on` (YYYY-MM-DD, today when absent: the day it was called off, for one entered afterwards); unknown fields are refused"),
-    responses((status = 200, description = "The cancelled session"), (status = 403, description = "Neither a party nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, not planned (`status`), or `cancelled_on` in the future or before the agreement was active"))
+    responses((status = 200, description = "The cancelled session", body = SessionView), (status = 403, description = "Neither a party nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, not planned (`status`), or `cancelled_on` in the future or before the agreement was active"))
 )]
 #[post("/sessions/{id}/cancel")]
 async fn cancel_session(
@@ -353,7 +353,7 @@ impl FromBody for RebookSessionBody {
     summary = "Re-book a cancelled session",
     params(("id" = String, Path, description = "The cancelled session's id")),
     request_body(content = RebookSessionBody, content_type = "application/json", description = "A JSON object with `starts_at` (RFC 3339); one after the re-hold deadline (the policy's working days from the date of the first cancelled session of the chain) is booked and marked `rebooked_late`; unknown fields are refused"),
-    responses((status = 201, description = "The new session, linked to the cancelled one (`rebooking_of_id`), with `rebooked_late`"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Invalid input, not cancelled (`status`), or `starts_at` in the past or not a working day"))
+    responses((status = 201, description = "The new session, linked to the cancelled one (`rebooking_of_id`), with `rebooked_late`", body = SessionView), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Invalid input, not cancelled (`status`), or `starts_at` in the past or not a working day"))
 )]
 #[post("/sessions/{id}/rebook")]
 async fn rebook_session(
@@ -406,7 +406,7 @@ impl FromBody for MarkHeldBody {
     summary = "Mark a session held",
     params(("id" = String, Path, description = "The session's id")),
     request_body(content = MarkHeldBody, content_type = "application/json", description = "A JSON object with `attendee_ids` (optional: who attended; every expected supervisee when absent) and `held_on` (optional, YYYY-MM-DD: the day it took place, the session's date when absent); unknown fields are refused"),
-    responses((status = 200, description = "The held session"), (status = 403, description = "Not the session's supervisor"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Not planned (`status`), not started yet (`starts_at`), an attendee not expected (`attendee_ids`), or `held_on` in the future, before the session's date or before the agreement was active"))
+    responses((status = 200, description = "The held session", body = SessionView), (status = 403, description = "Not the session's supervisor"), (status = 404, description = "No such session for the caller"), (status = 422, description = "Not planned (`status`), not started yet (`starts_at`), an attendee not expected (`attendee_ids`), or `held_on` in the future, before the session's date or before the agreement was active"))
 )]
 #[post("/sessions/{id}/held")]
 async fn mark_held(
