@@ -410,3 +410,90 @@ async fn seeded_and_generated_trusts_hold_agreements_and_records_as_the_api_writ
         t.drop_database().await;
     }
 }
+
+/// The dashboards read only the rows that can change a figure on the day they judge; over
+/// every week of a generated trust's history, and of the demo trust, as the trust's lead
+/// and as one academy's DSL, they give exactly what judging the whole history gives.
+#[tokio::test]
+async fn compliance_from_the_days_rows_equals_compliance_from_the_whole_history() {
+    use haven_entity as e;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    for backend in crate::harness::backends() {
+        let t = crate::harness::TestDb::migrated(backend).await;
+        let dir = workdir();
+        let run = |args: &[&str]| against(&dir, &t, args);
+        for args in [
+            &["seed", "--demo"][..],
+            &[
+                "seed",
+                "--generate",
+                "--academies",
+                "3",
+                "--years",
+                "2",
+                "--slug",
+                "load",
+            ],
+        ] {
+            let seeded = run(args);
+            assert!(
+                seeded.status.success(),
+                "{backend:?}: {}",
+                stderr_line(&seeded)
+            );
+        }
+        // The seed dates its history back from the machine's clock.
+        let today = haven_domain::clock::Clock::now(&haven_domain::clock::SystemClock).date_naive();
+        for slug in ["demo", "load"] {
+            let trust = haven_store::trust::find_by_slug(&t.db, slug)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut scopes = Vec::new();
+            for role in ["trust_safeguarding_lead", "dsl"] {
+                let held = e::role_assignment::Entity::find()
+                    .filter(e::role_assignment::Column::TrustId.eq(trust.id))
+                    .filter(e::role_assignment::Column::Role.eq(role))
+                    .one(&t.owner)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                scopes.push(
+                    haven_store::Scope::for_person(
+                        &t.db,
+                        trust.id,
+                        held.person_id,
+                        haven_store::Origin::Cli,
+                        today,
+                    )
+                    .await
+                    .unwrap(),
+                );
+            }
+            let mut day = today - chrono::Days::new(730);
+            let mut judged = 0;
+            while day <= today + chrono::Days::new(60) {
+                for scope in &scopes {
+                    let narrow = haven_store::compliance::supervisees(&t.db, scope, day)
+                        .await
+                        .unwrap();
+                    let whole =
+                        haven_store::compliance::supervisees_from_whole_history(&t.db, scope, day)
+                            .await
+                            .unwrap();
+                    judged += whole.len();
+                    assert_eq!(
+                        serde_json::to_value(&narrow).unwrap(),
+                        serde_json::to_value(&whole).unwrap(),
+                        "{backend:?} {slug} on {day}"
+                    );
+                }
+                day = day + chrono::Days::new(7);
+            }
+            assert!(judged > 0, "{backend:?} {slug}: nobody was judged");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+        t.drop_database().await;
+    }
+}

@@ -3,10 +3,12 @@
 use chrono::{DateTime, Utc};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend,
     DatabaseTransaction, EntityName, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter,
-    QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    QuerySelect, QueryTrait, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -202,6 +204,38 @@ impl ReadTx<'_> {
             .into_partial_model::<P>()
             .all(&self.txn)
             .await?)
+    }
+
+    /// The rows of `E` the scope may see that match `condition`, read as `P` (see
+    /// [`Self::list_partial`]).
+    pub(crate) async fn list_partial_where<E, P, F>(
+        &self,
+        condition: F,
+    ) -> Result<Vec<P>, StoreError>
+    where
+        E: TenantTable,
+        P: sea_orm::PartialModelTrait + Send,
+        F: sea_orm::sea_query::IntoCondition,
+    {
+        Ok(scoped::<E>(self.scope)
+            .filter(condition)
+            .into_partial_model::<P>()
+            .all(&self.txn)
+            .await?)
+    }
+
+    /// `column` of the rows of `E` the scope may see that match `condition`, as a subquery
+    /// for another read's condition (`in_subquery`): the subquery keeps the scope's filters.
+    pub(crate) fn subquery<E, F>(&self, column: E::Column, condition: F) -> SelectStatement
+    where
+        E: TenantTable,
+        F: sea_orm::sea_query::IntoCondition,
+    {
+        scoped::<E>(self.scope)
+            .select_only()
+            .column(column)
+            .filter(condition)
+            .into_query()
     }
 
     /// For the store's own modules: reads whose rule is more than academy visibility (a party

@@ -15,6 +15,8 @@ use crate::StoreError;
 use crate::time::london_date;
 use crate::tx::ReadTx;
 
+mod day;
+
 /// Every row the rules read. Sessions, records and the rest are loaded whole, but never a
 /// column of content (a record's content, an agenda's items, a disagreement's or an
 /// escalation's text): the rules decide what was known on the day they judge from the rows' own
@@ -304,11 +306,22 @@ impl Snapshot {
         person: Uuid,
         agreement: &e::agreement::Model,
     ) -> bool {
-        match self.attendees.get(&(session.id, person)) {
-            Some(Some(attended)) => *attended,
-            Some(None) => true,
-            None => agreement.kind != "group",
-        }
+        took_part(&self.attendees, session, person, agreement)
+    }
+}
+
+/// Whether `person` was a party to `session` by the attendance rows: see
+/// [`Snapshot::took_part`].
+fn took_part(
+    attendees: &BTreeMap<(Uuid, Uuid), Option<bool>>,
+    session: &e::supervision_session::Model,
+    person: Uuid,
+    agreement: &e::agreement::Model,
+) -> bool {
+    match attendees.get(&(session.id, person)) {
+        Some(Some(attended)) => *attended,
+        Some(None) => true,
+        None => agreement.kind != "group",
     }
 }
 
