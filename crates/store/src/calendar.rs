@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
+use crate::tx::ReadTx;
 use crate::{Db, StoreError};
 
 /// One half term as the caller gives it for a year.
@@ -73,7 +74,27 @@ pub async fn term_calendar(
     scope: &Scope,
     academy_id: Uuid,
 ) -> Result<TermCalendar, StoreError> {
-    let rows = list(db, scope, academy_id).await?;
+    calendar_of(&list(db, scope, academy_id).await?)
+}
+
+/// The calendar of an academy one of whose agreements the caller has reached, read inside
+/// `read` (see [`crate::tx::ReadTx::rules_of`]): for the checks of a write in the same
+/// transaction.
+pub(crate) async fn rules_calendar(
+    read: &ReadTx<'_>,
+    academy_id: Uuid,
+) -> Result<TermCalendar, StoreError> {
+    calendar_of(
+        &read
+            .rules_of::<e::term_date::Entity, _>(
+                academy_id,
+                e::term_date::Column::AcademyId.eq(academy_id),
+            )
+            .await?,
+    )
+}
+
+fn calendar_of(rows: &[e::term_date::Model]) -> Result<TermCalendar, StoreError> {
     if rows.is_empty() {
         return Err(StoreError::Invalid {
             field: "term_dates",

@@ -164,6 +164,19 @@ pub(crate) async fn effective_in(
     Ok(EffectivePolicies { trust, academies })
 }
 
+/// The effective settings of one academy, read inside `read`: for the checks of a write in the
+/// same transaction, once the caller has reached one of the academy's agreements.
+pub(crate) async fn effective_of(
+    read: &ReadTx<'_>,
+    academy_id: Uuid,
+) -> Result<PolicySettings, StoreError> {
+    let mut effective = effective_in(read, &[academy_id]).await?;
+    Ok(effective
+        .academies
+        .remove(&academy_id)
+        .unwrap_or(effective.trust))
+}
+
 /// An academy's override and its effective settings, for anyone who sees the academy.
 pub async fn academy(
     db: &Db,

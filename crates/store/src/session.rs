@@ -8,6 +8,11 @@
 //! Every write that picks a date reads the academy's term calendar. Reads and writes follow the
 //! agreement: its parties wherever they sit (an external supervisor may see no academy at all)
 //! and, as each rule allows, those who see the academy.
+//!
+//! Each function works inside the transaction it is given (a write takes `&mut WriteTx`, a read
+//! `&ReadTx`), reading the agreement, the calendar and the policy it checks against in that same
+//! transaction: the caller opens it and commits, so a change is one atomic step with whatever
+//! else the caller does in it.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
@@ -28,7 +33,8 @@ use crate::agreement::reachable;
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
 use crate::time::london_date;
-use crate::{Db, StoreError, WriteTx};
+use crate::tx::ReadTx;
+use crate::{StoreError, WriteTx};
 
 const PLANNED: &str = "planned";
 const HELD: &str = "held";
@@ -172,8 +178,8 @@ fn may_arrange(
 
 /// The term calendar of the academy of an agreement the caller has reached: a party keeps to its
 /// academy's working days even when they see no academy (an external supervisor).
-async fn calendar_of(db: &Db, scope: &Scope, academy_id: Uuid) -> Result<TermCalendar, StoreError> {
-    crate::calendar::term_calendar(db, &scope.reading_rules_of(academy_id), academy_id).await
+async fn calendar_of(read: &ReadTx<'_>, academy_id: Uuid) -> Result<TermCalendar, StoreError> {
+    crate::calendar::rules_calendar(read, academy_id).await
 }
 
 /// A session's start must lie ahead, on a working day of the academy (London date).
@@ -400,7 +406,7 @@ async fn insert_session(
 
 /// The agreement, which must be active, for someone who may arrange its sessions.
 async fn arrangeable(
-    tx: &WriteTx<'_>,
+    tx: &ReadTx<'_>,
     scope: &Scope,
     agreement_id: Uuid,
     action: &'static str,
@@ -420,12 +426,11 @@ async fn arrangeable(
 /// on `weekday` at `time` (London) or the next working day of the same period; the half term's
 /// extended session marked `extended`, a group agreement's sessions `group`.
 pub async fn plan(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     agreement_id: Uuid,
     request: PlanRequest,
-    now: DateTime<Utc>,
 ) -> Result<Vec<SessionView>, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let caller = me(scope, "plan sessions")?;
     if request.from < london_date(now) {
         return Err(StoreError::invalid("from", "is in the past"));
@@ -433,16 +438,8 @@ pub async fn plan(
     if request.to < request.from {
         return Err(StoreError::invalid("to", "is before from"));
     }
-    let academy_id = {
-        let read = db.read(scope).await?;
-        let (agreement, _) = reachable(read.connection(), scope, agreement_id).await?;
-        read.finish().await?;
-        agreement.academy_id
-    };
-    let cal = calendar_of(db, scope, academy_id).await?;
-    let mut tx = db.write(scope, now).await?;
-    let (agreement, supervisee_ids) =
-        arrangeable(&tx, scope, agreement_id, "plan sessions").await?;
+    let (agreement, supervisee_ids) = arrangeable(tx, scope, agreement_id, "plan sessions").await?;
+    let cal = calendar_of(tx, agreement.academy_id).await?;
     if caller != agreement.supervisor_id {
         return Err(StoreError::NotPermitted {
             action: "plan sessions of an agreement another person supervises",
@@ -479,32 +476,22 @@ pub async fn plan(
             note: None,
             held_on: None,
         };
-        created.push(insert_session(&mut tx, &agreement, &supervisee_ids, new, None, None).await?);
+        created.push(insert_session(tx, &agreement, &supervisee_ids, new, None, None).await?);
     }
-    tx.commit().await?;
     Ok(created)
 }
 
 /// Books one session of the agreement, by its supervisor or a trust lead, on a working day ahead;
 /// or, entered as held (`held_on`), one that took place before it was entered.
 pub async fn book(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     agreement_id: Uuid,
     new: NewSession,
-    now: DateTime<Utc>,
 ) -> Result<SessionView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     me(scope, "book sessions")?;
-    let academy_id = {
-        let read = db.read(scope).await?;
-        let (agreement, _) = reachable(read.connection(), scope, agreement_id).await?;
-        read.finish().await?;
-        agreement.academy_id
-    };
-    let cal = calendar_of(db, scope, academy_id).await?;
-    let mut tx = db.write(scope, now).await?;
-    let (agreement, supervisee_ids) =
-        arrangeable(&tx, scope, agreement_id, "book sessions").await?;
+    let (agreement, supervisee_ids) = arrangeable(tx, scope, agreement_id, "book sessions").await?;
+    let cal = calendar_of(tx, agreement.academy_id).await?;
     match new.held_on {
         Some(held_on) => {
             check_past_start(new.starts_at, held_on, &cal, now)?;
@@ -513,9 +500,7 @@ pub async fn book(
         }
         None => check_start(new.starts_at, &cal, now)?,
     }
-    let view = insert_session(&mut tx, &agreement, &supervisee_ids, new, None, None).await?;
-    tx.commit().await?;
-    Ok(view)
+    insert_session(tx, &agreement, &supervisee_ids, new, None, None).await
 }
 
 /// The session and its agreement, if the caller reaches the agreement.
@@ -540,13 +525,6 @@ async fn session_of(
     Ok((session, agreement, supervisee_ids))
 }
 
-async fn academy_of_session(db: &Db, scope: &Scope, id: Uuid) -> Result<Uuid, StoreError> {
-    let read = db.read(scope).await?;
-    let (session, _, _) = session_of(read.connection(), scope, id).await?;
-    read.finish().await?;
-    Ok(session.academy_id)
-}
-
 fn conflict(id: Uuid) -> StoreError {
     StoreError::Conflict {
         entity: "supervision_session",
@@ -557,21 +535,17 @@ fn conflict(id: Uuid) -> StoreError {
 /// Moves a planned session to another working day ahead, against the version read; attendees'
 /// invitations are superseded by the next iCalendar sequence.
 pub async fn reschedule(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     starts_at: DateTime<Utc>,
     row_version: i32,
-    now: DateTime<Utc>,
 ) -> Result<SessionView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     me(scope, "move sessions")?;
-    let academy_id = academy_of_session(db, scope, id).await?;
-    let cal = calendar_of(db, scope, academy_id).await?;
-    let policy =
-        crate::policy::effective(db, &scope.reading_rules_of(academy_id), academy_id).await?;
-    let mut tx = db.write(scope, now).await?;
     let (session, agreement, _) = session_of(tx.connection(), scope, id).await?;
     may_arrange(scope, &agreement, "move sessions")?;
+    let cal = calendar_of(tx, agreement.academy_id).await?;
+    let policy = crate::policy::effective_of(tx, agreement.academy_id).await?;
     if session.row_version != row_version {
         return Err(conflict(id));
     }
@@ -614,32 +588,28 @@ pub async fn reschedule(
     .await?;
     let (moved, _, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
     crate::invite::queue_session_invites(
-        &mut tx,
+        tx,
         &moved,
         agreement.supervisor_id,
         &supervisee_ids,
         InviteMethod::Request,
     )
     .await?;
-    let view = view(tx.connection(), scope, moved).await?;
-    tx.commit().await?;
-    Ok(view)
+    view(tx.connection(), scope, moved).await
 }
 
 /// Cancels a planned session, by a party or a trust lead, with a reason, against the version read;
 /// `cancelled_on` (today when absent) is the day it was called off, which may come before it is
 /// entered.
 pub async fn cancel(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     reason: &str,
     cancelled_on: Option<NaiveDate>,
     row_version: i32,
-    now: DateTime<Utc>,
 ) -> Result<SessionView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let caller = me(scope, "cancel sessions")?;
-    let mut tx = db.write(scope, now).await?;
     let (session, agreement, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
     let party = caller == agreement.supervisor_id || supervisee_ids.contains(&caller);
     if !party && !scope.is_trust_lead() {
@@ -685,16 +655,14 @@ pub async fn cancel(
         .await?;
     let (cancelled, _, _) = session_of(tx.connection(), scope, id).await?;
     crate::invite::queue_session_invites(
-        &mut tx,
+        tx,
         &cancelled,
         agreement.supervisor_id,
         &supervisee_ids,
         InviteMethod::Cancel,
     )
     .await?;
-    let view = view(tx.connection(), scope, cancelled).await?;
-    tx.commit().await?;
-    Ok(view)
+    view(tx.connection(), scope, cancelled).await
 }
 
 /// At most this many links are followed back through a chain of rebookings: far more than any
@@ -747,20 +715,16 @@ async fn rebooked_late(
 /// re-hold deadline (the policy's `reheld_working_days` working days from the date of the
 /// chain's first session) is booked all the same and marked `rebooked_late`.
 pub async fn rebook(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     starts_at: DateTime<Utc>,
-    now: DateTime<Utc>,
 ) -> Result<SessionView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     me(scope, "rebook sessions")?;
-    let academy_id = academy_of_session(db, scope, id).await?;
-    let cal = calendar_of(db, scope, academy_id).await?;
-    let policy =
-        crate::policy::effective(db, &scope.reading_rules_of(academy_id), academy_id).await?;
-    let mut tx = db.write(scope, now).await?;
     let (cancelled, agreement, supervisee_ids) = session_of(tx.connection(), scope, id).await?;
     may_arrange(scope, &agreement, "rebook sessions")?;
+    let cal = calendar_of(tx, agreement.academy_id).await?;
+    let policy = crate::policy::effective_of(tx, agreement.academy_id).await?;
     if cancelled.status != CANCELLED {
         return Err(StoreError::invalid(
             "status",
@@ -782,8 +746,8 @@ pub async fn rebook(
         note: cancelled.note.clone(),
         held_on: None,
     };
-    let view = insert_session(
-        &mut tx,
+    insert_session(
+        tx,
         &agreement,
         &supervisee_ids,
         new,
@@ -793,24 +757,20 @@ pub async fn rebook(
         }),
         cancelled.location.clone(),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(view)
+    .await
 }
 
 /// Marks a planned session whose start has passed as held, by its supervisor: `attendee_ids`
 /// (who came, for a group) or every expected supervisee attended. `held_on` (the day of its
 /// start when absent) is the day it took place, which may come before it is marked.
 pub async fn mark_held(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     attendee_ids: Option<Vec<Uuid>>,
     held_on: Option<NaiveDate>,
-    now: DateTime<Utc>,
 ) -> Result<SessionView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let caller = me(scope, "mark sessions held")?;
-    let mut tx = db.write(scope, now).await?;
     let (session, agreement, _) = session_of(tx.connection(), scope, id).await?;
     if caller != agreement.supervisor_id {
         return Err(StoreError::NotPermitted {
@@ -892,19 +852,13 @@ pub async fn mark_held(
     )
     .await?;
     let (held, _, _) = session_of(tx.connection(), scope, id).await?;
-    let view = view(tx.connection(), scope, held).await?;
-    tx.commit().await?;
-    Ok(view)
+    view(tx.connection(), scope, held).await
 }
 
 /// The agreement's sessions in date order, for those who see the agreement.
-pub async fn list(
-    db: &Db,
-    scope: &Scope,
-    agreement_id: Uuid,
-) -> Result<Vec<SessionView>, StoreError> {
+pub async fn list(read: &ReadTx<'_>, agreement_id: Uuid) -> Result<Vec<SessionView>, StoreError> {
+    let scope = read.scope();
     me(scope, "read sessions")?;
-    let read = db.read(scope).await?;
     let conn = read.connection();
     reachable(conn, scope, agreement_id).await?;
     let mut sessions = e::supervision_session::Entity::find()
@@ -917,6 +871,5 @@ pub async fn list(
     for session in sessions {
         views.push(view(conn, scope, session).await?);
     }
-    read.finish().await?;
     Ok(views)
 }

@@ -47,9 +47,10 @@ pub struct ReadTx<'s> {
 }
 
 /// A unit of work in the scope's trust: its changes and their audit entries commit together.
+/// It reads as a [`ReadTx`] does (it dereferences to one), so a store function that only reads
+/// takes `&ReadTx` and serves a write's checks in the same transaction.
 pub struct WriteTx<'s> {
-    txn: DatabaseTransaction,
-    scope: &'s Scope,
+    read: ReadTx<'s>,
     now: DateTime<Utc>,
     head: ChainHead,
     appended: bool,
@@ -99,8 +100,7 @@ impl Db {
         .exec(&txn)
         .await?;
         let mut tx = WriteTx {
-            txn,
-            scope,
+            read: ReadTx { txn, scope },
             now,
             head: ChainHead {
                 seq: 0,
@@ -140,8 +140,7 @@ impl Db {
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok(WriteTx {
-            txn,
-            scope,
+            read: ReadTx { txn, scope },
             now,
             head: ChainHead {
                 seq: head.seq,
@@ -152,47 +151,55 @@ impl Db {
     }
 }
 
-/// Reads shared by read and write transactions.
-macro_rules! scoped_reads {
-    ($tx:ty) => {
-        impl<'s> $tx {
-            pub fn scope(&self) -> &Scope {
-                self.scope
-            }
+impl<'s> ReadTx<'s> {
+    pub fn scope(&self) -> &'s Scope {
+        self.scope
+    }
 
-            /// The row with this id, if the scope may see it.
-            pub async fn find<E: TenantTable>(&self, id: Uuid) -> Result<E::Model, StoreError> {
-                scoped::<E>(self.scope)
-                    .filter(E::id_column().eq(id))
-                    .one(&self.txn)
-                    .await?
-                    .ok_or(StoreError::NotFound)
-            }
+    /// The rows of `E` of `academy_id` that match `condition`, for reading that academy's
+    /// rules (its term dates) on behalf of a party to one of its agreements who may not see the
+    /// academy: see [`Scope::reading_rules_of`]. Never for the academy's other rows.
+    pub(crate) async fn rules_of<E, F>(
+        &self,
+        academy_id: Uuid,
+        condition: F,
+    ) -> Result<Vec<E::Model>, StoreError>
+    where
+        E: TenantTable,
+        F: sea_orm::sea_query::IntoCondition,
+    {
+        Ok(scoped::<E>(&self.scope.reading_rules_of(academy_id))
+            .filter(condition)
+            .all(&self.txn)
+            .await?)
+    }
 
-            /// Every row of `E` the scope may see.
-            pub async fn list<E: TenantTable>(&self) -> Result<Vec<E::Model>, StoreError> {
-                Ok(scoped::<E>(self.scope).all(&self.txn).await?)
-            }
+    /// The row with this id, if the scope may see it.
+    pub async fn find<E: TenantTable>(&self, id: Uuid) -> Result<E::Model, StoreError> {
+        scoped::<E>(self.scope)
+            .filter(E::id_column().eq(id))
+            .one(&self.txn)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
 
-            /// The rows of `E` the scope may see that also match `condition`.
-            pub async fn list_where<E, F>(&self, condition: F) -> Result<Vec<E::Model>, StoreError>
-            where
-                E: TenantTable,
-                F: sea_orm::sea_query::IntoCondition,
-            {
-                Ok(scoped::<E>(self.scope)
-                    .filter(condition)
-                    .all(&self.txn)
-                    .await?)
-            }
-        }
-    };
-}
+    /// Every row of `E` the scope may see.
+    pub async fn list<E: TenantTable>(&self) -> Result<Vec<E::Model>, StoreError> {
+        Ok(scoped::<E>(self.scope).all(&self.txn).await?)
+    }
 
-scoped_reads!(ReadTx<'s>);
-scoped_reads!(WriteTx<'s>);
+    /// The rows of `E` the scope may see that also match `condition`.
+    pub async fn list_where<E, F>(&self, condition: F) -> Result<Vec<E::Model>, StoreError>
+    where
+        E: TenantTable,
+        F: sea_orm::sea_query::IntoCondition,
+    {
+        Ok(scoped::<E>(self.scope)
+            .filter(condition)
+            .all(&self.txn)
+            .await?)
+    }
 
-impl ReadTx<'_> {
     /// Every row of `E` the scope may see, read as `P`: only the columns `P` names, so
     /// a read model that needs no content never reads it.
     pub(crate) async fn list_partial<E, P>(&self) -> Result<Vec<P>, StoreError>
@@ -239,7 +246,8 @@ impl ReadTx<'_> {
     }
 
     /// For the store's own modules: reads whose rule is more than academy visibility (a party
-    /// reaches their own record wherever it sits).
+    /// reaches their own record wherever it sits), and a write's bookkeeping and guarded updates
+    /// beyond the generic ones.
     pub(crate) fn connection(&self) -> &DatabaseTransaction {
         &self.txn
     }
@@ -273,6 +281,14 @@ fn digest<M: Serialize>(entity: &str, model: &M) -> Result<String, StoreError> {
         })
 }
 
+impl<'s> std::ops::Deref for WriteTx<'s> {
+    type Target = ReadTx<'s>;
+
+    fn deref(&self) -> &ReadTx<'s> {
+        &self.read
+    }
+}
+
 impl WriteTx<'_> {
     pub fn now(&self) -> DateTime<Utc> {
         self.now
@@ -285,12 +301,12 @@ impl WriteTx<'_> {
     {
         let table = <A::Entity as Default>::default().table_name().to_owned();
         let (trust, academy) = placement(model);
-        if trust != Some(self.scope.trust_id().into()) {
+        if trust != Some(self.read.scope.trust_id().into()) {
             return Err(StoreError::OutOfScope { entity: table });
         }
         if let Some(academy) = academy {
             let visible = match academy {
-                Value::Uuid(Some(id)) => self.scope.sees_academy(id),
+                Value::Uuid(Some(id)) => self.read.scope.sees_academy(id),
                 _ => false,
             };
             if !visible {
@@ -313,7 +329,7 @@ impl WriteTx<'_> {
     {
         self.check_placement(&model)?;
         let table = <A::Entity as Default>::default().table_name().to_owned();
-        let row = model.insert(&self.txn).await?;
+        let row = model.insert(&self.read.txn).await?;
         let id = uuid_of(&row.get(<A::Entity as TenantTable>::id_column()));
         let entry = AuditEntry::new("create", &table, id)
             .with_detail(json!({ "digest": digest(&table, &row)? }));
@@ -338,16 +354,16 @@ impl WriteTx<'_> {
         let (trust, academy) = placement(&model);
         let seen = match academy {
             None => true,
-            Some(Value::Uuid(Some(id))) => self.scope.sees_academy(id),
+            Some(Value::Uuid(Some(id))) => self.read.scope.sees_academy(id),
             Some(_) => return Err(StoreError::OutOfScope { entity: table }),
         };
         if seen {
             return self.insert(model).await;
         }
-        if trust != Some(self.scope.trust_id().into()) {
+        if trust != Some(self.read.scope.trust_id().into()) {
             return Err(StoreError::OutOfScope { entity: table });
         }
-        let row = model.insert(&self.txn).await?;
+        let row = model.insert(&self.read.txn).await?;
         let id = uuid_of(&row.get(<A::Entity as TenantTable>::id_column()));
         let entry = AuditEntry::new("create", &table, id)
             .with_detail(json!({ "digest": digest(&table, &row)?, "basis": "party" }));
@@ -373,7 +389,7 @@ impl WriteTx<'_> {
         let table = <A::Entity as Default>::default().table_name().to_owned();
         let rows = models.len();
         <A::Entity as EntityTrait>::insert_many(models)
-            .exec_without_returning(&self.txn)
+            .exec_without_returning(&self.read.txn)
             .await?;
         self.audit(
             AuditEntry::new("create_many", &table, None).with_detail(json!({ "rows": rows })),
@@ -383,23 +399,19 @@ impl WriteTx<'_> {
 
     /// Appends an entry to the trust's audit log in this transaction.
     pub async fn audit(&mut self, entry: AuditEntry) -> Result<(), StoreError> {
-        self.head = audit::append(&self.txn, self.scope, &self.head, entry, self.now).await?;
+        self.head =
+            audit::append(&self.read.txn, self.read.scope, &self.head, entry, self.now).await?;
         self.appended = true;
         Ok(())
     }
 
-    /// For the store's own modules: bookkeeping and guarded updates beyond the generic ones.
-    pub(crate) fn connection(&self) -> &DatabaseTransaction {
-        &self.txn
-    }
-
     /// Commits the changes and their audit entries together.
-    #[tracing::instrument(level = "debug", skip_all, fields(trust_id = %self.scope.trust_id()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(trust_id = %self.read.scope.trust_id()))]
     pub async fn commit(self) -> Result<(), StoreError> {
         if self.appended {
-            audit::store_head(&self.txn, self.scope.trust_id(), &self.head).await?;
+            audit::store_head(&self.read.txn, self.read.scope.trust_id(), &self.head).await?;
         }
-        Ok(self.txn.commit().await?)
+        Ok(self.read.txn.commit().await?)
     }
 }
 

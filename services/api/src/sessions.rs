@@ -60,7 +60,9 @@ async fn list_sessions(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let sessions = session::list(&state.db, &caller.scope, id.0).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let sessions = session::list(&read, id.0).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(sessions))
 }
 
@@ -123,9 +125,9 @@ async fn plan_sessions(
         time,
         mode,
     } = body::parse(&body)?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
     let sessions = session::plan(
-        &state.db,
-        &caller.scope,
+        &mut tx,
         id,
         PlanRequest {
             from,
@@ -134,9 +136,9 @@ async fn plan_sessions(
             time,
             mode,
         },
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(sessions))
 }
 
@@ -204,9 +206,9 @@ async fn book_session(
         note,
         held_on,
     } = body::parse(&body)?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
     let view = session::book(
-        &state.db,
-        &caller.scope,
+        &mut tx,
         id,
         NewSession {
             kind,
@@ -216,9 +218,9 @@ async fn book_session(
             note,
             held_on,
         },
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -263,15 +265,9 @@ async fn move_session(
         starts_at,
         row_version,
     } = body::parse(&body)?;
-    let view = session::reschedule(
-        &state.db,
-        &caller.scope,
-        id,
-        starts_at,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let view = session::reschedule(&mut tx, id, starts_at, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -318,16 +314,9 @@ async fn cancel_session(
         row_version,
         cancelled_on,
     } = body::parse(&body)?;
-    let view = session::cancel(
-        &state.db,
-        &caller.scope,
-        id,
-        &reason,
-        cancelled_on,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let view = session::cancel(&mut tx, id, &reason, cancelled_on, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -364,7 +353,9 @@ async fn rebook_session(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let RebookSessionBody { starts_at } = body::parse(&body)?;
-    let view = session::rebook(&state.db, &caller.scope, id, starts_at, state.clock.now()).await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let view = session::rebook(&mut tx, id, starts_at).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -420,15 +411,9 @@ async fn mark_held(
         attendee_ids,
         held_on,
     } = body::parse(&body)?;
-    let view = session::mark_held(
-        &state.db,
-        &caller.scope,
-        id,
-        attendee_ids,
-        held_on,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let view = session::mark_held(&mut tx, id, attendee_ids, held_on).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
