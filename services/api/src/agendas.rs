@@ -3,9 +3,10 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use haven_domain::{CaseReference, Initials};
-use haven_store::agenda::CaseNoteInput;
+use haven_store::agenda::{CASE_STATUSES, CaseNoteInput};
 use serde_json::Value;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Authenticated;
@@ -14,31 +15,18 @@ use crate::path_id::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 
-const CASE_NOTE_FIELDS: [&str; 12] = [
-    "case_reference",
-    "child_initials",
-    "case_status",
-    "update_text",
-    "childs_view",
-    "parents_views",
-    "visiting_pattern",
-    "logs_up_to_date",
-    "chronology_up_to_date",
-    "risk_factors",
-    "protective_factors",
-    "outstanding_actions",
-];
-
-/// A new case note: the Appendix 3 fields, each refusal under its own name.
+/// A case note's Appendix 3 fields, each refusal under its own name: a new note as it is
+/// added, and an edited one beside the `row_version` read.
 #[derive(ToSchema)]
-pub(crate) struct NewCaseNoteBody {
+pub(crate) struct CaseNoteBody {
     /// The case's reference.
     #[schema(value_type = String)]
     case_reference: CaseReference,
     /// The child's initials.
     #[schema(value_type = String)]
     child_initials: Initials,
-    /// cp_plan, child_in_need, early_help, looked_after, de_escalated or cause_for_concern.
+    /// The case's status: one of the store's statuses, as its schema lists them.
+    #[schema(schema_with = case_status_schema)]
     case_status: String,
     /// The update since the last session.
     update_text: String,
@@ -60,8 +48,30 @@ pub(crate) struct NewCaseNoteBody {
     outstanding_actions: String,
 }
 
-impl FromBody for NewCaseNoteBody {
-    const FIELDS: &'static [&'static str] = &CASE_NOTE_FIELDS;
+/// `case_status` in the OpenAPI document: a string of the store's own list of statuses.
+fn case_status_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("The case's status."))
+        .enum_values(Some(CASE_STATUSES))
+        .build()
+}
+
+impl FromBody for CaseNoteBody {
+    const FIELDS: &'static [&'static str] = &[
+        "case_reference",
+        "child_initials",
+        "case_status",
+        "update_text",
+        "childs_view",
+        "parents_views",
+        "visiting_pattern",
+        "logs_up_to_date",
+        "chronology_up_to_date",
+        "risk_factors",
+        "protective_factors",
+        "outstanding_actions",
+    ];
 
     fn from_body(body: &mut Body) -> Option<Self> {
         let case_reference = body.parsed("case_reference", |raw| {
@@ -97,8 +107,8 @@ impl FromBody for NewCaseNoteBody {
     }
 }
 
-impl From<NewCaseNoteBody> for CaseNoteInput {
-    fn from(note: NewCaseNoteBody) -> Self {
+impl From<CaseNoteBody> for CaseNoteInput {
+    fn from(note: CaseNoteBody) -> Self {
         Self {
             case_reference: note.case_reference,
             child_initials: note.child_initials,
@@ -121,88 +131,18 @@ impl From<NewCaseNoteBody> for CaseNoteInput {
 pub(crate) struct EditCaseNoteBody {
     /// The `row_version` read.
     row_version: i32,
-    /// The case's reference.
-    #[schema(value_type = String)]
-    case_reference: CaseReference,
-    /// The child's initials.
-    #[schema(value_type = String)]
-    child_initials: Initials,
-    /// cp_plan, child_in_need, early_help, looked_after, de_escalated or cause_for_concern.
-    case_status: String,
-    /// The update since the last session.
-    update_text: String,
-    /// The child's view.
-    childs_view: String,
-    /// The parents' views.
-    parents_views: String,
-    /// The pattern of visits.
-    visiting_pattern: String,
-    /// Whether the logs are up to date.
-    logs_up_to_date: bool,
-    /// Whether the chronology is up to date.
-    chronology_up_to_date: bool,
-    /// The risk factors.
-    risk_factors: String,
-    /// The protective factors.
-    protective_factors: String,
-    /// The actions outstanding.
-    outstanding_actions: String,
+    #[serde(flatten)]
+    note: CaseNoteBody,
 }
 
 impl FromBody for EditCaseNoteBody {
-    const FIELDS: &'static [&'static str] = &[
-        "case_reference",
-        "child_initials",
-        "case_status",
-        "update_text",
-        "childs_view",
-        "parents_views",
-        "visiting_pattern",
-        "logs_up_to_date",
-        "chronology_up_to_date",
-        "risk_factors",
-        "protective_factors",
-        "outstanding_actions",
-        "row_version",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &body::fields::<13>(CaseNoteBody::FIELDS, &["row_version"]);
 
     fn from_body(body: &mut Body) -> Option<Self> {
         let row_version = body.integer("row_version");
-        let note = NewCaseNoteBody::from_body(body)?;
-        Some(Self {
-            row_version,
-            case_reference: note.case_reference,
-            child_initials: note.child_initials,
-            case_status: note.case_status,
-            update_text: note.update_text,
-            childs_view: note.childs_view,
-            parents_views: note.parents_views,
-            visiting_pattern: note.visiting_pattern,
-            logs_up_to_date: note.logs_up_to_date,
-            chronology_up_to_date: note.chronology_up_to_date,
-            risk_factors: note.risk_factors,
-            protective_factors: note.protective_factors,
-            outstanding_actions: note.outstanding_actions,
-        })
-    }
-}
-
-impl From<EditCaseNoteBody> for CaseNoteInput {
-    fn from(note: EditCaseNoteBody) -> Self {
-        Self {
-            case_reference: note.case_reference,
-            child_initials: note.child_initials,
-            case_status: note.case_status,
-            update_text: note.update_text,
-            childs_view: note.childs_view,
-            parents_views: note.parents_views,
-            visiting_pattern: note.visiting_pattern,
-            logs_up_to_date: note.logs_up_to_date,
-            chronology_up_to_date: note.chronology_up_to_date,
-            risk_factors: note.risk_factors,
-            protective_factors: note.protective_factors,
-            outstanding_actions: note.outstanding_actions,
-        }
+        let note = CaseNoteBody::from_body(body)?;
+        Some(Self { row_version, note })
     }
 }
 
@@ -306,7 +246,7 @@ async fn read_agenda(
     tag = "agendas",
     summary = "Add case notes to a session",
     params(("id" = String, Path, description = "The session's id")),
-    request_body(content = NewCaseNoteBody, content_type = "application/json", description = "A JSON object with the Appendix 3 fields: `case_reference`, `child_initials`, `case_status` (cp_plan, child_in_need, early_help, looked_after, de_escalated, cause_for_concern), `update_text`, `childs_view`, `parents_views`, `visiting_pattern`, `logs_up_to_date`, `chronology_up_to_date`, `risk_factors`, `protective_factors`, `outstanding_actions`; unknown fields are refused"),
+    request_body(content = CaseNoteBody, content_type = "application/json", description = "A JSON object with the Appendix 3 fields: `case_reference`, `child_initials`, `case_status` (one of the statuses its schema lists), `update_text`, `childs_view`, `parents_views`, `visiting_pattern`, `logs_up_to_date`, `chronology_up_to_date`, `risk_factors`, `protective_factors`, `outstanding_actions`; unknown fields are refused"),
     responses((status = 201, description = "The case note"), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, more cases than the agreement allows (`case_reference`), or a cancelled session or frozen record (`status`)"))
 )]
 #[post("/sessions/{id}/case-notes")]
@@ -317,7 +257,7 @@ async fn add_case_note(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let session_id = id.0;
-    let input = CaseNoteInput::from(body::parse::<NewCaseNoteBody>(&body)?);
+    let input = CaseNoteInput::from(body::parse::<CaseNoteBody>(&body)?);
     let note = haven_store::agenda::add_case_note(
         &state.db,
         &signed_in.scope,
@@ -344,9 +284,8 @@ async fn edit_case_note(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let note_id = id.0;
-    let edit: EditCaseNoteBody = body::parse(&body)?;
-    let row_version = edit.row_version;
-    let input = CaseNoteInput::from(edit);
+    let EditCaseNoteBody { row_version, note } = body::parse(&body)?;
+    let input = CaseNoteInput::from(note);
     let note = haven_store::agenda::edit_case_note(
         &state.db,
         &signed_in.scope,

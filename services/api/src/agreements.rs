@@ -85,48 +85,46 @@ async fn list_agreements(
     Ok(HttpResponse::Ok().json(agreements))
 }
 
-/// A new agreement's parties and terms.
+/// An agreement's terms, as drafted or as edited. Drafting, `plan_cadence`, `standard_agenda`,
+/// `records_location`, `confidentiality_terms` and `diversity_terms` are required and
+/// `extended_each_half_term` is false when absent; editing a draft, any of them may be sent and
+/// each one absent is left as it is.
 #[derive(ToSchema)]
-pub(crate) struct DraftAgreementBody {
-    /// The academy it belongs to.
-    academy_id: Uuid,
-    /// one_to_one, group or external.
-    #[schema(value_type = String, example = "one_to_one")]
-    kind: Kind,
-    /// The supervisor.
-    supervisor_id: Uuid,
-    /// The supervisees.
-    supervisee_ids: Vec<Uuid>,
-    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly.
-    plan_cadence: String,
+pub(crate) struct TermsBody {
+    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly; required when drafting.
+    plan_cadence: Option<String>,
     /// N for every_n_weeks, and only for it.
     plan_weeks: Option<u32>,
-    /// Whether one session each half term is extended.
-    extended_each_half_term: bool,
-    /// The floor below which a supervisee is overdue (weekly, every_N_weeks, half_termly, termly); the academy's policy when absent.
+    /// Whether one session each half term is extended; false when a draft leaves it out.
+    extended_each_half_term: Option<bool>,
+    /// The floor below which a supervisee is overdue (weekly, every_N_weeks, half_termly, termly); the academy's policy when a draft leaves it out.
     minimum: Option<String>,
-    /// The session length; the academy's policy when absent.
+    /// The session length; the academy's policy when a draft leaves it out.
     session_minutes: Option<u32>,
-    /// The cap on cases per session; the academy's policy when absent.
+    /// The cap on cases per session; the academy's policy when a draft leaves it out.
     max_cases_per_session: Option<u32>,
-    /// Whether agendas are asked for; the academy's policy when absent.
+    /// Whether agendas are asked for; the academy's policy when a draft leaves it out.
     agenda_required: Option<bool>,
-    /// The standard agenda.
-    standard_agenda: String,
-    /// Where records are kept.
-    records_location: String,
-    /// The confidentiality terms.
-    confidentiality_terms: String,
-    /// The diversity terms.
-    diversity_terms: String,
+    /// The standard agenda; required when drafting.
+    standard_agenda: Option<String>,
+    /// Where records are kept; required when drafting.
+    records_location: Option<String>,
+    /// The confidentiality terms; required when drafting.
+    confidentiality_terms: Option<String>,
+    /// The diversity terms; required when drafting.
+    diversity_terms: Option<String>,
 }
 
-impl FromBody for DraftAgreementBody {
-    const FIELDS: &'static [&'static str] = &[
-        "academy_id",
-        "kind",
-        "supervisor_id",
-        "supervisee_ids",
+/// Whether the terms are read for a new draft, which needs its texts, or for an edit, which
+/// needs none.
+#[derive(Clone, Copy)]
+enum Reading {
+    Draft,
+    Edit,
+}
+
+impl TermsBody {
+    const FIELDS: [&'static str; 11] = [
         "plan_cadence",
         "plan_weeks",
         "extended_each_half_term",
@@ -140,35 +138,29 @@ impl FromBody for DraftAgreementBody {
         "diversity_terms",
     ];
 
-    fn from_body(body: &mut Body) -> Option<Self> {
-        let mut extra = Extra::default();
-        let academy_id = extra.id(body.take("academy_id"), "academy_id");
-        let kind = body.parsed("kind", Kind::parse);
-        let supervisor_id = extra.id(body.take("supervisor_id"), "supervisor_id");
-        let supervisee_ids = extra.ids(body.take("supervisee_ids"), "supervisee_ids");
-        let plan_cadence = body.string("plan_cadence");
+    /// Reads every term, noting mistakes on `body` and, for the fields `body` has no reader
+    /// for, on `extra`.
+    fn read(body: &mut Body, extra: &mut Extra, reading: Reading) -> Self {
+        let text = |body: &mut Body, field: &str| match reading {
+            Reading::Draft => Some(body.string(field)),
+            Reading::Edit => body.optional_string(field),
+        };
+        let plan_cadence = text(body, "plan_cadence");
         let plan_weeks = extra.count(body.take("plan_weeks"), "plan_weeks");
-        let extended_each_half_term = extra
-            .flag(
-                body.take("extended_each_half_term"),
-                "extended_each_half_term",
-            )
-            .unwrap_or(false);
+        let extended_each_half_term = extra.flag(
+            body.take("extended_each_half_term"),
+            "extended_each_half_term",
+        );
         let minimum = body.optional_string("minimum");
         let session_minutes = extra.count(body.take("session_minutes"), "session_minutes");
         let max_cases_per_session =
             extra.count(body.take("max_cases_per_session"), "max_cases_per_session");
         let agenda_required = extra.flag(body.take("agenda_required"), "agenda_required");
-        let standard_agenda = body.string("standard_agenda");
-        let records_location = body.string("records_location");
-        let confidentiality_terms = body.string("confidentiality_terms");
-        let diversity_terms = body.string("diversity_terms");
-        extra.finish(body);
-        Some(Self {
-            academy_id: academy_id?,
-            kind: kind?,
-            supervisor_id: supervisor_id?,
-            supervisee_ids,
+        let standard_agenda = text(body, "standard_agenda");
+        let records_location = text(body, "records_location");
+        let confidentiality_terms = text(body, "confidentiality_terms");
+        let diversity_terms = text(body, "diversity_terms");
+        Self {
             plan_cadence,
             plan_weeks,
             extended_each_half_term,
@@ -180,6 +172,85 @@ impl FromBody for DraftAgreementBody {
             records_location,
             confidentiality_terms,
             diversity_terms,
+        }
+    }
+}
+
+/// A draft's terms. Its texts were read as required (a missing one is refused by then, so an
+/// empty text stands in for it here).
+impl From<TermsBody> for TermsInput {
+    fn from(terms: TermsBody) -> Self {
+        Self {
+            plan_cadence: terms.plan_cadence.unwrap_or_default(),
+            plan_weeks: terms.plan_weeks,
+            extended_each_half_term: terms.extended_each_half_term.unwrap_or(false),
+            minimum: terms.minimum,
+            session_minutes: terms.session_minutes,
+            max_cases_per_session: terms.max_cases_per_session,
+            agenda_required: terms.agenda_required,
+            standard_agenda: terms.standard_agenda.unwrap_or_default(),
+            records_location: terms.records_location.unwrap_or_default(),
+            confidentiality_terms: terms.confidentiality_terms.unwrap_or_default(),
+            diversity_terms: terms.diversity_terms.unwrap_or_default(),
+        }
+    }
+}
+
+/// An edit's terms: each one absent is left as it is.
+impl From<TermsBody> for TermsPatch {
+    fn from(terms: TermsBody) -> Self {
+        Self {
+            plan_cadence: terms.plan_cadence,
+            plan_weeks: terms.plan_weeks,
+            extended_each_half_term: terms.extended_each_half_term,
+            minimum: terms.minimum,
+            session_minutes: terms.session_minutes,
+            max_cases_per_session: terms.max_cases_per_session,
+            agenda_required: terms.agenda_required,
+            standard_agenda: terms.standard_agenda,
+            records_location: terms.records_location,
+            confidentiality_terms: terms.confidentiality_terms,
+            diversity_terms: terms.diversity_terms,
+        }
+    }
+}
+
+/// A new agreement's parties and terms.
+#[derive(ToSchema)]
+pub(crate) struct DraftAgreementBody {
+    /// The academy it belongs to.
+    academy_id: Uuid,
+    /// one_to_one, group or external.
+    #[schema(value_type = String, example = "one_to_one")]
+    kind: Kind,
+    /// The supervisor.
+    supervisor_id: Uuid,
+    /// The supervisees.
+    supervisee_ids: Vec<Uuid>,
+    #[serde(flatten)]
+    terms: TermsBody,
+}
+
+impl FromBody for DraftAgreementBody {
+    const FIELDS: &'static [&'static str] = &body::fields::<15>(
+        &["academy_id", "kind", "supervisor_id", "supervisee_ids"],
+        &TermsBody::FIELDS,
+    );
+
+    fn from_body(body: &mut Body) -> Option<Self> {
+        let mut extra = Extra::default();
+        let academy_id = extra.id(body.take("academy_id"), "academy_id");
+        let kind = body.parsed("kind", Kind::parse);
+        let supervisor_id = extra.id(body.take("supervisor_id"), "supervisor_id");
+        let supervisee_ids = extra.ids(body.take("supervisee_ids"), "supervisee_ids");
+        let terms = TermsBody::read(body, &mut extra, Reading::Draft);
+        extra.finish(body);
+        Some(Self {
+            academy_id: academy_id?,
+            kind: kind?,
+            supervisor_id: supervisor_id?,
+            supervisee_ids,
+            terms,
         })
     }
 }
@@ -191,19 +262,7 @@ impl From<DraftAgreementBody> for NewAgreement {
             kind: draft.kind,
             supervisor_id: draft.supervisor_id,
             supervisee_ids: draft.supervisee_ids,
-            terms: TermsInput {
-                plan_cadence: draft.plan_cadence,
-                plan_weeks: draft.plan_weeks,
-                extended_each_half_term: draft.extended_each_half_term,
-                minimum: draft.minimum,
-                session_minutes: draft.session_minutes,
-                max_cases_per_session: draft.max_cases_per_session,
-                agenda_required: draft.agenda_required,
-                standard_agenda: draft.standard_agenda,
-                records_location: draft.records_location,
-                confidentiality_terms: draft.confidentiality_terms,
-                diversity_terms: draft.diversity_terms,
-            },
+            terms: TermsInput::from(draft.terms),
         }
     }
 }
@@ -255,97 +314,20 @@ async fn get_agreement(
 pub(crate) struct EditAgreementBody {
     /// The `row_version` read.
     row_version: i32,
-    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly.
-    plan_cadence: Option<String>,
-    /// N for every_n_weeks, and only for it.
-    plan_weeks: Option<u32>,
-    /// Whether one session each half term is extended.
-    extended_each_half_term: Option<bool>,
-    /// The floor below which a supervisee is overdue (weekly, every_N_weeks, half_termly, termly); the academy's policy when absent.
-    minimum: Option<String>,
-    /// The session length; the academy's policy when absent.
-    session_minutes: Option<u32>,
-    /// The cap on cases per session; the academy's policy when absent.
-    max_cases_per_session: Option<u32>,
-    /// Whether agendas are asked for; the academy's policy when absent.
-    agenda_required: Option<bool>,
-    /// The standard agenda.
-    standard_agenda: Option<String>,
-    /// Where records are kept.
-    records_location: Option<String>,
-    /// The confidentiality terms.
-    confidentiality_terms: Option<String>,
-    /// The diversity terms.
-    diversity_terms: Option<String>,
+    #[serde(flatten)]
+    terms: TermsBody,
 }
 
 impl FromBody for EditAgreementBody {
-    const FIELDS: &'static [&'static str] = &[
-        "row_version",
-        "plan_cadence",
-        "plan_weeks",
-        "extended_each_half_term",
-        "minimum",
-        "session_minutes",
-        "max_cases_per_session",
-        "agenda_required",
-        "standard_agenda",
-        "records_location",
-        "confidentiality_terms",
-        "diversity_terms",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &body::fields::<12>(&["row_version"], &TermsBody::FIELDS);
 
     fn from_body(body: &mut Body) -> Option<Self> {
         let mut extra = Extra::default();
         let row_version = body.integer("row_version");
-        let plan_cadence = body.optional_string("plan_cadence");
-        let plan_weeks = extra.count(body.take("plan_weeks"), "plan_weeks");
-        let extended_each_half_term = extra.flag(
-            body.take("extended_each_half_term"),
-            "extended_each_half_term",
-        );
-        let minimum = body.optional_string("minimum");
-        let session_minutes = extra.count(body.take("session_minutes"), "session_minutes");
-        let max_cases_per_session =
-            extra.count(body.take("max_cases_per_session"), "max_cases_per_session");
-        let agenda_required = extra.flag(body.take("agenda_required"), "agenda_required");
-        let standard_agenda = body.optional_string("standard_agenda");
-        let records_location = body.optional_string("records_location");
-        let confidentiality_terms = body.optional_string("confidentiality_terms");
-        let diversity_terms = body.optional_string("diversity_terms");
+        let terms = TermsBody::read(body, &mut extra, Reading::Edit);
         extra.finish(body);
-        Some(Self {
-            row_version,
-            plan_cadence,
-            plan_weeks,
-            extended_each_half_term,
-            minimum,
-            session_minutes,
-            max_cases_per_session,
-            agenda_required,
-            standard_agenda,
-            records_location,
-            confidentiality_terms,
-            diversity_terms,
-        })
-    }
-}
-
-impl From<EditAgreementBody> for TermsPatch {
-    fn from(edit: EditAgreementBody) -> Self {
-        Self {
-            plan_cadence: edit.plan_cadence,
-            plan_weeks: edit.plan_weeks,
-            extended_each_half_term: edit.extended_each_half_term,
-            minimum: edit.minimum,
-            session_minutes: edit.session_minutes,
-            max_cases_per_session: edit.max_cases_per_session,
-            agenda_required: edit.agenda_required,
-            standard_agenda: edit.standard_agenda,
-            records_location: edit.records_location,
-            confidentiality_terms: edit.confidentiality_terms,
-            diversity_terms: edit.diversity_terms,
-        }
+        Some(Self { row_version, terms })
     }
 }
 
@@ -364,9 +346,8 @@ async fn edit_agreement(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
-    let edit: EditAgreementBody = body::parse(&body)?;
-    let row_version = edit.row_version;
-    let patch = TermsPatch::from(edit);
+    let EditAgreementBody { row_version, terms } = body::parse(&body)?;
+    let patch = TermsPatch::from(terms);
     let view = agreement::edit(
         &state.db,
         &caller.scope,

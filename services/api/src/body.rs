@@ -39,6 +39,34 @@ pub(crate) trait FromBody: Sized {
     fn from_body(body: &mut Body) -> Option<Self>;
 }
 
+/// The fields of a body that holds `first` and then `then`, as its [`FromBody::FIELDS`], so a
+/// body built on another's fields names them once. Evaluated as a constant: a wrong `ALL` does
+/// not build.
+pub(crate) const fn fields<const ALL: usize>(
+    first: &[&'static str],
+    then: &[&'static str],
+) -> [&'static str; ALL] {
+    assert!(first.len() + then.len() == ALL, "ALL counts both lists");
+    let mut all = [""; ALL];
+    let slots = fill(&mut all, first);
+    fill(slots, then);
+    all
+}
+
+/// Writes `fields` into the first of `slots`, and answers the slots left.
+const fn fill<'s>(
+    slots: &'s mut [&'static str],
+    fields: &[&'static str],
+) -> &'s mut [&'static str] {
+    match (slots, fields) {
+        ([slot, after @ ..], [field, rest @ ..]) => {
+            *slot = *field;
+            fill(after, rest)
+        }
+        (left, _) => left,
+    }
+}
+
 /// The request body `raw` as `T`, or the 422 naming every field refused.
 pub(crate) fn parse<T: FromBody>(raw: &[u8]) -> Result<T, ApiError> {
     let mut body = if T::OPTIONAL {
