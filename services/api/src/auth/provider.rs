@@ -21,11 +21,11 @@ use super::oidc::{
     provider_error,
 };
 use super::return_to::safe_return_path;
-use super::session::{origin_of, session_cookie};
-use crate::pages::{Message, render};
+use crate::extract::authenticated::{origin_of, session_cookie};
 use crate::problem::ApiError;
 use crate::security::client_address;
 use crate::state::{ApiState, WebSettings};
+use crate::web::{Message, render};
 
 const PENDING_COOKIE: &str = "haven_pending_sign_in";
 const CALLBACK_PATH: &str = "/auth/callback";
@@ -450,7 +450,7 @@ async fn answer_callback(
             return refuse(state, req, trust_id, Refused::Unmatched(refusal)).await;
         }
     };
-    if let Some(previous) = super::current(req).await?
+    if let Some(previous) = crate::extract::current(req).await?
         && let Some(session) = &previous.session
     {
         sign_in::end(&state.db, &previous.scope, session.session_id, now).await?;
