@@ -10,8 +10,9 @@ use haven_store::{Origin, Scope, SystemActor};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::cookie::session_cookie;
 use super::return_to::safe_return_path;
-use crate::extract::authenticated::{origin_of, session_cookie};
+use crate::extract::origin_of;
 use crate::problem::ApiError;
 use crate::security::client_address;
 use crate::state::ApiState;

@@ -1,6 +1,7 @@
 //! Signing in and out: the OpenID Connect providers, the development sign-in, and the end of a
 //! session. Who a signed-in request is, is read in `extract`.
 
+pub(crate) mod cookie;
 mod dev;
 pub mod oidc;
 mod provider;

@@ -16,12 +16,13 @@ use haven_store::sign_in::{self, PersonMatch, ProviderIdentity};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
+use super::cookie::session_cookie;
 use super::oidc::{
     OidcClient, OidcError, PendingSignIn, ProviderPreset, VerifiedIdentity, http_client,
     provider_error,
 };
 use super::return_to::safe_return_path;
-use crate::extract::authenticated::{origin_of, session_cookie};
+use crate::extract::origin_of;
 use crate::problem::ApiError;
 use crate::security::client_address;
 use crate::state::{ApiState, WebSettings};

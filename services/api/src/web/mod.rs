@@ -1,5 +1,6 @@
-//! The server-rendered pages: no JavaScript build step, one stylesheet. Their templates live
-//! under `templates/<area>/`, each extending `templates/layout/base.html`.
+//! The server-rendered pages: no JavaScript build step, one stylesheet. The crate's templates
+//! (these pages', the sign-in's and the API's browsable document's) live under
+//! `templates/<area>/`, each extending `templates/layout/base.html`.
 
 mod notifications;
 mod pages;
