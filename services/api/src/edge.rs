@@ -9,8 +9,8 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-use crate::pages::{self, Message};
 use crate::problem::{self, ApiError};
+use crate::web::{self, Message};
 
 fn is_api(req: &HttpRequest) -> bool {
     req.path().starts_with("/api/")
@@ -23,7 +23,7 @@ pub(crate) async fn unrouted(req: HttpRequest) -> HttpResponse {
     match (is_api(&req), known) {
         (true, true) => ApiError::MethodNotAllowed.error_response(),
         (true, false) => ApiError::NotFound.error_response(),
-        (false, true) => pages::render(
+        (false, true) => web::render(
             StatusCode::METHOD_NOT_ALLOWED,
             &Message {
                 title: "That cannot be done here".into(),
@@ -34,7 +34,7 @@ pub(crate) async fn unrouted(req: HttpRequest) -> HttpResponse {
                 ],
             },
         ),
-        (false, false) => pages::not_found(),
+        (false, false) => web::not_found(),
     }
 }
 
@@ -63,7 +63,7 @@ fn as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
 pub(crate) fn query_config() -> actix_web::web::QueryConfig {
     actix_web::web::QueryConfig::default().error_handler(|error, req| {
         if is_api(req) {
-            ApiError::Validation(vec![crate::body::problem("query", error.to_string())]).into()
+            ApiError::Validation(vec![crate::v1::body::problem("query", error.to_string())]).into()
         } else {
             error.into()
         }

@@ -10,8 +10,8 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 
-use crate::pages::{Message, render};
 use crate::problem::ApiError;
+use crate::web::{Message, render};
 
 /// Headers on every response. The pages use no inline script or style, so the policy can
 /// forbid both; nothing may frame Haven.

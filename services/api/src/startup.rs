@@ -10,9 +10,9 @@ use anyhow::Context;
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder, TracingLogger};
 
-use crate::api::{self, OpenApiJson};
 use crate::state::ApiState;
-use crate::{auth, edge, health, pages, security};
+use crate::v1::{self, OpenApiJson};
+use crate::{auth, edge, health, security};
 
 /// A bound, not yet running, API server.
 pub struct Application {
@@ -71,7 +71,7 @@ impl Application {
         let production = state.web.production;
         let state = web::Data::new(state);
         let document = web::Data::new(OpenApiJson(
-            api::document()
+            v1::document()
                 .to_json()
                 .context("cannot render the OpenAPI document")?,
         ));
@@ -95,14 +95,12 @@ impl Application {
                 .wrap(TracingLogger::<PathOnlySpans>::new())
                 .app_data(state.clone())
                 .configure(health::configure)
-                .configure(crate::operations::configure_metrics)
+                .configure(v1::operations::configure_metrics)
                 .configure(auth::configure)
-                .configure(pages::configure)
-                .configure(crate::notification_pages::configure)
-                .configure(crate::subject_pages::configure)
+                .configure(crate::web::configure)
                 .app_data(document.clone())
                 .app_data(edge::query_config())
-                .service(web::scope("/api/v1").configure(api::configure))
+                .service(web::scope("/api/v1").configure(v1::configure))
                 .default_service(web::to(edge::unrouted))
         })
         .disable_signals()

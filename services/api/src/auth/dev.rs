@@ -10,12 +10,13 @@ use haven_store::{Origin, Scope, SystemActor};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::cookie::session_cookie;
 use super::return_to::safe_return_path;
-use super::session::{origin_of, session_cookie};
-use crate::pages::{Message, render};
+use crate::extract::origin_of;
 use crate::problem::ApiError;
 use crate::security::client_address;
 use crate::state::ApiState;
+use crate::web::{Message, render};
 
 const LOGIN_CSRF_COOKIE: &str = "haven_login_csrf";
 
@@ -32,7 +33,7 @@ struct DevTrust {
 }
 
 #[derive(Template)]
-#[template(path = "dev_sign_in.html")]
+#[template(path = "auth/dev_sign_in.html")]
 struct DevSignInPage {
     trusts: Vec<DevTrust>,
     login_csrf: String,
@@ -160,7 +161,7 @@ async fn sign_in(
     }
     let now = state.clock.now();
     // A new sign-in in this browser replaces whatever session it had: the cookie is rotated.
-    if let Some(previous) = super::current(&req).await?
+    if let Some(previous) = crate::extract::current(&req).await?
         && let Some(session) = &previous.session
     {
         haven_store::sign_in::end(&state.db, &previous.scope, session.session_id, now).await?;

@@ -1,16 +1,16 @@
-//! Signing in and out, and who a request is.
+//! Signing in and out: the OpenID Connect providers, the development sign-in, and the end of a
+//! session. Who a signed-in request is, is read in `extract`.
 
+pub(crate) mod cookie;
 mod dev;
 pub mod oidc;
 mod provider;
 pub mod return_to;
-mod session;
 mod sign_out;
 
 use actix_web::web;
 
 pub use provider::ProviderCache;
-pub use session::{Authenticated, CSRF_HEADER, SignedInForm, current, origin_of};
 
 /// The sign-in pages and forms.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {

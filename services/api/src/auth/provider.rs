@@ -16,16 +16,17 @@ use haven_store::sign_in::{self, PersonMatch, ProviderIdentity};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
+use super::cookie::session_cookie;
 use super::oidc::{
     OidcClient, OidcError, PendingSignIn, ProviderPreset, VerifiedIdentity, http_client,
     provider_error,
 };
 use super::return_to::safe_return_path;
-use super::session::{origin_of, session_cookie};
-use crate::pages::{Message, render};
+use crate::extract::origin_of;
 use crate::problem::ApiError;
 use crate::security::client_address;
 use crate::state::{ApiState, WebSettings};
+use crate::web::{Message, render};
 
 const PENDING_COOKIE: &str = "haven_pending_sign_in";
 const CALLBACK_PATH: &str = "/auth/callback";
@@ -450,7 +451,7 @@ async fn answer_callback(
             return refuse(state, req, trust_id, Refused::Unmatched(refusal)).await;
         }
     };
-    if let Some(previous) = super::current(req).await?
+    if let Some(previous) = crate::extract::current(req).await?
         && let Some(session) = &previous.session
     {
         sign_in::end(&state.db, &previous.scope, session.session_id, now).await?;

@@ -4,7 +4,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, post, web};
 use serde::Deserialize;
 
-use super::session::{Authenticated, SignedInForm, removal_cookie};
+use super::cookie::removal_cookie;
+use crate::extract::{Authenticated, SignedInForm};
 use crate::problem::ApiError;
 use crate::state::ApiState;
 
