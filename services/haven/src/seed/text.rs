@@ -123,15 +123,6 @@ const TRAINING: [&str; 4] = [
     "Working Together update",
 ];
 
-pub const CASE_STATUSES: [&str; 6] = [
-    "cp_plan",
-    "child_in_need",
-    "early_help",
-    "looked_after",
-    "de_escalated",
-    "cause_for_concern",
-];
-
 /// The words of one case note (Appendix 3).
 pub struct CaseNoteText {
     pub update: &'static str,
