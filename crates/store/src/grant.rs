@@ -127,7 +127,7 @@ pub async fn create(
                 ));
             }
             for id in &ids {
-                tx.find::<e::supervision_record::Entity>(*id).await?;
+                tx.exists::<e::supervision_record::Entity>(*id).await?;
             }
             (None, ids.into_iter().collect::<Vec<_>>())
         }

@@ -40,5 +40,5 @@ mod tx;
 pub use db::Db;
 pub use error::StoreError;
 pub use scope::{AcademyVisibility, Actor, Origin, Scope, SystemActor};
-pub use tenant::TenantTable;
+pub use tenant::{OpenTable, TenantTable};
 pub use tx::{ReadTx, WriteTx};

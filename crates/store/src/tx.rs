@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry, ChainHead};
 use crate::scope::Scope;
-use crate::tenant::{TenantTable, scoped};
+use crate::tenant::{OpenTable, TenantTable, scoped};
 use crate::{Db, StoreError};
 
 /// The longest one statement of a transaction may run or wait for a lock on PostgreSQL: a
@@ -174,8 +174,22 @@ impl<'s> ReadTx<'s> {
             .await?)
     }
 
+    /// Whether the scope sees a row of `E` with this id (`NotFound` if not), reading nothing
+    /// else of it: for checking a row of content exists without reading its content.
+    pub(crate) async fn exists<E: TenantTable>(&self, id: Uuid) -> Result<(), StoreError> {
+        scoped::<E>(self.scope)
+            .select_only()
+            .column(E::id_column())
+            .filter(E::id_column().eq(id))
+            .into_tuple::<Uuid>()
+            .one(&self.txn)
+            .await?
+            .map(|_| ())
+            .ok_or(StoreError::NotFound)
+    }
+
     /// The row with this id, if the scope may see it.
-    pub async fn find<E: TenantTable>(&self, id: Uuid) -> Result<E::Model, StoreError> {
+    pub async fn find<E: OpenTable>(&self, id: Uuid) -> Result<E::Model, StoreError> {
         scoped::<E>(self.scope)
             .filter(E::id_column().eq(id))
             .one(&self.txn)
@@ -184,14 +198,14 @@ impl<'s> ReadTx<'s> {
     }
 
     /// Every row of `E` the scope may see.
-    pub async fn list<E: TenantTable>(&self) -> Result<Vec<E::Model>, StoreError> {
+    pub async fn list<E: OpenTable>(&self) -> Result<Vec<E::Model>, StoreError> {
         Ok(scoped::<E>(self.scope).all(&self.txn).await?)
     }
 
     /// The rows of `E` the scope may see that also match `condition`.
     pub async fn list_where<E, F>(&self, condition: F) -> Result<Vec<E::Model>, StoreError>
     where
-        E: TenantTable,
+        E: OpenTable,
         F: sea_orm::sea_query::IntoCondition,
     {
         Ok(scoped::<E>(self.scope)
