@@ -447,7 +447,10 @@ pub async fn list_people(db: &Db, scope: &Scope) -> Result<Vec<PersonView>, Stor
 /// The display name of a person of the trust whom `read`'s scope reads;
 /// [`StoreError::NotFound`] for anyone else.
 pub async fn display_name(read: &ReadTx<'_>, person_id: Uuid) -> Result<String, StoreError> {
-    Ok(read.find::<e::person::Entity>(person_id).await?.display_name)
+    Ok(read
+        .find::<e::person::Entity>(person_id)
+        .await?
+        .display_name)
 }
 
 /// The trust's active people with the roles they are assigned, for the development sign-in.

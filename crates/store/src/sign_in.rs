@@ -259,7 +259,9 @@ fn provider_of(row: e::identity_provider::Model) -> Option<SignInProvider> {
         "google" => Some(SignInProvider::Google {
             hosted_domain: row.hosted_domain?,
         }),
-        "oidc" => Some(SignInProvider::Oidc { issuer: row.issuer? }),
+        "oidc" => Some(SignInProvider::Oidc {
+            issuer: row.issuer?,
+        }),
         _ => None,
     }
 }

@@ -891,7 +891,10 @@ impl<'a> Run<'a> {
                 case_reference: Set(format!("CPOMS-{}", 20_000 + seed.rng.below(9_000))),
                 child_initials: Set(text::initials(&mut seed.rng)),
                 child_name_encrypted: Set(None),
-                case_status: Set(seed.rng.pick(&haven_store::agenda::CASE_STATUSES).to_owned()),
+                case_status: Set(seed
+                    .rng
+                    .pick(&haven_store::agenda::CASE_STATUSES)
+                    .to_owned()),
                 update_text: Set(words.update.to_owned()),
                 childs_view: Set(words.childs_view.to_owned()),
                 parents_views: Set(words.parents_views.to_owned()),
