@@ -10,13 +10,15 @@ use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::WriteTx;
 use crate::audit::AuditEntry;
 use crate::scope::{Actor, Scope, SystemActor};
-use crate::{Db, StoreError};
+use crate::tx::ReadTx;
+use crate::{Db, StoreError, WriteTx};
 
 /// The phases of education the DfE records for an establishment, as stored.
 pub const PHASES: [&str; 6] = [
@@ -32,6 +34,130 @@ pub const PHASES: [&str; 6] = [
 const NAME_MAX_CHARS: usize = 200;
 /// The longest address RFC 5321 allows, and the column's width.
 const EMAIL_MAX_CHARS: usize = 320;
+
+/// A region of the trust, as the API answers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegionView {
+    pub id: Uuid,
+    /// Its name, one line.
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<e::region::Model> for RegionView {
+    fn from(row: e::region::Model) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// An academy of the trust, as the API answers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AcademyView {
+    pub id: Uuid,
+    /// Its name, one line.
+    pub name: String,
+    /// The DfE unique reference number: six digits.
+    pub urn: String,
+    /// Its phase of education: one of [`PHASES`].
+    pub phase: String,
+    /// Its local authority, one line.
+    pub local_authority: String,
+    /// The region it belongs to, if any.
+    pub region_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<e::academy::Model> for AcademyView {
+    fn from(row: e::academy::Model) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            urn: row.urn,
+            phase: row.phase,
+            local_authority: row.local_authority,
+            region_id: row.region_id,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A person as the trust lead sees them: never their identity provider's subject.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: Uuid,
+    /// Their name as shown, one line.
+    pub display_name: String,
+    /// The address they sign in with and are emailed at.
+    pub email: String,
+    pub job_title: Option<String>,
+    /// False once deactivated: they can no longer sign in.
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<e::person::Model> for PersonView {
+    fn from(row: e::person::Model) -> Self {
+        Self {
+            id: row.id,
+            display_name: row.display_name,
+            email: row.email,
+            job_title: row.job_title,
+            active: row.active,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A role a person holds, held or will hold, over a scope, as the API answers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoleView {
+    pub id: Uuid,
+    /// Who holds it.
+    pub person_id: Uuid,
+    /// The role, as `haven_domain::role::Role` names it.
+    pub role: String,
+    /// trust, region or academy.
+    pub scope_kind: String,
+    /// The region, for a role held in one.
+    pub region_id: Option<Uuid>,
+    /// The academy, for a role held in one.
+    pub academy_id: Option<Uuid>,
+    /// The first day it is held.
+    pub starts_on: NaiveDate,
+    /// The last day it is held; `null` while open-ended.
+    pub ends_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<e::role_assignment::Model> for RoleView {
+    fn from(row: e::role_assignment::Model) -> Self {
+        Self {
+            id: row.id,
+            person_id: row.person_id,
+            role: row.role,
+            scope_kind: row.scope_kind,
+            region_id: row.region_id,
+            academy_id: row.academy_id,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// An active person of the trust and the roles they are assigned (held, held before or to
+/// come), for the development sign-in's list.
+#[derive(Debug, Clone)]
+pub struct PersonRoles {
+    pub id: Uuid,
+    pub display_name: String,
+    /// The roles' codes, sorted, each once.
+    pub roles: Vec<String>,
+}
 
 /// An academy as the trust lead registers it.
 #[derive(Debug, Clone)]
@@ -98,7 +224,7 @@ pub async fn create_region(
     scope: &Scope,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<e::region::Model, StoreError> {
+) -> Result<RegionView, StoreError> {
     scope.require_trust_lead("create regions")?;
     let name = required_text("name", name, NAME_MAX_CHARS)?;
     let mut tx = db.write(scope, now).await?;
@@ -111,17 +237,17 @@ pub async fn create_region(
         })
         .await?;
     tx.commit().await?;
-    Ok(region)
+    Ok(RegionView::from(region))
 }
 
 /// The trust's regions, by name.
-pub async fn list_regions(db: &Db, scope: &Scope) -> Result<Vec<e::region::Model>, StoreError> {
+pub async fn list_regions(db: &Db, scope: &Scope) -> Result<Vec<RegionView>, StoreError> {
     scope.require_trust_lead("see regions")?;
     let read = db.read(scope).await?;
     let mut regions = read.list::<e::region::Entity>().await?;
     read.finish().await?;
     regions.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    Ok(regions)
+    Ok(regions.into_iter().map(RegionView::from).collect())
 }
 
 /// Registers an academy of the trust, in one of its regions or none.
@@ -130,7 +256,7 @@ pub async fn create_academy(
     scope: &Scope,
     academy: NewAcademy<'_>,
     now: DateTime<Utc>,
-) -> Result<e::academy::Model, StoreError> {
+) -> Result<AcademyView, StoreError> {
     scope.require_trust_lead("register academies")?;
     let name = required_text("name", academy.name, NAME_MAX_CHARS)?;
     let urn = academy.urn.trim();
@@ -176,7 +302,7 @@ pub async fn create_academy(
         })
         .await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(AcademyView::from(row))
 }
 
 /// Moves an academy into a region of the trust, or out of every region (`None`). Its regional
@@ -187,7 +313,7 @@ pub async fn set_academy_region(
     academy_id: Uuid,
     region_id: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<e::academy::Model, StoreError> {
+) -> Result<AcademyView, StoreError> {
     scope.require_trust_lead("change academies")?;
     let mut tx = db.write(scope, now).await?;
     let mut academy = tx.find::<e::academy::Entity>(academy_id).await?;
@@ -196,7 +322,7 @@ pub async fn set_academy_region(
     }
     if academy.region_id == region_id {
         tx.commit().await?;
-        return Ok(academy);
+        return Ok(AcademyView::from(academy));
     }
     e::academy::Entity::update_many()
         .col_expr(e::academy::Column::RegionId, Expr::value(region_id))
@@ -212,17 +338,17 @@ pub async fn set_academy_region(
     .await?;
     tx.commit().await?;
     academy.region_id = region_id;
-    Ok(academy)
+    Ok(AcademyView::from(academy))
 }
 
 /// The academies the scope sees, by name: the whole trust's for a trust-wide role, a region's
 /// for its lead, one's own for academy staff.
-pub async fn list_academies(db: &Db, scope: &Scope) -> Result<Vec<e::academy::Model>, StoreError> {
+pub async fn list_academies(db: &Db, scope: &Scope) -> Result<Vec<AcademyView>, StoreError> {
     let read = db.read(scope).await?;
     let mut academies = read.list::<e::academy::Entity>().await?;
     read.finish().await?;
     academies.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    Ok(academies)
+    Ok(academies.into_iter().map(AcademyView::from).collect())
 }
 
 /// Adds a person to the trust, to be linked to their account the first time they sign in with
@@ -234,12 +360,12 @@ pub async fn invite_person(
     display_name: &str,
     email: &str,
     now: DateTime<Utc>,
-) -> Result<e::person::Model, StoreError> {
+) -> Result<PersonView, StoreError> {
     scope.require_trust_lead("invite people")?;
     let mut tx = db.write(scope, now).await?;
     let person = add_person(&mut tx, display_name, email).await?;
     tx.commit().await?;
-    Ok(person)
+    Ok(PersonView::from(person))
 }
 
 /// Adds a person to the trust in `tx`, refusing a bad name or email and an email the trust
@@ -283,7 +409,7 @@ pub async fn invite_first_lead(
     display_name: &str,
     email: &str,
     now: DateTime<Utc>,
-) -> Result<e::person::Model, StoreError> {
+) -> Result<PersonView, StoreError> {
     if scope.actor() != &Actor::System(SystemActor::Cli) {
         return Err(StoreError::NotPermitted {
             action: "invite a trust's first lead",
@@ -305,17 +431,50 @@ pub async fn invite_first_lead(
     })
     .await?;
     tx.commit().await?;
-    Ok(person)
+    Ok(PersonView::from(person))
 }
 
 /// The trust's people, active or not, by name.
-pub async fn list_people(db: &Db, scope: &Scope) -> Result<Vec<e::person::Model>, StoreError> {
+pub async fn list_people(db: &Db, scope: &Scope) -> Result<Vec<PersonView>, StoreError> {
     scope.require_trust_lead("see people")?;
     let read = db.read(scope).await?;
     let mut people = read.list::<e::person::Entity>().await?;
     read.finish().await?;
     people.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
-    Ok(people)
+    Ok(people.into_iter().map(PersonView::from).collect())
+}
+
+/// The display name of a person of the trust whom `read`'s scope reads;
+/// [`StoreError::NotFound`] for anyone else.
+pub async fn display_name(read: &ReadTx<'_>, person_id: Uuid) -> Result<String, StoreError> {
+    Ok(read
+        .find::<e::person::Entity>(person_id)
+        .await?
+        .display_name)
+}
+
+/// The trust's active people with the roles they are assigned, for the development sign-in.
+pub async fn people_with_roles(read: &ReadTx<'_>) -> Result<Vec<PersonRoles>, StoreError> {
+    let people = read.list::<e::person::Entity>().await?;
+    let roles = read.list::<e::role_assignment::Entity>().await?;
+    Ok(people
+        .into_iter()
+        .filter(|person| person.active)
+        .map(|person| {
+            let mut held: Vec<String> = roles
+                .iter()
+                .filter(|r| r.person_id == person.id)
+                .map(|r| r.role.clone())
+                .collect();
+            held.sort();
+            held.dedup();
+            PersonRoles {
+                id: person.id,
+                display_name: person.display_name,
+                roles: held,
+            }
+        })
+        .collect())
 }
 
 /// Deactivates a person: they can no longer sign in, and every session they have open ends
@@ -363,7 +522,7 @@ pub async fn list_roles(
     db: &Db,
     scope: &Scope,
     person_id: Uuid,
-) -> Result<Vec<e::role_assignment::Model>, StoreError> {
+) -> Result<Vec<RoleView>, StoreError> {
     scope.require_trust_lead("see people's roles")?;
     let read = db.read(scope).await?;
     read.find::<e::person::Entity>(person_id).await?;
@@ -374,7 +533,7 @@ pub async fn list_roles(
         .await?;
     read.finish().await?;
     roles.sort_by(|a, b| a.starts_on.cmp(&b.starts_on).then(a.id.cmp(&b.id)));
-    Ok(roles)
+    Ok(roles.into_iter().map(RoleView::from).collect())
 }
 
 /// The region and academy columns a role's scope needs: exactly the one its kind names.
@@ -415,7 +574,7 @@ pub async fn assign_role(
     scope: &Scope,
     role: NewRole,
     now: DateTime<Utc>,
-) -> Result<e::role_assignment::Model, StoreError> {
+) -> Result<RoleView, StoreError> {
     scope.require_trust_lead("assign roles")?;
     if !role.role.allowed_scopes().contains(&role.scope_kind) {
         let allowed: Vec<&str> = role
@@ -463,7 +622,7 @@ pub async fn assign_role(
         })
         .await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(RoleView::from(row))
 }
 
 /// Ends a role assignment: `on` is the last day it is held. A role already ending by then is
@@ -474,7 +633,7 @@ pub async fn end_role(
     assignment_id: Uuid,
     on: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<e::role_assignment::Model, StoreError> {
+) -> Result<RoleView, StoreError> {
     scope.require_trust_lead("end roles")?;
     let mut tx = db.write(scope, now).await?;
     let mut assignment = tx.find::<e::role_assignment::Entity>(assignment_id).await?;
@@ -483,7 +642,7 @@ pub async fn end_role(
     }
     if assignment.ends_on.is_some_and(|end| end <= on) {
         tx.commit().await?;
-        return Ok(assignment);
+        return Ok(RoleView::from(assignment));
     }
     e::role_assignment::Entity::update_many()
         .col_expr(e::role_assignment::Column::EndsOn, Expr::value(Some(on)))
@@ -499,5 +658,5 @@ pub async fn end_role(
     .await?;
     tx.commit().await?;
     assignment.ends_on = Some(on);
-    Ok(assignment)
+    Ok(RoleView::from(assignment))
 }

@@ -11,7 +11,9 @@ use haven_domain::{DomainError, HalfTerm, TermCalendar};
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
@@ -26,6 +28,53 @@ pub struct NewHalfTerm {
     pub number: u8,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+}
+
+/// One half term of an academic year, as the API answers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HalfTermView {
+    /// 1 to 6; autumn 1 is 1.
+    pub number: i16,
+    /// Its first day.
+    pub starts_on: NaiveDate,
+    /// Its last day.
+    pub ends_on: NaiveDate,
+}
+
+/// An academic year's half terms, in order, as they are set.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YearView {
+    /// The calendar year the academic year starts in: 2026 is 2026/27.
+    pub academic_year: i32,
+    pub half_terms: Vec<HalfTermView>,
+}
+
+impl From<&e::term_date::Model> for HalfTermView {
+    fn from(row: &e::term_date::Model) -> Self {
+        Self {
+            number: row.half_term,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+        }
+    }
+}
+
+/// Rows in year and half-term order, grouped by year.
+fn by_year(rows: &[e::term_date::Model]) -> Vec<YearView> {
+    let mut years: Vec<YearView> = Vec::new();
+    for row in rows {
+        let half_term = HalfTermView::from(row);
+        match years.last_mut() {
+            Some(year) if year.academic_year == row.academic_year => {
+                year.half_terms.push(half_term);
+            }
+            _ => years.push(YearView {
+                academic_year: row.academic_year,
+                half_terms: vec![half_term],
+            }),
+        }
+    }
+    years
 }
 
 fn half_term(row: &e::term_date::Model) -> Result<HalfTerm, StoreError> {
@@ -51,8 +100,14 @@ fn refused(error: DomainError) -> StoreError {
     }
 }
 
-/// The academy's half terms in date order, for anyone who sees the academy.
-pub async fn list(
+/// The academy's academic years, each with its half terms, in date order, for anyone who sees
+/// the academy.
+pub async fn list(db: &Db, scope: &Scope, academy_id: Uuid) -> Result<Vec<YearView>, StoreError> {
+    Ok(by_year(&rows(db, scope, academy_id).await?))
+}
+
+/// The academy's term-date rows in date order, for anyone who sees the academy.
+async fn rows(
     db: &Db,
     scope: &Scope,
     academy_id: Uuid,
@@ -74,7 +129,7 @@ pub async fn term_calendar(
     scope: &Scope,
     academy_id: Uuid,
 ) -> Result<TermCalendar, StoreError> {
-    calendar_of(&list(db, scope, academy_id).await?)
+    calendar_of(&rows(db, scope, academy_id).await?)
 }
 
 /// The calendar of an academy one of whose agreements the caller has reached, read inside
@@ -139,7 +194,7 @@ pub async fn replace_year(
     academic_year: i32,
     half_terms: &[NewHalfTerm],
     now: DateTime<Utc>,
-) -> Result<Vec<e::term_date::Model>, StoreError> {
+) -> Result<YearView, StoreError> {
     let mut tx = db.write(scope, now).await?;
     tx.find::<e::academy::Entity>(academy_id).await?;
     let permitted = scope.is_trust_lead()
@@ -201,5 +256,8 @@ pub async fn replace_year(
     )
     .await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(YearView {
+        academic_year,
+        half_terms: rows.iter().map(HalfTermView::from).collect(),
+    })
 }

@@ -13,6 +13,8 @@ use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
@@ -61,6 +63,60 @@ pub struct NewEscalation {
     pub reason: String,
 }
 
+/// An escalation as the API answers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EscalationView {
+    pub id: Uuid,
+    pub trust_id: Uuid,
+    /// The academy of the session whose record or case note is escalated.
+    pub academy_id: Uuid,
+    /// The party of the session who raised it.
+    pub raised_by: Uuid,
+    /// The record disagreed over, when it is a record.
+    pub record_id: Option<Uuid>,
+    /// The case note disagreed over, when it is a case note.
+    pub case_note_id: Option<Uuid>,
+    /// safeguarding_governor or director_of_education.
+    pub escalated_to: String,
+    /// Who acts on it: a holder of the role it went to, else a trust safeguarding lead.
+    pub assignee_id: Option<Uuid>,
+    /// Why it was raised.
+    pub reason: String,
+    /// The day of its meeting, once arranged.
+    pub meeting_on: Option<NaiveDate>,
+    /// How it ended, once closed.
+    pub outcome: Option<String>,
+    /// open, meeting_arranged or closed.
+    pub status: String,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub row_version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<e::escalation::Model> for EscalationView {
+    fn from(row: e::escalation::Model) -> Self {
+        Self {
+            id: row.id,
+            trust_id: row.trust_id,
+            academy_id: row.academy_id,
+            raised_by: row.raised_by,
+            record_id: row.record_id,
+            case_note_id: row.case_note_id,
+            escalated_to: row.escalated_to,
+            assignee_id: row.assignee_id,
+            reason: row.reason,
+            meeting_on: row.meeting_on,
+            outcome: row.outcome,
+            status: row.status,
+            closed_at: row.closed_at,
+            row_version: row.row_version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 fn holds(scope: &Scope, role: Role) -> bool {
     scope.roles().iter().any(|held| held.role == role)
 }
@@ -76,7 +132,7 @@ pub async fn raise(
     scope: &Scope,
     new: NewEscalation,
     now: DateTime<Utc>,
-) -> Result<e::escalation::Model, StoreError> {
+) -> Result<EscalationView, StoreError> {
     let mut tx = db.write(scope, now).await?;
     let conn = tx.connection();
     let (session_id, field) = match new.subject {
@@ -174,7 +230,7 @@ pub async fn raise(
         .await?;
     crate::invite::queue_escalation_notice(&mut tx, &escalation).await?;
     tx.commit().await?;
-    Ok(escalation)
+    Ok(EscalationView::from(escalation))
 }
 
 /// The escalation, when the caller may act on it: its assignee, a trust lead or a director. Its
@@ -236,7 +292,7 @@ pub async fn arrange_meeting(
     id: Uuid,
     meeting_on: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<e::escalation::Model, StoreError> {
+) -> Result<EscalationView, StoreError> {
     let mut tx = db.write(scope, now).await?;
     let escalation = decided_by(&tx, scope, id, "arrange this escalation's meeting").await?;
     let changed = e::escalation::ActiveModel {
@@ -246,7 +302,7 @@ pub async fn arrange_meeting(
     };
     let updated = update(&mut tx, &escalation, changed, "arrange_meeting").await?;
     tx.commit().await?;
-    Ok(updated)
+    Ok(EscalationView::from(updated))
 }
 
 /// Closes the escalation with its outcome, which is required.
@@ -256,7 +312,7 @@ pub async fn close(
     id: Uuid,
     outcome: &str,
     now: DateTime<Utc>,
-) -> Result<e::escalation::Model, StoreError> {
+) -> Result<EscalationView, StoreError> {
     let mut tx = db.write(scope, now).await?;
     let escalation = decided_by(&tx, scope, id, "close this escalation").await?;
     let outcome = outcome.trim();
@@ -274,12 +330,12 @@ pub async fn close(
     };
     let updated = update(&mut tx, &escalation, changed, "close").await?;
     tx.commit().await?;
-    Ok(updated)
+    Ok(EscalationView::from(updated))
 }
 
 /// The escalations the caller may see: all of the trust's for trust leads and directors, their
 /// own (raised or assigned) for anyone else.
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<e::escalation::Model>, StoreError> {
+pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<EscalationView>, StoreError> {
     let Some(me) = scope.person_id() else {
         return Err(StoreError::NotPermitted {
             action: "list escalations",
@@ -301,5 +357,5 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<e::escalation::Model>, S
         .all(read.connection())
         .await?;
     read.finish().await?;
-    Ok(all)
+    Ok(all.into_iter().map(EscalationView::from).collect())
 }

@@ -17,6 +17,7 @@ use crate::audit::AuditEntry;
 use crate::scope::{Origin, Scope, SystemActor};
 pub use crate::secret::constant_time_eq;
 use crate::secret::{random_secret, sha256_hex};
+use crate::trust::SignInProvider;
 use crate::{Db, StoreError};
 
 /// How long a session lasts.
@@ -236,16 +237,33 @@ pub async fn record_refusal(
     tx.commit().await
 }
 
-/// How a trust's people sign in, if the trust has connected a provider.
+/// How a trust's people sign in, if the trust has connected a provider (a row whose kind lacks
+/// the tenant, domain or issuer it needs connects nothing).
 pub async fn identity_provider(
     db: &Db,
     trust_id: Uuid,
-) -> Result<Option<e::identity_provider::Model>, StoreError> {
+) -> Result<Option<SignInProvider>, StoreError> {
     let system = Scope::within_store(trust_id, SystemActor::SignIn, Origin::Worker);
     let read = db.read(&system).await?;
     let found = read.list::<e::identity_provider::Entity>().await?;
     read.finish().await?;
-    Ok(found.into_iter().next())
+    Ok(found.into_iter().next().and_then(provider_of))
+}
+
+/// The one mapping from an identity provider's row to the provider it names.
+fn provider_of(row: e::identity_provider::Model) -> Option<SignInProvider> {
+    match row.kind.as_str() {
+        "entra" => Some(SignInProvider::Entra {
+            tenant_id: row.tenant_id?,
+        }),
+        "google" => Some(SignInProvider::Google {
+            hosted_domain: row.hosted_domain?,
+        }),
+        "oidc" => Some(SignInProvider::Oidc {
+            issuer: row.issuer?,
+        }),
+        _ => None,
+    }
 }
 
 /// How long a browser may take at the provider before its sign-in must start again.

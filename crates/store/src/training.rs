@@ -14,9 +14,11 @@ use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::scope::{AcademyVisibility, Scope};
+use crate::tx::ReadTx;
 use crate::{Db, StoreError};
 
 /// What a training record is for.
@@ -70,8 +72,39 @@ pub struct NewTraining<'a> {
     pub expires_on: Option<NaiveDate>,
 }
 
+/// A course a person completed, as the API answers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TrainingView {
+    pub id: Uuid,
+    /// Whose training it is.
+    pub person_id: Uuid,
+    /// The course, one line.
+    pub course: String,
+    /// dsl, deputy_dsl, supervision or other.
+    pub kind: String,
+    /// The day it was completed.
+    pub completed_on: NaiveDate,
+    /// The day it lapses, if it does.
+    pub expires_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<e::training_record::Model> for TrainingView {
+    fn from(row: e::training_record::Model) -> Self {
+        Self {
+            id: row.id,
+            person_id: row.person_id,
+            course: row.course,
+            kind: row.kind,
+            completed_on: row.completed_on,
+            expires_on: row.expires_on,
+            created_at: row.created_at,
+        }
+    }
+}
+
 /// Whose training lapses, for the trust lead's dashboard.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Expiring {
     pub person_id: Uuid,
     pub display_name: String,
@@ -80,7 +113,8 @@ pub struct Expiring {
     pub kind: String,
     pub completed_on: NaiveDate,
     pub expires_on: NaiveDate,
-    /// expired | expiring
+    /// expired or expiring.
+    #[schema(value_type = String, example = "expiring")]
     pub state: &'static str,
     /// 0 on the day it expires, negative after.
     pub days_left: i64,
@@ -128,7 +162,7 @@ pub async fn record(
     training: NewTraining<'_>,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<e::training_record::Model, StoreError> {
+) -> Result<TrainingView, StoreError> {
     let course = training.course.trim();
     if course.is_empty() {
         return Err(StoreError::invalid("course", "name the course"));
@@ -187,7 +221,7 @@ pub async fn record(
         })
         .await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(TrainingView::from(row))
 }
 
 /// A person's training, latest completion first, for the person, a trust lead, or the
@@ -196,7 +230,7 @@ pub async fn list(
     db: &Db,
     scope: &Scope,
     person_id: Uuid,
-) -> Result<Vec<e::training_record::Model>, StoreError> {
+) -> Result<Vec<TrainingView>, StoreError> {
     let read = db.read(scope).await?;
     let person = reach(read.connection(), scope, person_id).await?;
     let leads_them = scope.person_id().is_some()
@@ -223,7 +257,13 @@ pub async fn list(
             .cmp(&a.completed_on)
             .then(b.created_at.cmp(&a.created_at))
     });
-    Ok(rows)
+    Ok(rows.into_iter().map(TrainingView::from).collect())
+}
+
+/// Whose training record `id` is, when `read`'s scope reads the record;
+/// [`StoreError::NotFound`] otherwise.
+pub async fn holder(read: &ReadTx<'_>, id: Uuid) -> Result<Uuid, StoreError> {
+    Ok(read.find::<e::training_record::Entity>(id).await?.person_id)
 }
 
 /// Years a person's DSL training stays current: the policy of the academy where they hold a DSL

@@ -8,6 +8,28 @@ use uuid::Uuid;
 use crate::scope::{Origin, Scope, SystemActor};
 use crate::{Db, StoreError};
 
+/// A trust as Haven's own processes and pages know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustView {
+    pub id: Uuid,
+    /// Its name as shown.
+    pub name: String,
+    /// URL-safe handle used in sign-in and links.
+    pub slug: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<e::trust::Model> for TrustView {
+    fn from(row: e::trust::Model) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            slug: row.slug,
+            created_at: row.created_at,
+        }
+    }
+}
+
 /// A new trust, its audit chain started by `actor`; returns the trust and a system scope on it.
 pub async fn create(
     db: &Db,
@@ -16,34 +38,39 @@ pub async fn create(
     actor: SystemActor,
     origin: Origin,
     now: DateTime<Utc>,
-) -> Result<(e::trust::Model, Scope), StoreError> {
+) -> Result<(TrustView, Scope), StoreError> {
     let scope = Scope::within_store(Uuid::now_v7(), actor, origin);
     let (trust, tx) = db.create_trust(&scope, name, slug, now).await?;
     tx.commit().await?;
-    Ok((trust, scope))
+    Ok((TrustView::from(trust), scope))
 }
 
 /// The trust with this slug, for Haven's own processes (the CLI, the seed).
-pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<e::trust::Model>, StoreError> {
+pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<TrustView>, StoreError> {
     Ok(e::trust::Entity::find()
         .filter(e::trust::Column::Slug.eq(slug))
         .one(db.conn())
-        .await?)
+        .await?
+        .map(TrustView::from))
 }
 
 /// Every trust, oldest first, for Haven's own processes (audit verification, the scheduler).
-pub async fn all(db: &Db) -> Result<Vec<e::trust::Model>, StoreError> {
+pub async fn all(db: &Db) -> Result<Vec<TrustView>, StoreError> {
     Ok(e::trust::Entity::find()
         .order_by_asc(e::trust::Column::CreatedAt)
         .all(db.conn())
-        .await?)
+        .await?
+        .into_iter()
+        .map(TrustView::from)
+        .collect())
 }
 
 /// The trust with this id.
-pub async fn find(db: &Db, id: Uuid) -> Result<e::trust::Model, StoreError> {
+pub async fn find(db: &Db, id: Uuid) -> Result<TrustView, StoreError> {
     e::trust::Entity::find_by_id(id)
         .one(db.conn())
         .await?
+        .map(TrustView::from)
         .ok_or(StoreError::NotFound)
 }
 
@@ -58,6 +85,17 @@ pub enum SignInProvider {
     Oidc { issuer: String },
 }
 
+impl SignInProvider {
+    /// Its kind as stored and as a sign-in session names its method: entra, google or oidc.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SignInProvider::Entra { .. } => "entra",
+            SignInProvider::Google { .. } => "google",
+            SignInProvider::Oidc { .. } => "oidc",
+        }
+    }
+}
+
 /// Connects (or re-connects) the trust's sign-in provider, replacing any earlier one.
 pub async fn connect_provider(
     db: &Db,
@@ -66,10 +104,11 @@ pub async fn connect_provider(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     use sea_orm::ActiveValue::Set;
-    let (kind, tenant_id, hosted_domain, issuer) = match provider {
-        SignInProvider::Entra { tenant_id } => ("entra", Some(tenant_id), None, None),
-        SignInProvider::Google { hosted_domain } => ("google", None, Some(hosted_domain), None),
-        SignInProvider::Oidc { issuer } => ("oidc", None, None, Some(issuer)),
+    let kind = provider.kind();
+    let (tenant_id, hosted_domain, issuer) = match provider {
+        SignInProvider::Entra { tenant_id } => (Some(tenant_id), None, None),
+        SignInProvider::Google { hosted_domain } => (None, Some(hosted_domain), None),
+        SignInProvider::Oidc { issuer } => (None, None, Some(issuer)),
     };
     let mut tx = db.write(scope, now).await?;
     for previous in tx.list::<e::identity_provider::Entity>().await? {

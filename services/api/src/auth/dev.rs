@@ -5,7 +5,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use haven_entity as e;
+use haven_store::trust::TrustView;
 use haven_store::{Origin, Scope, SystemActor};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -65,28 +65,22 @@ fn refused() -> HttpResponse {
     clippy::disallowed_methods,
     reason = "the development sign-in lists a trust's people before anyone is signed in; it exists only with auth.dev_login"
 )]
-async fn people_of(state: &ApiState, trust: &e::trust::Model) -> Result<DevTrust, ApiError> {
+async fn people_of(state: &ApiState, trust: &TrustView) -> Result<DevTrust, ApiError> {
     let scope = Scope::system(trust.id, SystemActor::SignIn, Origin::Worker);
     let read = state.db.read(&scope).await?;
-    let people = read.list::<e::person::Entity>().await?;
-    let roles = read.list::<e::role_assignment::Entity>().await?;
+    let people = haven_store::admin::people_with_roles(&read).await?;
     read.finish().await?;
     let mut listed: Vec<DevPerson> = people
         .into_iter()
-        .filter(|person| person.active)
-        .map(|person| {
-            let mut held: Vec<String> = roles
+        .map(|person| DevPerson {
+            id: person.id,
+            name: person.display_name,
+            roles: person
+                .roles
                 .iter()
-                .filter(|r| r.person_id == person.id)
-                .map(|r| r.role.replace('_', " "))
-                .collect();
-            held.sort();
-            held.dedup();
-            DevPerson {
-                id: person.id,
-                name: person.display_name,
-                roles: held.join(", "),
-            }
+                .map(|role| role.replace('_', " "))
+                .collect::<Vec<_>>()
+                .join(", "),
         })
         .collect();
     listed.sort_by(|a, b| a.name.cmp(&b.name));

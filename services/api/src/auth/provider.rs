@@ -10,9 +10,9 @@ use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use haven_config::ProviderClient;
-use haven_entity as e;
 use haven_store::Scope;
 use haven_store::sign_in::{self, PersonMatch, ProviderIdentity};
+use haven_store::trust::SignInProvider;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
@@ -129,30 +129,29 @@ struct Start {
 
 /// The trust's provider, and Haven's registration with that kind of provider.
 fn preset_of<'w>(
-    provider: &e::identity_provider::Model,
+    provider: &SignInProvider,
     web: &'w WebSettings,
 ) -> Option<(ProviderPreset, &'w ProviderClient)> {
     let providers = &web.providers;
-    match provider.kind.as_str() {
-        "entra" => Some((
+    match provider {
+        SignInProvider::Entra { tenant_id } => Some((
             ProviderPreset::EntraId {
-                tenant_id: provider.tenant_id.clone()?,
+                tenant_id: tenant_id.clone(),
             },
             providers.entra.as_ref()?,
         )),
-        "google" => Some((
+        SignInProvider::Google { hosted_domain } => Some((
             ProviderPreset::Google {
-                hosted_domain: provider.hosted_domain.clone()?,
+                hosted_domain: hosted_domain.clone(),
             },
             providers.google.as_ref()?,
         )),
-        "oidc" => Some((
+        SignInProvider::Oidc { issuer } => Some((
             ProviderPreset::Generic {
-                issuer: provider.issuer.clone()?,
+                issuer: issuer.clone(),
             },
             providers.oidc.as_ref()?,
         )),
-        _ => None,
     }
 }
 
@@ -207,7 +206,7 @@ async fn start(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let (url, pending) = client.begin();
     let flow = serde_json::to_value(Flow {
-        kind: provider.kind.clone(),
+        kind: provider.kind().to_owned(),
         issuer,
         pending,
         return_to: safe_return_path(query.next.as_deref()),
@@ -399,7 +398,7 @@ async fn answer_callback(
     let Some((preset, registration)) = preset_of(&provider, &state.web) else {
         return Ok(not_connected());
     };
-    if preset.issuer() != flow.issuer || provider.kind != flow.kind {
+    if preset.issuer() != flow.issuer || provider.kind() != flow.kind {
         return Ok(start_again());
     }
     let verified = verified_identity(

@@ -3,11 +3,11 @@
 //! (`haven_store::admin`); this module reads bodies field by field so each mistake is named.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use haven_domain::role::{Role, ScopeKind};
-use haven_entity as e;
-use haven_store::admin::{self, NewAcademy, NewRole};
-use serde::Serialize;
+use haven_store::admin::{
+    self, AcademyView, NewAcademy, NewRole, PersonView, RegionView, RoleView,
+};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -17,101 +17,6 @@ use crate::extract::PathId;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::v1::body::{self, Body, FromBody};
-
-#[derive(Serialize, ToSchema)]
-struct RegionView {
-    id: Uuid,
-    name: String,
-    created_at: DateTime<Utc>,
-}
-
-impl From<e::region::Model> for RegionView {
-    fn from(row: e::region::Model) -> Self {
-        Self {
-            id: row.id,
-            name: row.name,
-            created_at: row.created_at,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-struct AcademyView {
-    id: Uuid,
-    name: String,
-    urn: String,
-    phase: String,
-    local_authority: String,
-    region_id: Option<Uuid>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<e::academy::Model> for AcademyView {
-    fn from(row: e::academy::Model) -> Self {
-        Self {
-            id: row.id,
-            name: row.name,
-            urn: row.urn,
-            phase: row.phase,
-            local_authority: row.local_authority,
-            region_id: row.region_id,
-            created_at: row.created_at,
-        }
-    }
-}
-
-/// A person as the trust lead sees them: never their identity provider's subject.
-#[derive(Serialize, ToSchema)]
-struct PersonView {
-    id: Uuid,
-    display_name: String,
-    email: String,
-    job_title: Option<String>,
-    active: bool,
-    created_at: DateTime<Utc>,
-}
-
-impl From<e::person::Model> for PersonView {
-    fn from(row: e::person::Model) -> Self {
-        Self {
-            id: row.id,
-            display_name: row.display_name,
-            email: row.email,
-            job_title: row.job_title,
-            active: row.active,
-            created_at: row.created_at,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-struct RoleView {
-    id: Uuid,
-    person_id: Uuid,
-    role: String,
-    scope_kind: String,
-    region_id: Option<Uuid>,
-    academy_id: Option<Uuid>,
-    starts_on: NaiveDate,
-    ends_on: Option<NaiveDate>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<e::role_assignment::Model> for RoleView {
-    fn from(row: e::role_assignment::Model) -> Self {
-        Self {
-            id: row.id,
-            person_id: row.person_id,
-            role: row.role,
-            scope_kind: row.scope_kind,
-            region_id: row.region_id,
-            academy_id: row.academy_id,
-            starts_on: row.starts_on,
-            ends_on: row.ends_on,
-            created_at: row.created_at,
-        }
-    }
-}
 
 #[utoipa::path(
     tag = "admin",
@@ -124,12 +29,7 @@ async fn list_regions(
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     let regions = admin::list_regions(&state.db, &caller.scope).await?;
-    Ok(HttpResponse::Ok().json(
-        regions
-            .into_iter()
-            .map(RegionView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(regions))
 }
 
 /// A new region of the trust.
@@ -163,7 +63,7 @@ async fn create_region(
 ) -> Result<HttpResponse, ApiError> {
     let NewRegionBody { name } = body::parse(&body)?;
     let region = admin::create_region(&state.db, &caller.scope, &name, state.clock.now()).await?;
-    Ok(HttpResponse::Created().json(RegionView::from(region)))
+    Ok(HttpResponse::Created().json(region))
 }
 
 #[utoipa::path(
@@ -177,12 +77,7 @@ async fn list_academies(
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     let academies = admin::list_academies(&state.db, &caller.scope).await?;
-    Ok(HttpResponse::Ok().json(
-        academies
-            .into_iter()
-            .map(AcademyView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(academies))
 }
 
 /// A new academy of the trust.
@@ -247,7 +142,7 @@ async fn create_academy(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(AcademyView::from(academy)))
+    Ok(HttpResponse::Created().json(academy))
 }
 
 /// The region an academy moves into, or none.
@@ -290,7 +185,7 @@ async fn update_academy(
     let academy =
         admin::set_academy_region(&state.db, &caller.scope, id, region_id, state.clock.now())
             .await?;
-    Ok(HttpResponse::Ok().json(AcademyView::from(academy)))
+    Ok(HttpResponse::Ok().json(academy))
 }
 
 #[utoipa::path(
@@ -304,7 +199,7 @@ async fn list_people(
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     let people = admin::list_people(&state.db, &caller.scope).await?;
-    Ok(HttpResponse::Ok().json(people.into_iter().map(PersonView::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(people))
 }
 
 /// A person invited to the trust.
@@ -351,7 +246,7 @@ async fn invite_person(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(PersonView::from(person)))
+    Ok(HttpResponse::Created().json(person))
 }
 
 #[utoipa::path(
@@ -384,7 +279,7 @@ async fn list_roles(
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
     let roles = admin::list_roles(&state.db, &caller.scope, id.0).await?;
-    Ok(HttpResponse::Ok().json(roles.into_iter().map(RoleView::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(roles))
 }
 
 /// A role given to a person, where and for how long.
@@ -468,7 +363,7 @@ async fn assign_role(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(RoleView::from(assignment)))
+    Ok(HttpResponse::Created().json(assignment))
 }
 
 /// When a role ends; an empty body means "today": ending a role needs no more said.
@@ -513,7 +408,7 @@ async fn end_role(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(RoleView::from(assignment)))
+    Ok(HttpResponse::Ok().json(assignment))
 }
 
 pub(crate) fn configure(cfg: &mut ServiceConfig) {

@@ -4,9 +4,7 @@
 
 use actix_web::{HttpResponse, get, put, web};
 use chrono::NaiveDate;
-use haven_entity as e;
-use haven_store::calendar::NewHalfTerm;
-use serde::Serialize;
+use haven_store::calendar::{NewHalfTerm, YearView};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -17,41 +15,6 @@ use crate::extract::PathId;
 use crate::problem::{ApiError, FieldProblem};
 use crate::state::ApiState;
 use crate::v1::body::{self, Body, FromBody, problem};
-
-#[derive(Serialize, ToSchema)]
-struct HalfTermView {
-    number: i16,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-}
-
-#[derive(Serialize, ToSchema)]
-struct YearView {
-    academic_year: i32,
-    half_terms: Vec<HalfTermView>,
-}
-
-/// Rows in year and half-term order, grouped by year as they are set.
-fn by_year(rows: Vec<e::term_date::Model>) -> Vec<YearView> {
-    let mut years: Vec<YearView> = Vec::new();
-    for row in rows {
-        let half_term = HalfTermView {
-            number: row.half_term,
-            starts_on: row.starts_on,
-            ends_on: row.ends_on,
-        };
-        match years.last_mut() {
-            Some(year) if year.academic_year == row.academic_year => {
-                year.half_terms.push(half_term);
-            }
-            _ => years.push(YearView {
-                academic_year: row.academic_year,
-                half_terms: vec![half_term],
-            }),
-        }
-    }
-    years
-}
 
 /// A year in a path: anything that is not a plausible academic year names nothing.
 fn path_year(raw: &str) -> Result<i32, ApiError> {
@@ -123,8 +86,8 @@ async fn term_dates(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = haven_store::calendar::list(&state.db, &caller.scope, id.0).await?;
-    Ok(HttpResponse::Ok().json(by_year(rows)))
+    let years = haven_store::calendar::list(&state.db, &caller.scope, id.0).await?;
+    Ok(HttpResponse::Ok().json(years))
 }
 
 /// One half term of the year.
@@ -203,7 +166,7 @@ async fn set_term_dates(
     let academic_year = path_year(&year.into_inner().1)?;
     let TermDatesBody { half_terms } = body::parse(&body)?;
     let half_terms: Vec<NewHalfTerm> = half_terms.into_iter().map(NewHalfTerm::from).collect();
-    let rows = haven_store::calendar::replace_year(
+    let year = haven_store::calendar::replace_year(
         &state.db,
         &caller.scope,
         academy_id,
@@ -212,11 +175,7 @@ async fn set_term_dates(
         state.clock.now(),
     )
     .await?;
-    let mut years = by_year(rows);
-    Ok(HttpResponse::Ok().json(years.pop().unwrap_or(YearView {
-        academic_year,
-        half_terms: Vec::new(),
-    })))
+    Ok(HttpResponse::Ok().json(year))
 }
 
 pub(crate) fn configure(cfg: &mut ServiceConfig) {

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use haven_store::escalation::{EscalatedTo, NewEscalation, Subject};
+use haven_store::escalation::{EscalatedTo, EscalationView, NewEscalation, Subject};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -77,7 +77,7 @@ impl FromBody for NewEscalationBody {
     tag = "escalations",
     summary = "Escalate an unresolved disagreement",
     request_body(content = NewEscalationBody, content_type = "application/json", description = "A JSON object with either `record_id` or `case_note_id`, `escalated_to` (safeguarding_governor or director_of_education), optionally `assignee_id` (who holds that role; when absent, the first who holds it, else the trust safeguarding lead), and `reason`; unknown fields are refused"),
-    responses((status = 201, description = "The open escalation"), (status = 403, description = "Not a party of the record's session"), (status = 404, description = "No such record or case note in the caller's scope"), (status = 422, description = "Invalid input, named by field"))
+    responses((status = 201, description = "The open escalation", body = EscalationView), (status = 403, description = "Not a party of the record's session"), (status = 404, description = "No such record or case note in the caller's scope"), (status = 422, description = "Invalid input, named by field"))
 )]
 #[post("/escalations")]
 async fn raise(
@@ -139,7 +139,7 @@ impl FromBody for MeetingBody {
     summary = "Arrange an escalation's meeting",
     params(("id" = String, Path, description = "The escalation's id")),
     request_body(content = MeetingBody, content_type = "application/json", description = "A JSON object with `meeting_on`; unknown fields are refused"),
-    responses((status = 200, description = "The escalation, its meeting arranged"), (status = 403, description = "Its raiser, who does not decide it"), (status = 404, description = "No such escalation for the caller"), (status = 409, description = "Changed meanwhile"), (status = 422, description = "Closed already (`status`) or invalid input"))
+    responses((status = 200, description = "The escalation, its meeting arranged", body = EscalationView), (status = 403, description = "Its raiser, who does not decide it"), (status = 404, description = "No such escalation for the caller"), (status = 409, description = "Changed meanwhile"), (status = 422, description = "Closed already (`status`) or invalid input"))
 )]
 #[post("/escalations/{id}/meeting")]
 async fn meeting(
@@ -183,7 +183,7 @@ impl FromBody for CloseBody {
     summary = "Close an escalation with its outcome",
     params(("id" = String, Path, description = "The escalation's id")),
     request_body(content = CloseBody, content_type = "application/json", description = "A JSON object with `outcome` (required); unknown fields are refused"),
-    responses((status = 200, description = "The escalation, closed"), (status = 403, description = "Its raiser, who does not decide it"), (status = 404, description = "No such escalation for the caller"), (status = 409, description = "Changed meanwhile"), (status = 422, description = "No outcome (`outcome`) or closed already (`status`)"))
+    responses((status = 200, description = "The escalation, closed", body = EscalationView), (status = 403, description = "Its raiser, who does not decide it"), (status = 404, description = "No such escalation for the caller"), (status = 409, description = "Changed meanwhile"), (status = 422, description = "No outcome (`outcome`) or closed already (`status`)"))
 )]
 #[post("/escalations/{id}/close")]
 async fn close(
@@ -208,7 +208,7 @@ async fn close(
 #[utoipa::path(
     tag = "escalations",
     summary = "The escalations the caller may see",
-    responses((status = 200, description = "All of the trust's for trust leads and directors; those raised by or assigned to the caller for anyone else"))
+    responses((status = 200, description = "All of the trust's for trust leads and directors; those raised by or assigned to the caller for anyone else", body = [EscalationView]))
 )]
 #[get("/escalations")]
 async fn list(

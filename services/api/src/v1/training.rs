@@ -3,12 +3,10 @@
 //! (`haven_store::training`).
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
-use haven_entity as e;
-use haven_store::training::{NewTraining, TrainingKind};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use haven_store::training::{Expiring, NewTraining, TrainingKind, TrainingView};
+use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -20,31 +18,6 @@ use crate::v1::body::{self, Body, FromBody, problem};
 
 /// How far ahead the dashboard looks unless asked: the policy's "expiring" reminder window.
 const DEFAULT_WITHIN_DAYS: u32 = 60;
-
-#[derive(Serialize, ToSchema)]
-struct TrainingView {
-    id: Uuid,
-    person_id: Uuid,
-    course: String,
-    kind: String,
-    completed_on: NaiveDate,
-    expires_on: Option<NaiveDate>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<e::training_record::Model> for TrainingView {
-    fn from(row: e::training_record::Model) -> Self {
-        Self {
-            id: row.id,
-            person_id: row.person_id,
-            course: row.course,
-            kind: row.kind,
-            completed_on: row.completed_on,
-            expires_on: row.expires_on,
-            created_at: row.created_at,
-        }
-    }
-}
 
 #[derive(Deserialize)]
 struct ExpiringQuery {
@@ -105,7 +78,7 @@ async fn record_training(
         completed_on,
         expires_on,
     } = body::parse(&body)?;
-    let row = haven_store::training::record(
+    let training = haven_store::training::record(
         &state.db,
         &caller.scope,
         NewTraining {
@@ -119,7 +92,7 @@ async fn record_training(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(TrainingView::from(row)))
+    Ok(HttpResponse::Created().json(training))
 }
 
 #[utoipa::path(
@@ -134,15 +107,15 @@ async fn list_training(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = haven_store::training::list(&state.db, &caller.scope, id.0).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(TrainingView::from).collect::<Vec<_>>()))
+    let training = haven_store::training::list(&state.db, &caller.scope, id.0).await?;
+    Ok(HttpResponse::Ok().json(training))
 }
 
 #[utoipa::path(
     tag = "training",
     summary = "Whose training has expired or expires soon",
     params(("within_days" = Option<u32>, Query, description = "How many days ahead to look (default 60, at most 366)")),
-    responses((status = 200, description = "Each person's lapsed or lapsing training, soonest first"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "within_days is not a number of days"))
+    responses((status = 200, description = "Each person's lapsed or lapsing training, soonest first", body = [Expiring]), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "within_days is not a number of days"))
 )]
 #[get("/training/expiring")]
 async fn expiring_training(

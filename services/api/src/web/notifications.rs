@@ -6,7 +6,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use haven_domain::notification::{NotificationPreference, SETTINGS_PATH};
-use haven_entity as e;
 use haven_store::StoreError;
 use haven_store::delivery::PersonDeliveries;
 use serde::Deserialize;
@@ -53,14 +52,14 @@ async fn settings_page(
 ) -> Result<SettingsPage, ApiError> {
     let session = signed_in.person_session()?;
     let read = state.db.read(&signed_in.scope).await?;
-    let me = read.find::<e::person::Entity>(session.person_id).await?;
+    let name = haven_store::admin::display_name(&read, session.person_id).await?;
     read.finish().await?;
     let settings =
         haven_store::notification_settings::preferences(&state.db, &signed_in.scope).await?;
     let (mandatory, optional): (Vec<_>, Vec<_>) =
         settings.reminders.iter().partition(|rule| rule.mandatory);
     Ok(SettingsPage {
-        name: me.display_name,
+        name,
         csrf_token: session.csrf_token.clone(),
         digest: settings.preference == NotificationPreference::Digest,
         optional_reminders: settings.optional_reminders,

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
-use haven_entity as e;
+use haven_store::trust::SignInProvider;
 use serde::Deserialize;
 
 use crate::auth;
@@ -70,11 +70,11 @@ async fn home(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpRespon
             session: Some(session),
         }) => {
             let read = state.db.read(&scope).await?;
-            let person = read.find::<e::person::Entity>(session.person_id).await?;
+            let name = haven_store::admin::display_name(&read, session.person_id).await?;
             read.finish().await?;
             let trust = haven_store::trust::find(&state.db, scope.trust_id()).await?;
             Some(Me {
-                name: person.display_name,
+                name,
                 trust: trust.name,
                 roles: scope
                     .roles()
@@ -118,11 +118,11 @@ struct SignInQuery {
 }
 
 /// What a provider's button says.
-fn provider_label(kind: &str) -> &'static str {
-    match kind {
-        "entra" => "Microsoft 365",
-        "google" => "Google Workspace",
-        _ => "your trust's account",
+fn provider_label(provider: &SignInProvider) -> &'static str {
+    match provider {
+        SignInProvider::Entra { .. } => "Microsoft 365",
+        SignInProvider::Google { .. } => "Google Workspace",
+        SignInProvider::Oidc { .. } => "your trust's account",
     }
 }
 
@@ -146,7 +146,7 @@ async fn sign_in(
     {
         trust = Some(TrustChoice {
             providers: vec![ProviderButton {
-                label: provider_label(&provider.kind),
+                label: provider_label(&provider),
                 href: auth::return_to::with_next(
                     &format!("/sign-in/{}", found.slug),
                     next.as_deref(),

@@ -10,7 +10,6 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use haven_domain::compliance::ComplianceLevel;
-use haven_entity as e;
 use haven_store::record::SessionSummary;
 use haven_store::{Scope, StoreError};
 use uuid::Uuid;
@@ -100,8 +99,8 @@ async fn names(state: &ApiState, scope: &Scope, ids: &[Uuid]) -> Result<Vec<Stri
     let read = state.db.read(scope).await?;
     let mut names = Vec::with_capacity(ids.len());
     for id in ids {
-        names.push(match read.find::<e::person::Entity>(*id).await {
-            Ok(person) => person.display_name,
+        names.push(match haven_store::admin::display_name(&read, *id).await {
+            Ok(name) => name,
             Err(StoreError::NotFound) => "someone in your trust".to_owned(),
             Err(other) => return Err(other),
         });
@@ -436,7 +435,7 @@ async fn training_page(
     id: Uuid,
 ) -> Result<SubjectPage, StoreError> {
     let read = state.db.read(scope).await?;
-    let person = read.find::<e::training_record::Entity>(id).await?.person_id;
+    let person = haven_store::training::holder(&read, id).await?;
     read.finish().await?;
     let rows = haven_store::training::list(&state.db, scope, person).await?;
     let Some(row) = rows.into_iter().find(|row| row.id == id) else {
