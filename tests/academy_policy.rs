@@ -45,9 +45,11 @@ async fn with_term_dates(app: &TestApp, tenants: &Tenants, academy: Uuid) {
         starts_on,
         ends_on,
     });
-    haven_store::calendar::replace_year(&app.test_db.db, &lead, academy, 2025, &halves, now())
+    let mut tx = app.test_db.db.write(&lead, now()).await.unwrap();
+    haven_store::calendar::replace_year(&mut tx, academy, 2025, &halves)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// The fixture's agreement at `academy` (supervisor `rsl_a`).

@@ -187,16 +187,21 @@ async fn a_revoked_or_expired_token_gets_401() {
         );
 
         let lead_scope = tenants.scope_a(&app.test_db.db, tenants.lead_a).await;
+        let mut tx = app
+            .test_db
+            .db
+            .write(&lead_scope, now() - Duration::days(30))
+            .await
+            .unwrap();
         let (_, expired) = haven_store::api_token::create(
-            &app.test_db.db,
-            &lead_scope,
+            &mut tx,
             "Last year's report",
             &[Capability::ReadFigures],
             Some(now() - Duration::hours(1)),
-            now() - Duration::days(30),
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         assert_eq!(
             as_bearer(&app, Method::GET, "/api/v1/me", &expired)
                 .await

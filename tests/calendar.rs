@@ -61,9 +61,11 @@ async fn the_headteacher_or_a_trust_lead_sets_a_year_and_whoever_sees_the_academ
 
         let system =
             crate::harness::system_scope(tenants.trust_a, SystemActor::Scheduler, Origin::Worker);
-        let calendar = haven_store::calendar::term_calendar(db, &system, tenants.academy_a1)
+        let read = db.read(&system).await.unwrap();
+        let calendar = haven_store::calendar::term_calendar(&read, tenants.academy_a1)
             .await
             .unwrap();
+        read.finish().await.unwrap();
         assert_eq!(
             calendar,
             TermCalendar::england_typical(2025, 2026).unwrap(),
@@ -95,7 +97,9 @@ async fn the_headteacher_or_a_trust_lead_sets_a_year_and_whoever_sees_the_academ
         )
         .await;
         assert_eq!(by_dsl.status(), 403, "a DSL does not set term dates");
-        let unset = haven_store::calendar::term_calendar(db, &system, tenants.academy_a2).await;
+        let read = db.read(&system).await.unwrap();
+        let unset = haven_store::calendar::term_calendar(&read, tenants.academy_a2).await;
+        read.finish().await.unwrap();
         assert!(
             matches!(
                 unset,

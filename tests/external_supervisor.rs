@@ -80,16 +80,11 @@ async fn with_term_dates(app: &TestApp, tenants: &Tenants) {
         starts_on,
         ends_on,
     });
-    haven_store::calendar::replace_year(
-        &app.test_db.db,
-        &lead,
-        tenants.academy_a1,
-        2025,
-        &halves,
-        now(),
-    )
-    .await
-    .unwrap();
+    let mut tx = app.test_db.db.write(&lead, now()).await.unwrap();
+    haven_store::calendar::replace_year(&mut tx, tenants.academy_a1, 2025, &halves)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// A person of trust A signed in at `at`, for an app on a moving clock.

@@ -171,19 +171,19 @@ async fn action_and_escalation_a1(db: &haven_store::Db, tenants: &Tenants) -> (U
     )
     .await
     .unwrap();
+    let mut tx = db.write(&supervisor, now()).await.unwrap();
     let escalation = haven_store::escalation::raise(
-        db,
-        &supervisor,
+        &mut tx,
         haven_store::escalation::NewEscalation {
             subject: haven_store::escalation::Subject::Record(tenants.record_a1),
             escalated_to: haven_store::escalation::EscalatedTo::DirectorOfEducation,
             assignee_id: None,
             reason: "Threshold disputed".into(),
         },
-        now(),
     )
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     (action.id, escalation.id)
 }
 
@@ -208,16 +208,16 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
         )
         .await
         .unwrap();
+        let mut tx = db.write(&lead, now()).await.unwrap();
         let (token, _) = haven_store::api_token::create(
-            db,
-            &lead,
+            &mut tx,
             "trust reporting",
             &[Capability::ReadFigures],
             None,
-            now(),
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         let role = e::role_assignment::Entity::find()
             .filter(e::role_assignment::Column::PersonId.eq(tenants.dsl_a1))
             .one(&app.test_db.owner)

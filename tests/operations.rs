@@ -143,16 +143,16 @@ async fn the_trust_lead_sees_each_scan_run_with_what_it_queued_by_rule() {
         assert_eq!(status, 200, "{seen}");
         assert_eq!(ids(&seen["runs"]), ids(&body["runs"]));
         let lead_scope = tenants.scope_a(db, tenants.lead_a).await;
+        let mut tx = db.write(&lead_scope, crate::harness::now()).await.unwrap();
         let (_, token) = haven_store::api_token::create(
-            db,
-            &lead_scope,
+            &mut tx,
             "operations board",
             &[Capability::ReadFigures],
             None,
-            crate::harness::now(),
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         let by_token = app
             .request(Method::GET, SCANS, None)
             .header("authorization", format!("Bearer {token}"))

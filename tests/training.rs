@@ -236,9 +236,9 @@ async fn the_expiring_feed_shows_the_trust_lead_whose_latest_training_lapsed_or_
         let give = |person: Uuid, completed_on: NaiveDate| {
             let scope = &scope;
             async move {
-                haven_store::training::record(
-                    db,
-                    scope,
+                let mut tx = db.write(scope, now()).await.unwrap();
+                let answer = haven_store::training::record(
+                    &mut tx,
                     NewTraining {
                         person_id: person,
                         course: "DSL",
@@ -247,10 +247,11 @@ async fn the_expiring_feed_shows_the_trust_lead_whose_latest_training_lapsed_or_
                         expires_on: None,
                     },
                     today,
-                    now(),
                 )
                 .await
-                .unwrap()
+                .unwrap();
+                tx.commit().await.unwrap();
+                answer
             }
         };
         give(tenants.dsl_a1, date(2024, 1, 1)).await; // lapsed 2026-01-01

@@ -15,10 +15,10 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::audit::AuditEntry;
-use crate::scope::{Actor, Scope, SystemActor};
-use crate::tx::ReadTx;
-use crate::{Db, StoreError, WriteTx};
+use crate::scope::{Actor, SystemActor};
+use crate::tx::{ReadTx, WriteTx};
 
 /// The phases of education the DfE records for an establishment, as stored.
 pub const PHASES: [&str; 6] = [
@@ -219,15 +219,11 @@ fn email_of(value: &str) -> Result<&str, StoreError> {
 }
 
 /// Creates a region of the trust.
-pub async fn create_region(
-    db: &Db,
-    scope: &Scope,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<RegionView, StoreError> {
+pub async fn create_region(tx: &mut WriteTx<'_>, name: &str) -> Result<RegionView, StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     scope.require_trust_lead("create regions")?;
     let name = required_text("name", name, NAME_MAX_CHARS)?;
-    let mut tx = db.write(scope, now).await?;
     let region = tx
         .insert(e::region::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -236,27 +232,25 @@ pub async fn create_region(
             created_at: Set(now),
         })
         .await?;
-    tx.commit().await?;
     Ok(RegionView::from(region))
 }
 
 /// The trust's regions, by name.
-pub async fn list_regions(db: &Db, scope: &Scope) -> Result<Vec<RegionView>, StoreError> {
+pub async fn list_regions(read: &ReadTx<'_>) -> Result<Vec<RegionView>, StoreError> {
+    let scope = read.scope();
     scope.require_trust_lead("see regions")?;
-    let read = db.read(scope).await?;
     let mut regions = read.list::<e::region::Entity>().await?;
-    read.finish().await?;
     regions.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     Ok(regions.into_iter().map(RegionView::from).collect())
 }
 
 /// Registers an academy of the trust, in one of its regions or none.
 pub async fn create_academy(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     academy: NewAcademy<'_>,
-    now: DateTime<Utc>,
 ) -> Result<AcademyView, StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     scope.require_trust_lead("register academies")?;
     let name = required_text("name", academy.name, NAME_MAX_CHARS)?;
     let urn = academy.urn.trim();
@@ -274,7 +268,6 @@ pub async fn create_academy(
     }
     let local_authority =
         required_text("local_authority", academy.local_authority, NAME_MAX_CHARS)?;
-    let mut tx = db.write(scope, now).await?;
     if let Some(region) = academy.region_id {
         tx.find::<e::region::Entity>(region).await?;
     }
@@ -301,27 +294,23 @@ pub async fn create_academy(
             created_at: Set(now),
         })
         .await?;
-    tx.commit().await?;
     Ok(AcademyView::from(row))
 }
 
 /// Moves an academy into a region of the trust, or out of every region (`None`). Its regional
 /// lead's reach follows at their next request, since a scope is built per request.
 pub async fn set_academy_region(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     academy_id: Uuid,
     region_id: Option<Uuid>,
-    now: DateTime<Utc>,
 ) -> Result<AcademyView, StoreError> {
+    let scope = tx.scope();
     scope.require_trust_lead("change academies")?;
-    let mut tx = db.write(scope, now).await?;
     let mut academy = tx.find::<e::academy::Entity>(academy_id).await?;
     if let Some(region) = region_id {
         tx.find::<e::region::Entity>(region).await?;
     }
     if academy.region_id == region_id {
-        tx.commit().await?;
         return Ok(AcademyView::from(academy));
     }
     e::academy::Entity::update_many()
@@ -336,17 +325,14 @@ pub async fn set_academy_region(
         })),
     )
     .await?;
-    tx.commit().await?;
     academy.region_id = region_id;
     Ok(AcademyView::from(academy))
 }
 
 /// The academies the scope sees, by name: the whole trust's for a trust-wide role, a region's
 /// for its lead, one's own for academy staff.
-pub async fn list_academies(db: &Db, scope: &Scope) -> Result<Vec<AcademyView>, StoreError> {
-    let read = db.read(scope).await?;
+pub async fn list_academies(read: &ReadTx<'_>) -> Result<Vec<AcademyView>, StoreError> {
     let mut academies = read.list::<e::academy::Entity>().await?;
-    read.finish().await?;
     academies.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     Ok(academies.into_iter().map(AcademyView::from).collect())
 }
@@ -355,16 +341,13 @@ pub async fn list_academies(db: &Db, scope: &Scope) -> Result<Vec<AcademyView>, 
 /// this (verified) email. An email already in the trust, in any case, is refused: sign-in
 /// matches emails case-insensitively and must find one person.
 pub async fn invite_person(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     display_name: &str,
     email: &str,
-    now: DateTime<Utc>,
 ) -> Result<PersonView, StoreError> {
+    let scope = tx.scope();
     scope.require_trust_lead("invite people")?;
-    let mut tx = db.write(scope, now).await?;
-    let person = add_person(&mut tx, display_name, email).await?;
-    tx.commit().await?;
+    let person = add_person(tx, display_name, email).await?;
     Ok(PersonView::from(person))
 }
 
@@ -404,19 +387,18 @@ async fn add_person(
 /// Invites a trust's first safeguarding lead, who then invites everyone else. Only the trust's
 /// IT does this, from the command line: no person of the trust can make themself a lead.
 pub async fn invite_first_lead(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     display_name: &str,
     email: &str,
-    now: DateTime<Utc>,
 ) -> Result<PersonView, StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     if scope.actor() != &Actor::System(SystemActor::Cli) {
         return Err(StoreError::NotPermitted {
             action: "invite a trust's first lead",
         });
     }
-    let mut tx = db.write(scope, now).await?;
-    let person = add_person(&mut tx, display_name, email).await?;
+    let person = add_person(tx, display_name, email).await?;
     tx.insert(e::role_assignment::ActiveModel {
         id: Set(Uuid::now_v7()),
         trust_id: Set(scope.trust_id()),
@@ -430,16 +412,14 @@ pub async fn invite_first_lead(
         created_at: Set(now),
     })
     .await?;
-    tx.commit().await?;
     Ok(PersonView::from(person))
 }
 
 /// The trust's people, active or not, by name.
-pub async fn list_people(db: &Db, scope: &Scope) -> Result<Vec<PersonView>, StoreError> {
+pub async fn list_people(read: &ReadTx<'_>) -> Result<Vec<PersonView>, StoreError> {
+    let scope = read.scope();
     scope.require_trust_lead("see people")?;
-    let read = db.read(scope).await?;
     let mut people = read.list::<e::person::Entity>().await?;
-    read.finish().await?;
     people.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
     Ok(people.into_iter().map(PersonView::from).collect())
 }
@@ -479,21 +459,17 @@ pub async fn people_with_roles(read: &ReadTx<'_>) -> Result<Vec<PersonRoles>, St
 
 /// Deactivates a person: they can no longer sign in, and every session they have open ends
 /// now, on every instance. Deactivating someone already inactive changes nothing.
-pub async fn deactivate_person(
-    db: &Db,
-    scope: &Scope,
-    person_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub async fn deactivate_person(tx: &mut WriteTx<'_>, person_id: Uuid) -> Result<(), StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     let lead = scope.require_trust_lead("deactivate people")?;
     // A lead who shut themselves out could leave the trust with no one to administer it.
     if person_id == lead {
         return Err(StoreError::invalid("id", "you cannot deactivate yourself"));
     }
-    let mut tx = db.write(scope, now).await?;
     let person = tx.find::<e::person::Entity>(person_id).await?;
     if !person.active {
-        return tx.commit().await;
+        return Ok(());
     }
     e::person::Entity::update_many()
         .col_expr(e::person::Column::Active, Expr::value(false))
@@ -514,24 +490,19 @@ pub async fn deactivate_person(
             .with_detail(json!({ "sessions_ended": ended.rows_affected })),
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// Every role a person of the trust holds, has held or will hold, earliest first.
-pub async fn list_roles(
-    db: &Db,
-    scope: &Scope,
-    person_id: Uuid,
-) -> Result<Vec<RoleView>, StoreError> {
+pub async fn list_roles(read: &ReadTx<'_>, person_id: Uuid) -> Result<Vec<RoleView>, StoreError> {
+    let scope = read.scope();
     scope.require_trust_lead("see people's roles")?;
-    let read = db.read(scope).await?;
     read.find::<e::person::Entity>(person_id).await?;
     let mut roles = read
         .list_where::<e::role_assignment::Entity, _>(
             e::role_assignment::Column::PersonId.eq(person_id),
         )
         .await?;
-    read.finish().await?;
     roles.sort_by(|a, b| a.starts_on.cmp(&b.starts_on).then(a.id.cmp(&b.id)));
     Ok(roles.into_iter().map(RoleView::from).collect())
 }
@@ -569,12 +540,9 @@ fn placement_of(role: &NewRole) -> Result<(Option<Uuid>, Option<Uuid>), StoreErr
 
 /// Gives an active person of the trust a role over a scope the role allows (a DSL is never
 /// trust-wide), in a region or academy of the trust.
-pub async fn assign_role(
-    db: &Db,
-    scope: &Scope,
-    role: NewRole,
-    now: DateTime<Utc>,
-) -> Result<RoleView, StoreError> {
+pub async fn assign_role(tx: &mut WriteTx<'_>, role: NewRole) -> Result<RoleView, StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     scope.require_trust_lead("assign roles")?;
     if !role.role.allowed_scopes().contains(&role.scope_kind) {
         let allowed: Vec<&str> = role
@@ -596,7 +564,6 @@ pub async fn assign_role(
     if role.ends_on.is_some_and(|end| end < role.starts_on) {
         return Err(StoreError::invalid("ends_on", "is before starts_on"));
     }
-    let mut tx = db.write(scope, now).await?;
     let person = tx.find::<e::person::Entity>(role.person_id).await?;
     if !person.active {
         return Err(StoreError::NotFound);
@@ -621,27 +588,23 @@ pub async fn assign_role(
             created_at: Set(now),
         })
         .await?;
-    tx.commit().await?;
     Ok(RoleView::from(row))
 }
 
 /// Ends a role assignment: `on` is the last day it is held. A role already ending by then is
 /// left as it is, so a repeated request is harmless and never extends a role.
 pub async fn end_role(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     assignment_id: Uuid,
     on: NaiveDate,
-    now: DateTime<Utc>,
 ) -> Result<RoleView, StoreError> {
+    let scope = tx.scope();
     scope.require_trust_lead("end roles")?;
-    let mut tx = db.write(scope, now).await?;
     let mut assignment = tx.find::<e::role_assignment::Entity>(assignment_id).await?;
     if on < assignment.starts_on {
         return Err(StoreError::invalid("ends_on", "is before the role starts"));
     }
     if assignment.ends_on.is_some_and(|end| end <= on) {
-        tx.commit().await?;
         return Ok(RoleView::from(assignment));
     }
     e::role_assignment::Entity::update_many()
@@ -656,7 +619,6 @@ pub async fn end_role(
         })),
     )
     .await?;
-    tx.commit().await?;
     assignment.ends_on = Some(on);
     Ok(RoleView::from(assignment))
 }

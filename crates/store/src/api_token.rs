@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::scope::{Origin, Scope, SystemActor};
 use crate::secret::{constant_time_eq, random_secret, sha256_hex};
+use crate::tx::{ReadTx, WriteTx};
 use crate::{Db, StoreError};
 
 /// What every token starts with, so a leaked one is recognisable (secret scanners, logs).
@@ -106,18 +107,17 @@ fn view(row: e::api_token::Model) -> ApiToken {
 /// Creates a token of the scope's trust and returns it with its plaintext, which is never
 /// stored and so can never be shown again.
 pub async fn create(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     name: &str,
     capabilities: &[Capability],
     expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
 ) -> Result<(ApiToken, String), StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     let created_by = scope.require_trust_lead("create API tokens")?;
     let secret = random_secret();
     let token = format!("{TOKEN_START}{}_{secret}", scope.trust_id().simple());
     let capabilities: BTreeSet<Capability> = capabilities.iter().copied().collect();
-    let mut tx = db.write(scope, now).await?;
     let row = tx
         .insert(e::api_token::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -138,33 +138,27 @@ pub async fn create(
             revoked_at: Set(None),
         })
         .await?;
-    tx.commit().await?;
     Ok((view(row), token))
 }
 
 /// The trust's tokens, newest first, revoked and expired ones included: the lead sees what
 /// was ever issued.
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<ApiToken>, StoreError> {
+pub async fn list(read: &ReadTx<'_>) -> Result<Vec<ApiToken>, StoreError> {
+    let scope = read.scope();
     scope.require_trust_lead("see API tokens")?;
-    let read = db.read(scope).await?;
     let mut rows = read.list::<e::api_token::Entity>().await?;
-    read.finish().await?;
     rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     Ok(rows.into_iter().map(view).collect())
 }
 
 /// Revokes a token at once, with its audit entry. Revoking a revoked token changes nothing.
-pub async fn revoke(
-    db: &Db,
-    scope: &Scope,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub async fn revoke(tx: &mut WriteTx<'_>, id: Uuid) -> Result<(), StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     scope.require_trust_lead("revoke API tokens")?;
-    let mut tx = db.write(scope, now).await?;
     let row = tx.find::<e::api_token::Entity>(id).await?;
     if row.revoked_at.is_some() {
-        return tx.commit().await;
+        return Ok(());
     }
     e::api_token::Entity::update_many()
         .col_expr(
@@ -177,7 +171,7 @@ pub async fn revoke(
         .await?;
     tx.audit(AuditEntry::new("revoke", "api_token", Some(id)))
         .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// The live token `presented` is, or `None` for one that is malformed, unknown, revoked or

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use haven_domain::role::Role;
 use haven_domain::{DomainError, HalfTerm, TermCalendar};
 use haven_entity as e;
@@ -16,10 +16,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::audit::AuditEntry;
-use crate::scope::Scope;
-use crate::tx::ReadTx;
-use crate::{Db, StoreError};
+use crate::tx::{ReadTx, WriteTx};
 
 /// One half term as the caller gives it for a year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,22 +101,16 @@ fn refused(error: DomainError) -> StoreError {
 
 /// The academy's academic years, each with its half terms, in date order, for anyone who sees
 /// the academy.
-pub async fn list(db: &Db, scope: &Scope, academy_id: Uuid) -> Result<Vec<YearView>, StoreError> {
-    Ok(by_year(&rows(db, scope, academy_id).await?))
+pub async fn list(read: &ReadTx<'_>, academy_id: Uuid) -> Result<Vec<YearView>, StoreError> {
+    Ok(by_year(&rows(read, academy_id).await?))
 }
 
 /// The academy's term-date rows in date order, for anyone who sees the academy.
-async fn rows(
-    db: &Db,
-    scope: &Scope,
-    academy_id: Uuid,
-) -> Result<Vec<e::term_date::Model>, StoreError> {
-    let read = db.read(scope).await?;
+async fn rows(read: &ReadTx<'_>, academy_id: Uuid) -> Result<Vec<e::term_date::Model>, StoreError> {
     read.find::<e::academy::Entity>(academy_id).await?;
     let mut rows = read
         .list_where::<e::term_date::Entity, _>(e::term_date::Column::AcademyId.eq(academy_id))
         .await?;
-    read.finish().await?;
     rows.sort_by_key(|row| (row.academic_year, row.half_term));
     Ok(rows)
 }
@@ -125,11 +118,10 @@ async fn rows(
 /// The academy's calendar, for the rules that count working days and half terms. An academy
 /// with no term dates is refused rather than given a guessed calendar.
 pub async fn term_calendar(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     academy_id: Uuid,
 ) -> Result<TermCalendar, StoreError> {
-    calendar_of(&rows(db, scope, academy_id).await?)
+    calendar_of(&rows(read, academy_id).await?)
 }
 
 /// The calendar of an academy one of whose agreements the caller has reached, read inside
@@ -188,14 +180,12 @@ pub(crate) fn calendars(
 /// (refused naming `half_terms`, with the reason); the old rows go and the new ones come in
 /// one transaction, so nothing is ever half-written.
 pub async fn replace_year(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     academy_id: Uuid,
     academic_year: i32,
     half_terms: &[NewHalfTerm],
-    now: DateTime<Utc>,
 ) -> Result<YearView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let scope = tx.scope();
     tx.find::<e::academy::Entity>(academy_id).await?;
     let permitted = scope.is_trust_lead()
         || (scope.person_id().is_some()
@@ -255,7 +245,6 @@ pub async fn replace_year(
         })),
     )
     .await?;
-    tx.commit().await?;
     Ok(YearView {
         academic_year,
         half_terms: rows.iter().map(HalfTermView::from).collect(),

@@ -17,11 +17,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::audit::AuditEntry;
 use crate::record::{in_trust, parties};
 use crate::scope::Scope;
 use crate::time::london_date;
-use crate::{Db, StoreError, WriteTx};
+use crate::tx::{ReadTx, WriteTx};
 
 /// Whom an escalation goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,13 +128,9 @@ fn oversees(scope: &Scope) -> bool {
 }
 
 /// Raises an escalation about a record or a case note, by a party of its session.
-pub async fn raise(
-    db: &Db,
-    scope: &Scope,
-    new: NewEscalation,
-    now: DateTime<Utc>,
-) -> Result<EscalationView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+pub async fn raise(tx: &mut WriteTx<'_>, new: NewEscalation) -> Result<EscalationView, StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     let conn = tx.connection();
     let (session_id, field) = match new.subject {
         Subject::Record(id) => (
@@ -228,8 +225,7 @@ pub async fn raise(
             updated_at: Set(now),
         })
         .await?;
-    crate::invite::queue_escalation_notice(&mut tx, &escalation).await?;
-    tx.commit().await?;
+    crate::invite::queue_escalation_notice(tx, &escalation).await?;
     Ok(EscalationView::from(escalation))
 }
 
@@ -287,34 +283,30 @@ async fn update(
 
 /// Records the date of the escalation's meeting.
 pub async fn arrange_meeting(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     meeting_on: NaiveDate,
-    now: DateTime<Utc>,
 ) -> Result<EscalationView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let escalation = decided_by(&tx, scope, id, "arrange this escalation's meeting").await?;
+    let scope = tx.scope();
+    let escalation = decided_by(tx, scope, id, "arrange this escalation's meeting").await?;
     let changed = e::escalation::ActiveModel {
         meeting_on: Set(Some(meeting_on)),
         status: Set("meeting_arranged".to_owned()),
         ..Default::default()
     };
-    let updated = update(&mut tx, &escalation, changed, "arrange_meeting").await?;
-    tx.commit().await?;
+    let updated = update(tx, &escalation, changed, "arrange_meeting").await?;
     Ok(EscalationView::from(updated))
 }
 
 /// Closes the escalation with its outcome, which is required.
 pub async fn close(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     outcome: &str,
-    now: DateTime<Utc>,
 ) -> Result<EscalationView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let escalation = decided_by(&tx, scope, id, "close this escalation").await?;
+    let scope = tx.scope();
+    let now = tx.now();
+    let escalation = decided_by(tx, scope, id, "close this escalation").await?;
     let outcome = outcome.trim();
     if outcome.is_empty() {
         return Err(StoreError::invalid(
@@ -328,20 +320,19 @@ pub async fn close(
         closed_at: Set(Some(now)),
         ..Default::default()
     };
-    let updated = update(&mut tx, &escalation, changed, "close").await?;
-    tx.commit().await?;
+    let updated = update(tx, &escalation, changed, "close").await?;
     Ok(EscalationView::from(updated))
 }
 
 /// The escalations the caller may see: all of the trust's for trust leads and directors, their
 /// own (raised or assigned) for anyone else.
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<EscalationView>, StoreError> {
+pub async fn list(read: &ReadTx<'_>) -> Result<Vec<EscalationView>, StoreError> {
+    let scope = read.scope();
     let Some(me) = scope.person_id() else {
         return Err(StoreError::NotPermitted {
             action: "list escalations",
         });
     };
-    let read = db.read(scope).await?;
     let mut query =
         e::escalation::Entity::find().filter(e::escalation::Column::TrustId.eq(scope.trust_id()));
     if !oversees(scope) {
@@ -356,6 +347,5 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<EscalationView>, StoreEr
         .order_by_asc(e::escalation::Column::Id)
         .all(read.connection())
         .await?;
-    read.finish().await?;
     Ok(all.into_iter().map(EscalationView::from).collect())
 }

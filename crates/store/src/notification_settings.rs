@@ -5,7 +5,6 @@
 //! A person sets only their own preferences: the scope's person is the only one these functions
 //! touch, so no id of another person can be named.
 
-use chrono::{DateTime, Utc};
 use haven_domain::ReminderKind;
 use haven_domain::notification::{ALL_REMINDERS, NotificationPreference};
 use haven_entity as e;
@@ -16,9 +15,10 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
-use crate::{Db, StoreError};
+use crate::tx::{ReadTx, WriteTx};
 
 /// One reminder rule and whether a person may switch it off.
 #[derive(Debug, Clone, Serialize)]
@@ -67,24 +67,22 @@ fn settings_of(person: &e::person::Model) -> NotificationSettings {
 }
 
 /// The caller's own preferences; an API token, which is no person, has none.
-pub async fn preferences(db: &Db, scope: &Scope) -> Result<NotificationSettings, StoreError> {
+pub async fn preferences(read: &ReadTx<'_>) -> Result<NotificationSettings, StoreError> {
+    let scope = read.scope();
     let person_id = me(scope, "read email preferences, which are a person's")?;
-    let read = db.read(scope).await?;
     let person = read.find::<e::person::Entity>(person_id).await?;
-    read.finish().await?;
     Ok(settings_of(&person))
 }
 
 /// Sets the caller's own preferences, audited.
 pub async fn set_preferences(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     preference: NotificationPreference,
     optional_reminders: bool,
-    now: DateTime<Utc>,
 ) -> Result<NotificationSettings, StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     let person_id = me(scope, "set email preferences, which are a person's")?;
-    let mut tx = db.write(scope, now).await?;
     use e::person::Column as C;
     let updated = e::person::Entity::update_many()
         .col_expr(C::NotificationPreference, Expr::value(preference.as_str()))
@@ -105,7 +103,6 @@ pub async fn set_preferences(
     )
     .await?;
     let person = tx.find::<e::person::Entity>(person_id).await?;
-    tx.commit().await?;
     Ok(settings_of(&person))
 }
 
@@ -220,14 +217,13 @@ impl EmailSettings {
 }
 
 /// The caller's trust's email settings, for its trust safeguarding lead.
-pub async fn email_settings(db: &Db, scope: &Scope) -> Result<EmailSettings, StoreError> {
+pub async fn email_settings(read: &ReadTx<'_>) -> Result<EmailSettings, StoreError> {
+    let scope = read.scope();
     require_lead(scope, "read the trust's email settings")?;
-    let read = db.read(scope).await?;
     let row = e::trust_email::Entity::find_by_id(scope.trust_id())
         .filter(e::trust_email::Column::TrustId.eq(scope.trust_id()))
         .one(read.connection())
         .await?;
-    read.finish().await?;
     Ok(row.map(settings_from).unwrap_or_default())
 }
 
@@ -242,14 +238,13 @@ fn settings_from(row: e::trust_email::Model) -> EmailSettings {
 
 /// Replaces the caller's trust's email settings, by its trust safeguarding lead, audited.
 pub async fn set_email_settings(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     settings: EmailSettings,
-    now: DateTime<Utc>,
 ) -> Result<EmailSettings, StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     require_lead(scope, "set the trust's email settings")?;
     let settings = settings.validated()?;
-    let mut tx = db.write(scope, now).await?;
     use e::trust_email::Column as C;
     e::trust_email::Entity::insert(e::trust_email::ActiveModel {
         trust_id: Set(scope.trust_id()),
@@ -281,6 +276,5 @@ pub async fn set_email_settings(
         })),
     )
     .await?;
-    tx.commit().await?;
     Ok(settings)
 }

@@ -111,10 +111,9 @@ fn apply(
 }
 
 /// The trust default as stored (or the domain's defaults), for anyone in the trust.
-pub async fn trust_default(db: &Db, scope: &Scope) -> Result<TrustPolicy, StoreError> {
-    let read = db.read(scope).await?;
+pub async fn trust_default(read: &ReadTx<'_>) -> Result<TrustPolicy, StoreError> {
+    let scope = read.scope();
     let stored = row(read.connection(), scope, TRUST_KEY).await?;
-    read.finish().await?;
     Ok(TrustPolicy {
         settings: trust_settings(stored.as_ref())?,
         row_version: stored.as_ref().map_or(0, |r| r.row_version),
@@ -134,7 +133,10 @@ pub async fn effective(
     scope: &Scope,
     academy_id: Uuid,
 ) -> Result<PolicySettings, StoreError> {
-    Ok(academy(db, scope, academy_id).await?.effective)
+    let read = db.read(scope).await?;
+    let policy = academy(&read, academy_id).await?;
+    read.finish().await?;
+    Ok(policy.effective)
 }
 
 /// The trust default and each academy's effective settings, for reads over many academies.
@@ -178,16 +180,11 @@ pub(crate) async fn effective_of(
 }
 
 /// An academy's override and its effective settings, for anyone who sees the academy.
-pub async fn academy(
-    db: &Db,
-    scope: &Scope,
-    academy_id: Uuid,
-) -> Result<AcademyPolicy, StoreError> {
-    let read = db.read(scope).await?;
+pub async fn academy(read: &ReadTx<'_>, academy_id: Uuid) -> Result<AcademyPolicy, StoreError> {
+    let scope = read.scope();
     read.find::<e::academy::Entity>(academy_id).await?;
     let trust = row(read.connection(), scope, TRUST_KEY).await?;
     let own = row(read.connection(), scope, &academy_id.to_string()).await?;
-    read.finish().await?;
     let override_ = academy_override(own.as_ref())?;
     Ok(AcademyPolicy {
         academy_id,
@@ -261,23 +258,20 @@ async fn put_row(
 
 /// Replaces the trust default with `settings`, by a trust lead, if it is still at `row_version`.
 pub async fn set_trust_default(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     settings: &PolicySettings,
     row_version: i32,
-    now: DateTime<Utc>,
 ) -> Result<TrustPolicy, StoreError> {
+    let scope = tx.scope();
     scope.require_trust_lead("change the trust's policy")?;
     settings.validate().map_err(refused)?;
-    let mut tx = db.write(scope, now).await?;
-    let saved = put_row(&mut tx, TRUST_KEY, None, to_json(settings)?, row_version).await?;
+    let saved = put_row(tx, TRUST_KEY, None, to_json(settings)?, row_version).await?;
     // Every academy's override must still make valid settings over the new default.
     for other in tx.list::<e::policy_setting::Entity>().await? {
         if other.scope_key != TRUST_KEY {
             apply(settings, academy_override(Some(&other))?.as_ref())?;
         }
     }
-    tx.commit().await?;
     Ok(TrustPolicy {
         settings: settings.clone(),
         row_version: saved.row_version,
@@ -288,27 +282,24 @@ pub async fn set_trust_default(
 /// Sets an academy's override, by a trust lead, if it is still at `row_version` (0: it has
 /// none yet). Refused, naming the field, when the result would not be valid settings.
 pub async fn set_academy_override(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     academy_id: Uuid,
     with: &PolicyOverride,
     row_version: i32,
-    now: DateTime<Utc>,
 ) -> Result<AcademyPolicy, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let scope = tx.scope();
     tx.find::<e::academy::Entity>(academy_id).await?;
     scope.require_trust_lead("override an academy's policy")?;
     let trust = trust_settings(row(tx.connection(), scope, TRUST_KEY).await?.as_ref())?;
     let effective = apply(&trust, Some(with))?;
     let saved = put_row(
-        &mut tx,
+        tx,
         &academy_id.to_string(),
         Some(academy_id),
         to_json(with)?,
         row_version,
     )
     .await?;
-    tx.commit().await?;
     Ok(AcademyPolicy {
         academy_id,
         override_: Some(with.clone()),
@@ -320,12 +311,10 @@ pub async fn set_academy_override(
 /// Removes an academy's override, by a trust lead: it follows the trust default again.
 /// Clearing an academy that has none changes nothing, so a repeated request is harmless.
 pub async fn clear_academy_override(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     academy_id: Uuid,
-    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let scope = tx.scope();
     tx.find::<e::academy::Entity>(academy_id).await?;
     scope.require_trust_lead("clear an academy's policy override")?;
     let Some(existing) = row(tx.connection(), scope, &academy_id.to_string()).await? else {
@@ -341,5 +330,5 @@ pub async fn clear_academy_override(
             .with_detail(json!({ "academy_id": academy_id })),
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }

@@ -17,9 +17,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::scope::{AcademyVisibility, Scope};
-use crate::tx::ReadTx;
-use crate::{Db, StoreError};
+use crate::tx::{ReadTx, WriteTx};
 
 /// What a training record is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -157,12 +157,12 @@ async fn reach(
 /// Records a course `training.person_id` completed, by the person or a trust lead. A
 /// completion date after `today` is refused, as is an expiry not after completion.
 pub async fn record(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     training: NewTraining<'_>,
     today: NaiveDate,
-    now: DateTime<Utc>,
 ) -> Result<TrainingView, StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     let course = training.course.trim();
     if course.is_empty() {
         return Err(StoreError::invalid("course", "name the course"));
@@ -191,7 +191,7 @@ pub async fn record(
     let expires_on = match training.expires_on {
         Some(given) => Some(given),
         None if training.kind.expires_by_policy() => {
-            let years = dsl_training_years(db, scope, training.person_id, today).await?;
+            let years = dsl_training_years(tx, training.person_id, today).await?;
             Some(
                 training
                     .completed_on
@@ -201,7 +201,6 @@ pub async fn record(
         }
         None => None,
     };
-    let mut tx = db.write(scope, now).await?;
     let person = reach(tx.connection(), scope, training.person_id).await?;
     if scope.person_id() != Some(person.id) && !scope.is_trust_lead() {
         return Err(StoreError::NotPermitted {
@@ -220,18 +219,13 @@ pub async fn record(
             created_at: Set(now),
         })
         .await?;
-    tx.commit().await?;
     Ok(TrainingView::from(row))
 }
 
 /// A person's training, latest completion first, for the person, a trust lead, or the
 /// headteacher or regional lead of an academy where they hold a role.
-pub async fn list(
-    db: &Db,
-    scope: &Scope,
-    person_id: Uuid,
-) -> Result<Vec<TrainingView>, StoreError> {
-    let read = db.read(scope).await?;
+pub async fn list(read: &ReadTx<'_>, person_id: Uuid) -> Result<Vec<TrainingView>, StoreError> {
+    let scope = read.scope();
     let person = reach(read.connection(), scope, person_id).await?;
     let leads_them = scope.person_id().is_some()
         && scope.roles().iter().any(|held| {
@@ -251,7 +245,6 @@ pub async fn list(
             e::training_record::Column::PersonId.eq(person.id),
         )
         .await?;
-    read.finish().await?;
     rows.sort_by(|a, b| {
         b.completed_on
             .cmp(&a.completed_on)
@@ -268,16 +261,16 @@ pub async fn holder(read: &ReadTx<'_>, id: Uuid) -> Result<Uuid, StoreError> {
 
 /// Years a person's DSL training stays current: the policy of the academy where they hold a DSL
 /// or deputy DSL role on `on` (the shortest, should their academies differ), or the trust default
-/// where they hold none. Read before the record's write opens: each read is its own transaction.
+/// where they hold none. The person is reached; their academies' rules are what their training
+/// answers to, whether or not the caller sees those academies.
 async fn dsl_training_years(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     person_id: Uuid,
     on: NaiveDate,
 ) -> Result<u32, StoreError> {
-    let read = db.read(scope).await?;
+    let scope = read.scope();
     let person = reach(read.connection(), scope, person_id).await?;
-    let academies: BTreeSet<Uuid> = e::role_assignment::Entity::find()
+    let academies: Vec<Uuid> = e::role_assignment::Entity::find()
         .filter(e::role_assignment::Column::TrustId.eq(scope.trust_id()))
         .filter(e::role_assignment::Column::PersonId.eq(person.id))
         .filter(
@@ -288,36 +281,32 @@ async fn dsl_training_years(
         .into_iter()
         .filter(|role| role.starts_on <= on && role.ends_on.is_none_or(|end| on <= end))
         .filter_map(|role| role.academy_id)
+        .collect::<BTreeSet<Uuid>>()
+        .into_iter()
         .collect();
-    read.finish().await?;
-    let mut shortest: Option<u32> = None;
-    for academy in academies {
-        // The person is reached; their academy's rules are what their training answers to,
-        // whether or not the caller sees that academy.
-        let rules = scope.reading_rules_of(academy);
-        let years = crate::policy::effective(db, &rules, academy)
-            .await?
-            .dsl_training_years;
-        shortest = Some(shortest.map_or(years, |so_far| so_far.min(years)));
-    }
-    match shortest {
-        Some(years) => Ok(years),
-        None => Ok(crate::policy::trust_default(db, scope)
-            .await?
-            .settings
-            .dsl_training_years),
-    }
+    let policies = crate::policy::effective_in(read, &academies).await?;
+    Ok(academies
+        .iter()
+        .map(|academy| {
+            policies
+                .academies
+                .get(academy)
+                .unwrap_or(&policies.trust)
+                .dsl_training_years
+        })
+        .min()
+        .unwrap_or(policies.trust.dsl_training_years))
 }
 
 /// Who has training that has expired, or expires within `within_days` of `today`, for a trust
 /// lead. Only each active person's latest-expiring record of each kind counts: training renewed
 /// is not lapsed because the old certificate was.
 pub async fn expiring(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     today: NaiveDate,
     within_days: u32,
 ) -> Result<Vec<Expiring>, StoreError> {
+    let scope = read.scope();
     scope.require_trust_lead("see whose training expires")?;
     if within_days > MAX_WITHIN_DAYS {
         return Err(StoreError::invalid(
@@ -328,7 +317,6 @@ pub async fn expiring(
     let horizon = today
         .checked_add_days(Days::new(u64::from(within_days)))
         .ok_or_else(|| StoreError::invalid("within_days", "is out of range"))?;
-    let read = db.read(scope).await?;
     let people: BTreeMap<Uuid, e::person::Model> = read
         .list_where::<e::person::Entity, _>(e::person::Column::Active.eq(true))
         .await?
@@ -336,7 +324,6 @@ pub async fn expiring(
         .map(|p| (p.id, p))
         .collect();
     let records = read.list::<e::training_record::Entity>().await?;
-    read.finish().await?;
     let mut latest: BTreeMap<(Uuid, String), (e::training_record::Model, NaiveDate)> =
         BTreeMap::new();
     for row in records {

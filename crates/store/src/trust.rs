@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::scope::{Origin, Scope, SystemActor};
+use crate::tx::WriteTx;
 use crate::{Db, StoreError};
 
 /// A trust as Haven's own processes and pages know it.
@@ -98,11 +99,11 @@ impl SignInProvider {
 
 /// Connects (or re-connects) the trust's sign-in provider, replacing any earlier one.
 pub async fn connect_provider(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     provider: SignInProvider,
-    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let scope = tx.scope();
+    let now = tx.now();
     use sea_orm::ActiveValue::Set;
     let kind = provider.kind();
     let (tenant_id, hosted_domain, issuer) = match provider {
@@ -110,7 +111,6 @@ pub async fn connect_provider(
         SignInProvider::Google { hosted_domain } => (None, Some(hosted_domain), None),
         SignInProvider::Oidc { issuer } => (None, None, Some(issuer)),
     };
-    let mut tx = db.write(scope, now).await?;
     for previous in tx.list::<e::identity_provider::Entity>().await? {
         e::identity_provider::Entity::delete_many()
             .filter(e::identity_provider::Column::TrustId.eq(scope.trust_id()))
@@ -134,5 +134,5 @@ pub async fn connect_provider(
         created_at: Set(now),
     })
     .await?;
-    tx.commit().await
+    Ok(())
 }

@@ -191,16 +191,16 @@ async fn engine(
         .unwrap();
     let models = read_models(&db, &scope, today).await;
     let whole = whole_history(&db, &scope, today).await;
+    let mut tx = db.write(&scope, SystemClock.now()).await.unwrap();
     let (_, token) = haven_store::api_token::create(
-        &db,
-        &scope,
+        &mut tx,
         "dashboard bench",
         &[Capability::ReadFigures],
         None,
-        SystemClock.now(),
     )
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     db.close().await.unwrap();
     let served = serve_dashboards(engine, url, dir, &token).await;
     (models, whole, served)

@@ -271,9 +271,11 @@ async fn trust_admin(
             email,
         } => {
             let scope = cli_scope(db, &slug).await?;
-            let person = haven_store::admin::invite_first_lead(db, &scope, &name, &email, now)
+            let mut tx = db.write(&scope, now).await?;
+            let person = haven_store::admin::invite_first_lead(&mut tx, &name, &email)
                 .await?
                 .id;
+            tx.commit().await?;
             println!("{name} invited as trust safeguarding lead of {slug}: {person}");
         }
         TrustCommand::Connect {
@@ -291,7 +293,9 @@ async fn trust_admin(
                 }
             };
             let scope = cli_scope(db, &slug).await?;
-            trust::connect_provider(db, &scope, provider, now).await?;
+            let mut tx = db.write(&scope, now).await?;
+            trust::connect_provider(&mut tx, provider).await?;
+            tx.commit().await?;
             println!("{slug} signs in at /sign-in/{slug}");
         }
     }

@@ -28,7 +28,9 @@ async fn list_regions(
     state: web::Data<ApiState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let regions = admin::list_regions(&state.db, &caller.scope).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let regions = admin::list_regions(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(regions))
 }
 
@@ -62,7 +64,9 @@ async fn create_region(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let NewRegionBody { name } = body::parse(&body)?;
-    let region = admin::create_region(&state.db, &caller.scope, &name, state.clock.now()).await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let region = admin::create_region(&mut tx, &name).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(region))
 }
 
@@ -76,7 +80,9 @@ async fn list_academies(
     state: web::Data<ApiState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let academies = admin::list_academies(&state.db, &caller.scope).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let academies = admin::list_academies(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(academies))
 }
 
@@ -129,9 +135,9 @@ async fn create_academy(
         local_authority,
         region_id,
     } = body::parse(&body)?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
     let academy = admin::create_academy(
-        &state.db,
-        &caller.scope,
+        &mut tx,
         NewAcademy {
             name: &name,
             urn: &urn,
@@ -139,9 +145,9 @@ async fn create_academy(
             local_authority: &local_authority,
             region_id,
         },
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(academy))
 }
 
@@ -182,9 +188,9 @@ async fn update_academy(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let AcademyRegionBody { region_id } = body::parse(&body)?;
-    let academy =
-        admin::set_academy_region(&state.db, &caller.scope, id, region_id, state.clock.now())
-            .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let academy = admin::set_academy_region(&mut tx, id, region_id).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(academy))
 }
 
@@ -198,7 +204,9 @@ async fn list_people(
     state: web::Data<ApiState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let people = admin::list_people(&state.db, &caller.scope).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let people = admin::list_people(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(people))
 }
 
@@ -238,14 +246,9 @@ async fn invite_person(
         display_name,
         email,
     } = body::parse(&body)?;
-    let person = admin::invite_person(
-        &state.db,
-        &caller.scope,
-        &display_name,
-        &email,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let person = admin::invite_person(&mut tx, &display_name, &email).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(person))
 }
 
@@ -262,7 +265,9 @@ async fn deactivate_person(
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
-    admin::deactivate_person(&state.db, &caller.scope, id, state.clock.now()).await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    admin::deactivate_person(&mut tx, id).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -278,7 +283,9 @@ async fn list_roles(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let roles = admin::list_roles(&state.db, &caller.scope, id.0).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let roles = admin::list_roles(&read, id.0).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(roles))
 }
 
@@ -348,9 +355,9 @@ async fn assign_role(
         starts_on,
         ends_on,
     } = body::parse(&body)?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
     let assignment = admin::assign_role(
-        &state.db,
-        &caller.scope,
+        &mut tx,
         NewRole {
             person_id,
             role,
@@ -360,9 +367,9 @@ async fn assign_role(
             starts_on: starts_on.unwrap_or_else(|| state.clock.today_london()),
             ends_on,
         },
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(assignment))
 }
 
@@ -400,14 +407,14 @@ async fn end_role(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let EndRoleBody { ends_on } = body::parse(&body)?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
     let assignment = admin::end_role(
-        &state.db,
-        &caller.scope,
+        &mut tx,
         id,
         ends_on.unwrap_or_else(|| state.clock.today_london()),
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(assignment))
 }
 

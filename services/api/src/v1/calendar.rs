@@ -86,7 +86,9 @@ async fn term_dates(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let years = haven_store::calendar::list(&state.db, &caller.scope, id.0).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let years = haven_store::calendar::list(&read, id.0).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(years))
 }
 
@@ -166,15 +168,10 @@ async fn set_term_dates(
     let academic_year = path_year(&year.into_inner().1)?;
     let TermDatesBody { half_terms } = body::parse(&body)?;
     let half_terms: Vec<NewHalfTerm> = half_terms.into_iter().map(NewHalfTerm::from).collect();
-    let year = haven_store::calendar::replace_year(
-        &state.db,
-        &caller.scope,
-        academy_id,
-        academic_year,
-        &half_terms,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let year = haven_store::calendar::replace_year(&mut tx, academy_id, academic_year, &half_terms)
+        .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(year))
 }
 

@@ -98,18 +98,18 @@ async fn raise(
         reason,
         ..
     } = escalation;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
     let escalation = haven_store::escalation::raise(
-        &state.db,
-        &signed_in.scope,
+        &mut tx,
         NewEscalation {
             subject,
             escalated_to,
             assignee_id,
             reason,
         },
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(escalation))
 }
 
@@ -150,14 +150,10 @@ async fn meeting(
 ) -> Result<HttpResponse, ApiError> {
     let escalation_id = id.0;
     let MeetingBody { meeting_on } = body::parse(&body)?;
-    let escalation = haven_store::escalation::arrange_meeting(
-        &state.db,
-        &signed_in.scope,
-        escalation_id,
-        meeting_on,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let escalation =
+        haven_store::escalation::arrange_meeting(&mut tx, escalation_id, meeting_on).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(escalation))
 }
 
@@ -194,14 +190,9 @@ async fn close(
 ) -> Result<HttpResponse, ApiError> {
     let escalation_id = id.0;
     let CloseBody { outcome } = body::parse(&body)?;
-    let escalation = haven_store::escalation::close(
-        &state.db,
-        &signed_in.scope,
-        escalation_id,
-        &outcome,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let escalation = haven_store::escalation::close(&mut tx, escalation_id, &outcome).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(escalation))
 }
 
@@ -215,7 +206,9 @@ async fn list(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiError> {
-    let escalations = haven_store::escalation::list(&state.db, &signed_in.scope).await?;
+    let read = state.db.read(&signed_in.scope).await?;
+    let escalations = haven_store::escalation::list(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(escalations))
 }
 

@@ -37,8 +37,9 @@ async fn my_preferences(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings =
-        haven_store::notification_settings::preferences(&state.db, &signed_in.scope).await?;
+    let read = state.db.read(&signed_in.scope).await?;
+    let settings = haven_store::notification_settings::preferences(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(settings))
 }
 
@@ -81,14 +82,10 @@ async fn set_my_preferences(
         preference: chosen,
         optional_reminders: optional,
     } = body::parse(&body)?;
-    let settings = haven_store::notification_settings::set_preferences(
-        &state.db,
-        &signed_in.scope,
-        chosen,
-        optional,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let settings =
+        haven_store::notification_settings::set_preferences(&mut tx, chosen, optional).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(settings))
 }
 
@@ -181,8 +178,9 @@ async fn email_settings(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings =
-        haven_store::notification_settings::email_settings(&state.db, &signed_in.scope).await?;
+    let read = state.db.read(&signed_in.scope).await?;
+    let settings = haven_store::notification_settings::email_settings(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(settings))
 }
 
@@ -237,13 +235,9 @@ async fn set_email_settings(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let settings = EmailSettings::from(body::parse::<EmailSettingsBody>(&body)?);
-    let stored = haven_store::notification_settings::set_email_settings(
-        &state.db,
-        &signed_in.scope,
-        settings,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let stored = haven_store::notification_settings::set_email_settings(&mut tx, settings).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(stored))
 }
 

@@ -176,7 +176,9 @@ async fn trust_policy(
     state: web::Data<ApiState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let policy = haven_store::policy::trust_default(&state.db, &caller.scope).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let policy = haven_store::policy::trust_default(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(policy))
 }
 
@@ -198,14 +200,9 @@ async fn set_trust_policy(
         preset,
     } = body::parse(&body)?;
     let settings = settings.or(preset).ok_or_else(|| unread("settings"))?;
-    let policy = haven_store::policy::set_trust_default(
-        &state.db,
-        &caller.scope,
-        &settings,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let policy = haven_store::policy::set_trust_default(&mut tx, &settings, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(policy))
 }
 
@@ -221,7 +218,9 @@ async fn academy_policy(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let policy = haven_store::policy::academy(&state.db, &caller.scope, id.0).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let policy = haven_store::policy::academy(&read, id.0).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(policy))
 }
 
@@ -253,15 +252,10 @@ async fn set_academy_policy(
             .map_err(|error| ApiError::Internal(error.into()))?,
         (None, None) => return Err(unread("override")),
     };
-    let policy = haven_store::policy::set_academy_override(
-        &state.db,
-        &caller.scope,
-        academy_id,
-        &with,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let policy =
+        haven_store::policy::set_academy_override(&mut tx, academy_id, &with, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(policy))
 }
 
@@ -277,8 +271,9 @@ async fn clear_academy_policy(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    haven_store::policy::clear_academy_override(&state.db, &caller.scope, id.0, state.clock.now())
-        .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    haven_store::policy::clear_academy_override(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -182,15 +182,10 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let new = read_new_token(&body, now)?;
-    let (token, value) = api_token::create(
-        &state.db,
-        &caller.scope,
-        &new.name,
-        &new.capabilities,
-        new.expires_at,
-        now,
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, now).await?;
+    let (token, value) =
+        api_token::create(&mut tx, &new.name, &new.capabilities, new.expires_at).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         // The one answer that holds the token: no cache may keep a copy of it.
         .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -207,7 +202,9 @@ async fn create(
 )]
 #[get("/tokens")]
 async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let tokens = api_token::list(&state.db, &caller.scope).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let tokens = api_token::list(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(tokens.into_iter().map(TokenView::from).collect::<Vec<_>>()))
 }
 
@@ -223,7 +220,9 @@ async fn revoke(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    api_token::revoke(&state.db, &caller.scope, id.0, state.clock.now()).await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    api_token::revoke(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

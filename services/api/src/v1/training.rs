@@ -78,9 +78,9 @@ async fn record_training(
         completed_on,
         expires_on,
     } = body::parse(&body)?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
     let training = haven_store::training::record(
-        &state.db,
-        &caller.scope,
+        &mut tx,
         NewTraining {
             person_id,
             course: &course,
@@ -89,9 +89,9 @@ async fn record_training(
             expires_on,
         },
         state.clock.today_london(),
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(training))
 }
 
@@ -107,7 +107,9 @@ async fn list_training(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let training = haven_store::training::list(&state.db, &caller.scope, id.0).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let training = haven_store::training::list(&read, id.0).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(training))
 }
 
@@ -129,13 +131,10 @@ async fn expiring_training(
             ApiError::Validation(vec![problem("within_days", "must be a number of days")])
         })?,
     };
-    let due = haven_store::training::expiring(
-        &state.db,
-        &caller.scope,
-        state.clock.today_london(),
-        within_days,
-    )
-    .await?;
+    let read = state.db.read(&caller.scope).await?;
+    let due =
+        haven_store::training::expiring(&read, state.clock.today_london(), within_days).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(due))
 }
 

@@ -53,9 +53,8 @@ async fn settings_page(
     let session = signed_in.person_session()?;
     let read = state.db.read(&signed_in.scope).await?;
     let name = haven_store::admin::display_name(&read, session.person_id).await?;
+    let settings = haven_store::notification_settings::preferences(&read).await?;
     read.finish().await?;
-    let settings =
-        haven_store::notification_settings::preferences(&state.db, &signed_in.scope).await?;
     let (mandatory, optional): (Vec<_>, Vec<_>) =
         settings.reminders.iter().partition(|rule| rule.mandatory);
     Ok(SettingsPage {
@@ -112,14 +111,14 @@ async fn save_settings(
         .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
     haven_store::notification_settings::set_preferences(
-        &state.db,
-        &signed_in.scope,
+        &mut tx,
         chosen,
         form.optional_reminders.is_some(),
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(see_other(&format!("{SETTINGS_PATH}?saved=1")))
 }
 

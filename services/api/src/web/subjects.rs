@@ -436,8 +436,8 @@ async fn training_page(
 ) -> Result<SubjectPage, StoreError> {
     let read = state.db.read(scope).await?;
     let person = haven_store::training::holder(&read, id).await?;
+    let rows = haven_store::training::list(&read, person).await?;
     read.finish().await?;
-    let rows = haven_store::training::list(&state.db, scope, person).await?;
     let Some(row) = rows.into_iter().find(|row| row.id == id) else {
         return Err(StoreError::NotFound);
     };
@@ -474,7 +474,9 @@ async fn escalation_page(
     scope: &Scope,
     id: Uuid,
 ) -> Result<SubjectPage, StoreError> {
-    let escalations = haven_store::escalation::list(&state.db, scope).await?;
+    let read = state.db.read(scope).await?;
+    let escalations = haven_store::escalation::list(&read).await?;
+    read.finish().await?;
     let Some(raised) = escalations.into_iter().find(|row| row.id == id) else {
         return Err(StoreError::NotFound);
     };
