@@ -1,8 +1,6 @@
 //! `haven`: every Haven process in one binary.
 
 mod database;
-mod generate;
-mod seed;
 mod serve;
 mod telemetry;
 
@@ -14,6 +12,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use haven_config::Settings;
 use haven_jobs::{Clock, SystemClock};
+use haven_seed::{demo as seed, generate};
 
 #[derive(Debug, Parser)]
 #[command(

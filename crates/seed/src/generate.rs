@@ -28,6 +28,8 @@ use sea_orm::{ActiveModelBehavior, ActiveModelTrait};
 use serde_json::{Value, json};
 use uuid::{Builder, Uuid};
 
+use crate::SeedError;
+
 /// Rows per insert statement: the widest table has 26 columns, so a statement stays well under
 /// SQLite's 32,766 bound parameters (and PostgreSQL's 65,535).
 const CHUNK: usize = 500;
@@ -100,15 +102,20 @@ impl std::fmt::Display for Counts {
 }
 
 /// Writes the trust `shape` describes, in one transaction, unless its slug is taken.
-pub async fn trust(db: &Db, shape: &Shape, now: DateTime<Utc>) -> anyhow::Result<Counts> {
+pub async fn trust(db: &Db, shape: &Shape, now: DateTime<Utc>) -> Result<Counts, SeedError> {
     if shape.academies == 0 || shape.years == 0 {
-        anyhow::bail!("a generated trust needs at least one academy and one year");
+        return Err(refused!(
+            "a generated trust needs at least one academy and one year"
+        ));
     }
     if haven_store::trust::find_by_slug(db, &shape.slug)
         .await?
         .is_some()
     {
-        anyhow::bail!("a trust with the slug {:?} already exists", shape.slug);
+        return Err(refused!(
+            "a trust with the slug {:?} already exists",
+            shape.slug
+        ));
     }
     let mut generator = Generator::new(now, shape.years)?;
     #[expect(
@@ -280,11 +287,11 @@ struct Generator {
 }
 
 impl Generator {
-    fn new(now: DateTime<Utc>, years: u32) -> anyhow::Result<Self> {
+    fn new(now: DateTime<Utc>, years: u32) -> Result<Self, SeedError> {
         let today = now.with_timezone(&London).date_naive();
         let history_starts = today
             .checked_sub_months(Months::new(years.saturating_mul(12).saturating_add(2)))
-            .ok_or_else(|| anyhow::anyhow!("{today} is too early for {years} years of history"))?;
+            .ok_or_else(|| refused!("{today} is too early for {years} years of history"))?;
         let cal = TermCalendar::england_typical(
             academic_year(history_starts),
             academic_year(today).saturating_add(1),
@@ -292,7 +299,7 @@ impl Generator {
         let horizon = cal
             .half_term_containing_or_after(today)
             .map(|half_term| half_term.ends_on)
-            .ok_or_else(|| anyhow::anyhow!("no half term after {today}"))?;
+            .ok_or_else(|| refused!("no half term after {today}"))?;
         // One content for every generated record, as the store's own type: it parses, amends
         // and verifies as an entered record does.
         let content = RecordContent {
@@ -336,7 +343,7 @@ impl Generator {
     }
 
     /// The trust's default policy, its safeguarding lead and its director of education.
-    fn trust_wide(&mut self, trust: Uuid) -> anyhow::Result<()> {
+    fn trust_wide(&mut self, trust: Uuid) -> Result<(), SeedError> {
         self.rows.policies.push(e::policy_setting::ActiveModel {
             id: Set(self.ids.next()),
             trust_id: Set(trust),
@@ -448,7 +455,7 @@ impl Generator {
     }
 
     /// A region of `size` academies from academy number `first`, with its regional lead.
-    fn region(&mut self, trust: Uuid, first: usize, size: usize) -> anyhow::Result<()> {
+    fn region(&mut self, trust: Uuid, first: usize, size: usize) -> Result<(), SeedError> {
         let number = first / REGION_SIZE + 1;
         let region = self.ids.next();
         self.rows.regions.push(e::region::ActiveModel {
@@ -478,7 +485,7 @@ impl Generator {
         region: Uuid,
         rsl: Uuid,
         index: usize,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), SeedError> {
         let id = self.ids.next();
         self.rows.academies.push(e::academy::ActiveModel {
             id: Set(id),
@@ -575,7 +582,7 @@ impl Generator {
     }
 
     /// A lineage renewed every year: its versions, their sessions and its QA reviews.
-    fn lineage(&mut self, trust: Uuid, lineage: &Lineage) -> anyhow::Result<()> {
+    fn lineage(&mut self, trust: Uuid, lineage: &Lineage) -> Result<(), SeedError> {
         // Staggered over two months so reviews and renewals fall due on different days.
         let offset = i64::try_from((lineage.index * 7) % 61).unwrap_or(0) - 30;
         let start = self
@@ -654,7 +661,7 @@ impl Generator {
         lineage_id: Option<Uuid>,
         activated_on: NaiveDate,
         ended_on: Option<NaiveDate>,
-    ) -> anyhow::Result<Uuid> {
+    ) -> Result<Uuid, SeedError> {
         let id = self.ids.next();
         let settings = &lineage.settings;
         let (cadence, weeks) = match settings.plan.cadence {

@@ -20,6 +20,8 @@ use super::org::{Academy, Person, Policy, Trust};
 use super::text::{self, RecordFacts};
 use super::{Seed, hm, london, plus, trust_id};
 
+use crate::SeedError;
+
 /// Academies whose DSL has a cancelled session that was never re-held [ES].
 const NOT_REHELD: [usize; 2] = [3, 10];
 /// The academy whose DSL's record of a session over 14 days old is still a draft.
@@ -68,7 +70,7 @@ pub async fn create(
     seed: &mut Seed,
     trust: &Trust,
     academy: &Academy,
-) -> anyhow::Result<()> {
+) -> Result<(), SeedError> {
     let settings = academy.policy.settings();
     let mut dsl_supervisees = vec![academy.dsl.clone()];
     if academy.dsl_agreement_kind == "group" {
@@ -194,7 +196,7 @@ impl<'a> Run<'a> {
         academy: &'a Academy,
         settings: &'a PolicySettings,
         spec: &'a Spec,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, SeedError> {
         let two_years_ago = seed
             .today
             .checked_sub_months(Months::new(24))
@@ -203,11 +205,11 @@ impl<'a> Run<'a> {
         let offset = i64::try_from(academy.index * 5 + spec.number * 2).unwrap_or(0) - 8;
         let first = seed
             .working_day_from(plus(two_years_ago, offset))
-            .ok_or_else(|| anyhow::anyhow!("no working day to activate an agreement"))?;
+            .ok_or_else(|| refused!("no working day to activate an agreement"))?;
         let renewed = first
             .checked_add_months(Months::new(12))
             .and_then(|day| seed.working_day_from(day))
-            .ok_or_else(|| anyhow::anyhow!("no working day to renew an agreement"))?;
+            .ok_or_else(|| refused!("no working day to renew an agreement"))?;
         let minutes = i32::try_from(settings.session_length.minutes())?;
         let mut run = Self {
             academy,
@@ -260,7 +262,7 @@ impl<'a> Run<'a> {
         previous: Option<Uuid>,
         activated_on: NaiveDate,
         ended_on: Option<NaiveDate>,
-    ) -> anyhow::Result<Uuid> {
+    ) -> Result<Uuid, SeedError> {
         let id = seed.ids.next();
         let lineage_id = previous.map_or(id, |_| self.versions[0].id);
         let plan = self.settings.plan;
@@ -450,7 +452,7 @@ impl<'a> Run<'a> {
         marks
     }
 
-    async fn sessions(&mut self, tx: &mut WriteTx<'_>, seed: &mut Seed) -> anyhow::Result<()> {
+    async fn sessions(&mut self, tx: &mut WriteTx<'_>, seed: &mut Seed) -> Result<(), SeedError> {
         let slots = self.slots(seed);
         let marks = self.marks(seed, &slots);
         for (index, slot) in slots.iter().enumerate() {
@@ -521,7 +523,7 @@ impl<'a> Run<'a> {
         row: &SessionRow,
         cancelled: Option<(DateTime<Utc>, Uuid, &'static str)>,
         attended: &dyn Fn(usize) -> Option<bool>,
-    ) -> anyhow::Result<Uuid> {
+    ) -> Result<Uuid, SeedError> {
         let id = seed.ids.next();
         let starts_at = self.starts_at(row.date);
         let mode = if self.spec.kind == "external" {
@@ -604,7 +606,7 @@ impl<'a> Run<'a> {
         tx: &mut WriteTx<'_>,
         seed: &mut Seed,
         row: SessionRow,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), SeedError> {
         let id = self.session(tx, seed, &row, None, &|_| None).await?;
         let due = self.settings.agenda_deadline(row.date);
         if self.settings.agenda_required && due <= seed.today {
@@ -624,7 +626,7 @@ impl<'a> Run<'a> {
         tx: &mut WriteTx<'_>,
         seed: &mut Seed,
         row: SessionRow,
-    ) -> anyhow::Result<(Uuid, DateTime<Utc>)> {
+    ) -> Result<(Uuid, DateTime<Utc>), SeedError> {
         let at = london(plus(row.date, -seed.rng.days(1, 3)), hm(8, 15));
         let by = if seed.rng.chance(50) {
             self.spec.supervisor.id
@@ -651,7 +653,7 @@ impl<'a> Run<'a> {
         seed: &mut Seed,
         session_id: Uuid,
         submitted_at: Option<DateTime<Utc>>,
-    ) -> anyhow::Result<Vec<Value>> {
+    ) -> Result<Vec<Value>, SeedError> {
         let items = text::agenda(&mut seed.rng);
         let by = self.lead_supervisee();
         let at = submitted_at.unwrap_or(seed.now);
@@ -688,7 +690,7 @@ impl<'a> Run<'a> {
         marks: &Marks,
         index: usize,
         next_on: Option<NaiveDate>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), SeedError> {
         let row = SessionRow {
             status: "held",
             ..row
@@ -864,7 +866,7 @@ impl<'a> Run<'a> {
         seed: &mut Seed,
         session_id: Uuid,
         row: &SessionRow,
-    ) -> anyhow::Result<Vec<Uuid>> {
+    ) -> Result<Vec<Uuid>, SeedError> {
         let cap = self
             .settings
             .max_cases_per_session
@@ -956,7 +958,7 @@ impl<'a> Run<'a> {
         record_id: Uuid,
         case_note_id: Option<Uuid>,
         actions: Vec<PlannedAction>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), SeedError> {
         let mut summaries = Vec::new();
         for (n, action) in actions.into_iter().enumerate() {
             let id = seed.ids.next();
@@ -1015,7 +1017,7 @@ impl<'a> Run<'a> {
         raised_by: &Person,
         raised_at: DateTime<Utc>,
         closed: bool,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), SeedError> {
         let meeting_on = plus(raised_at.date_naive(), 7);
         let closed_at = closed.then(|| london(meeting_on, hm(15, 0)));
         tx.insert(e::escalation::ActiveModel {
@@ -1047,7 +1049,7 @@ impl<'a> Run<'a> {
         tx: &mut WriteTx<'_>,
         seed: &mut Seed,
         trust: &Trust,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), SeedError> {
         let interval = self.settings.qa_interval_months;
         let overdue_after = i64::from(self.settings.qa_overdue_days);
         let first = self.versions[0].activated_on;

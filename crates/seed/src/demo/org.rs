@@ -13,6 +13,8 @@ use uuid::Uuid;
 
 use super::{Seed, plus, trust_id};
 
+use crate::SeedError;
+
 const EMAIL_DOMAIN: &str = "northernlights.example";
 
 /// The four seed policies the academies follow, in turn.
@@ -275,7 +277,7 @@ impl People<'_, '_> {
         seed: &mut Seed,
         name: &'static str,
         job_title: &str,
-    ) -> anyhow::Result<Person> {
+    ) -> Result<Person, SeedError> {
         if let Some(person) = self.by_name.get(name) {
             return Ok(person.clone());
         }
@@ -324,7 +326,7 @@ impl People<'_, '_> {
         role: Role,
         region_id: Option<Uuid>,
         academy_id: Option<Uuid>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), SeedError> {
         let scope = match (region_id, academy_id) {
             (_, Some(_)) => ScopeKind::Academy,
             (Some(_), None) => ScopeKind::Region,
@@ -366,7 +368,7 @@ impl People<'_, '_> {
 }
 
 /// Regions, academies, term dates, policy settings, people, roles and training.
-pub async fn create(tx: &mut WriteTx<'_>, seed: &mut Seed) -> anyhow::Result<Trust> {
+pub async fn create(tx: &mut WriteTx<'_>, seed: &mut Seed) -> Result<Trust, SeedError> {
     let trust = trust_id(tx);
     let now = seed.now;
     let mut regions = Vec::new();
@@ -525,7 +527,7 @@ pub async fn create(tx: &mut WriteTx<'_>, seed: &mut Seed) -> anyhow::Result<Tru
             let rsl = rsls
                 .get(row.region)
                 .cloned()
-                .ok_or_else(|| anyhow::anyhow!("{} has no regional lead", row.name))?;
+                .ok_or_else(|| refused!("{} has no regional lead", row.name))?;
             let kind = if index == GROUP_ACADEMY {
                 "group"
             } else {
@@ -584,7 +586,7 @@ async fn training(
     seed: &mut Seed,
     trained: &[(Person, &'static str)],
     supervisors: &[Person],
-) -> anyhow::Result<()> {
+) -> Result<(), SeedError> {
     for (n, (person, kind)) in (0i64..).zip(trained) {
         let two_years_ago = seed
             .today
@@ -621,7 +623,7 @@ async fn insert_training(
     kind: &str,
     completed_on: NaiveDate,
     expires: bool,
-) -> anyhow::Result<()> {
+) -> Result<(), SeedError> {
     let expires_on = expires
         .then(|| completed_on.checked_add_months(Months::new(24)))
         .flatten();

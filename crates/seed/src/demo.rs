@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 use self::ids::{Ids, Lcg};
 
+use crate::SeedError;
+
 const TRUST_NAME: &str = "Northern Lights Learning Trust";
 const TRUST_SLUG: &str = "demo";
 
@@ -29,7 +31,7 @@ pub enum Seeded {
 }
 
 /// Creates the demo trust unless a trust with its slug is already there.
-pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
+pub async fn demo(db: &Db, now: DateTime<Utc>) -> Result<Seeded, SeedError> {
     if haven_store::trust::find_by_slug(db, TRUST_SLUG)
         .await?
         .is_some()
@@ -89,12 +91,12 @@ struct Seed {
 }
 
 impl Seed {
-    fn new(now: DateTime<Utc>) -> anyhow::Result<Self> {
+    fn new(now: DateTime<Utc>) -> Result<Self, SeedError> {
         // Days are London days, as the academies live them.
         let today = now.with_timezone(&London).date_naive();
         let history_starts = today
             .checked_sub_months(Months::new(25))
-            .ok_or_else(|| anyhow::anyhow!("{today} is too early for two years of history"))?;
+            .ok_or_else(|| refused!("{today} is too early for two years of history"))?;
         let cal = TermCalendar::england_typical(
             academic_year(history_starts),
             academic_year(today).saturating_add(1),
@@ -102,7 +104,7 @@ impl Seed {
         let horizon = cal
             .half_term_containing_or_after(today)
             .map(|half_term| half_term.ends_on)
-            .ok_or_else(|| anyhow::anyhow!("no half term after {today}"))?;
+            .ok_or_else(|| refused!("no half term after {today}"))?;
         Ok(Self {
             now,
             today,
