@@ -152,7 +152,7 @@ fn bare(document: &serde_json::Value, schema: &serde_json::Value) -> Option<Stri
 }
 
 #[tokio::test]
-async fn every_body_in_the_openapi_document_has_a_schema_with_its_fields() {
+async fn every_body_and_every_success_in_the_openapi_document_has_a_schema_with_its_fields() {
     let app = TestApp::spawn(crate::harness::Backend::Sqlite).await;
     let document: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
     let mut bodies = 0;
@@ -170,8 +170,13 @@ async fn every_body_in_the_openapi_document_has_a_schema_with_its_fields() {
                 contents.push(("request", content.unwrap()));
             }
             for (status, response) in operation["responses"].as_object().unwrap() {
-                if let Some(content) = response["content"].as_object() {
-                    contents.push((status.as_str(), content));
+                match response["content"].as_object() {
+                    Some(content) => contents.push((status.as_str(), content)),
+                    // Every success but "no content" answers with a body a client must know.
+                    None if status.starts_with('2') && status != "204" => {
+                        missing.push(format!("{operation_name} ({status}): no body"));
+                    }
+                    None => {}
                 }
             }
             for (what, content) in contents {

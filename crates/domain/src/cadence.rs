@@ -190,9 +190,11 @@ impl fmt::Display for Minimum {
 }
 
 /// What the parties agreed: a rhythm, and whether one session each half term is extended.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupervisionPlan {
     /// How often they meet.
+    #[cfg_attr(feature = "schema", schema(value_type = String, example = "every_4_weeks"))]
     pub cadence: Cadence,
     /// Whether one session in every half term is an extended one.
     pub extended_each_half_term: bool,

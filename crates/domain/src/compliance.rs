@@ -45,6 +45,7 @@ pub struct SuperviseeFacts {
 }
 
 /// The dashboard colour, ordered from best to worst so the worst is the maximum.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplianceLevel {
@@ -59,12 +60,14 @@ pub enum ComplianceLevel {
 }
 
 /// Why a status is not green.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     /// The minimum's due date has passed with no session held.
     MinimumBreached {
         /// The minimum breached.
+        #[cfg_attr(feature = "schema", schema(value_type = String, example = "half_termly"))]
         minimum: Minimum,
         /// The last session held, if any.
         last_held: Option<NaiveDate>,
@@ -76,6 +79,7 @@ pub enum Reason {
     /// The minimum falls due soon.
     MinimumDueSoon {
         /// The minimum.
+        #[cfg_attr(feature = "schema", schema(value_type = String, example = "half_termly"))]
         minimum: Minimum,
         /// The last session held, if any.
         last_held: Option<NaiveDate>,
@@ -143,6 +147,7 @@ impl fmt::Display for Reason {
 }
 
 /// Something else that needs attention, shown beside the colour.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Flag {

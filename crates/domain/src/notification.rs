@@ -93,6 +93,7 @@ impl ReminderKind {
 }
 
 /// How a person takes their reminders.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationPreference {

@@ -8,6 +8,7 @@ use crate::cadence::{Cadence, Minimum, SupervisionPlan, Weeks};
 use crate::values::{MaxCases, SessionLength};
 
 /// What a reminder is about; each is counted from its own anchor date.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
@@ -48,6 +49,7 @@ pub enum ReminderKind {
 }
 
 /// Who a reminder goes to.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Recipient {
@@ -115,6 +117,7 @@ impl ReminderKind {
 /// training's expiry); the anchor of a session reminder is the session's date. The one
 /// exception is [`ReminderKind::QaDue`], counted from the review's due date, which must not
 /// fall after its deadline.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReminderRule {
     /// What it reminds of, which fixes the anchor date.
@@ -129,14 +132,17 @@ pub struct ReminderRule {
 /// Every number and switch a trust's policy sets (DESIGN §4 and §5).
 ///
 /// Missing fields in stored JSON take the defaults, so adding a setting never breaks old rows.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PolicySettings {
     /// The floor below which a supervisee is overdue.
+    #[cfg_attr(feature = "schema", schema(value_type = String, example = "half_termly"))]
     pub minimum: Minimum,
     /// The plan new agreements start from.
     pub plan: SupervisionPlan,
     /// The session length new agreements start from.
+    #[cfg_attr(feature = "schema", schema(value_type = u32, minimum = 15, maximum = 240))]
     pub session_length: SessionLength,
     /// Whether supervisees send an agenda before each session.
     pub agenda_required: bool,
@@ -150,6 +156,7 @@ pub struct PolicySettings {
     /// Working days after a cancelled session by which it is re-held.
     pub reheld_working_days: u32,
     /// The most cases one session may discuss, if capped.
+    #[cfg_attr(feature = "schema", schema(value_type = Option<u32>, minimum = 1, maximum = 50))]
     pub max_cases_per_session: Option<MaxCases>,
     /// Months between QA reviews of an agreement.
     pub qa_interval_months: u32,
@@ -429,17 +436,20 @@ impl PolicySettings {
 }
 
 /// An academy's changes to its trust's settings; a missing field keeps the trust's value.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PolicyOverride {
     /// Replaces the minimum.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>, example = "half_termly"))]
     pub minimum: Option<Minimum>,
     /// Replaces the default plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<SupervisionPlan>,
     /// Replaces the default session length.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<u32>, minimum = 15, maximum = 240))]
     pub session_length: Option<SessionLength>,
     /// Switches agendas on or off.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -458,6 +468,7 @@ pub struct PolicyOverride {
     pub reheld_working_days: Option<u32>,
     /// `Some(None)` (JSON `null`) removes the cap; `Some(Some(n))` sets it.
     #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<u32>, minimum = 1, maximum = 50))]
     pub max_cases_per_session: Option<Option<MaxCases>>,
     /// Replaces the QA interval.
     #[serde(skip_serializing_if = "Option::is_none")]

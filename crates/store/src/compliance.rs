@@ -27,6 +27,7 @@ use haven_domain::{
 use haven_entity as e;
 use serde::Serialize;
 use tokio::sync::Semaphore;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::scope::{AcademyVisibility, Scope};
@@ -35,7 +36,7 @@ use crate::time::london_date;
 use crate::{Db, StoreError};
 
 /// A reason or flag with the sentence a dashboard shows for it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Explained<T> {
     #[serde(flatten)]
     pub item: T,
@@ -50,7 +51,7 @@ impl<T: std::fmt::Display> Explained<T> {
 }
 
 /// One supervisee under one agreement, on the date asked about.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SuperviseeCompliance {
     pub person_id: Uuid,
     pub name: String,
@@ -66,7 +67,7 @@ pub struct SuperviseeCompliance {
 }
 
 /// How many supervisees carry each flag.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FlagCounts {
     pub records_not_sent: u32,
     pub records_unsigned: u32,
@@ -79,7 +80,7 @@ pub struct FlagCounts {
 }
 
 /// Supervisees counted by level and by flag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Tally {
     /// The worst level of any supervisee counted; on track when there are none.
     pub level: ComplianceLevel,
@@ -141,7 +142,7 @@ impl Tally {
 }
 
 /// An academy's supervisees on the date asked about.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AcademyCompliance {
     pub academy_id: Uuid,
     pub name: String,
@@ -151,7 +152,7 @@ pub struct AcademyCompliance {
 }
 
 /// A region's supervisees, across its academies.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RegionCompliance {
     pub region_id: Uuid,
     pub name: String,
@@ -161,7 +162,7 @@ pub struct RegionCompliance {
 }
 
 /// The whole trust's supervisees.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TrustCompliance {
     pub trust_id: Uuid,
     pub academies: u32,

@@ -14,6 +14,7 @@ use haven_domain::role::Role;
 use haven_entity as e;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::scope::{Actor, Scope};
@@ -40,7 +41,7 @@ pub struct DeliveryFilter {
 }
 
 /// Messages of one person by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct StatusCounts {
     pub queued: u64,
     pub sending: u64,
@@ -70,7 +71,7 @@ impl StatusCounts {
 }
 
 /// One message to a person, as the outbox recorded it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Message {
     pub id: Uuid,
     pub rule: String,
@@ -86,7 +87,7 @@ pub struct Message {
 }
 
 /// One person's deliveries.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PersonDeliveries {
     pub person_id: Uuid,
     pub name: String,

@@ -13,6 +13,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -21,7 +22,7 @@ use crate::scope::Scope;
 use crate::tx::{ReadTx, WriteTx};
 
 /// One reminder rule and whether a person may switch it off.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReminderSetting {
     /// The rule, as the outbox spells it.
     pub rule: &'static str,
@@ -32,7 +33,7 @@ pub struct ReminderSetting {
 }
 
 /// A person's email preferences.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NotificationSettings {
     /// Each reminder as it comes, or a daily digest.
     pub preference: NotificationPreference,
@@ -107,7 +108,7 @@ pub async fn set_preferences(
 }
 
 /// A trust's sender as its people see it; `None` fields fall back to Haven's configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EmailSettings {
     /// The name the email comes from.
     pub sender_name: Option<String>,

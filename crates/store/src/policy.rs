@@ -16,6 +16,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
@@ -27,7 +28,7 @@ use crate::{Db, StoreError};
 const TRUST_KEY: &str = "trust";
 
 /// The trust default as stored, with the version a change must name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TrustPolicy {
     pub settings: PolicySettings,
     /// 0 while the trust has never saved its own: the domain's defaults apply.
@@ -36,11 +37,12 @@ pub struct TrustPolicy {
 }
 
 /// An academy's override and what it makes of the trust default.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AcademyPolicy {
     pub academy_id: Uuid,
     /// `None` when the academy follows the trust default throughout.
     #[serde(rename = "override")]
+    #[schema(rename = "override")]
     pub override_: Option<PolicyOverride>,
     /// 0 while the academy has no override.
     pub row_version: i32,

@@ -18,6 +18,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::scope::{Actor, Scope};
@@ -64,7 +65,7 @@ pub struct NewScanRun {
 }
 
 /// A recorded run, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ScanRun {
     pub id: Uuid,
     pub scanned_on: NaiveDate,
@@ -82,7 +83,7 @@ pub struct ScanRun {
 }
 
 /// Notifications in the outbox, by delivery status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OutboxCounts {
     pub queued: u64,
     pub sending: u64,

@@ -5,8 +5,11 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::json;
+use haven_store::compliance::{
+    AcademyCompliance, RegionCompliance, SuperviseeCompliance, TrustCompliance,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -20,6 +23,37 @@ struct AsOfQuery {
     /// Read as text so a bad value is answered as a named field (422), not a bare 400.
     as_of: Option<String>,
     academy_id: Option<String>,
+}
+
+/// Each supervisee's compliance on a day.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SuperviseesAnswer {
+    as_of: NaiveDate,
+    /// Worst first.
+    supervisees: Vec<SuperviseeCompliance>,
+}
+
+/// Each academy's compliance on a day.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AcademiesAnswer {
+    as_of: NaiveDate,
+    /// In name order.
+    academies: Vec<AcademyCompliance>,
+}
+
+/// Each region's compliance on a day.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RegionsAnswer {
+    as_of: NaiveDate,
+    /// In name order.
+    regions: Vec<RegionCompliance>,
+}
+
+/// The trust's compliance on a day.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TrustAnswer {
+    as_of: NaiveDate,
+    trust: TrustCompliance,
 }
 
 impl AsOfQuery {
@@ -52,7 +86,7 @@ impl AsOfQuery {
         ("as_of" = Option<String>, Query, description = "The day (YYYY-MM-DD); today in England when absent"),
         ("academy_id" = Option<String>, Query, description = "Only this academy's supervisees")
     ),
-    responses((status = 200, description = "`as_of` and the `supervisees`"), (status = 422, description = "A malformed as_of or academy_id"))
+    responses((status = 200, description = "`as_of` and the `supervisees`", body = SuperviseesAnswer), (status = 422, description = "A malformed as_of or academy_id"))
 )]
 #[get("/compliance/supervisees")]
 async fn supervisees(
@@ -66,7 +100,10 @@ async fn supervisees(
     if let Some(academy) = academy {
         entries.retain(|entry| entry.academy_id == academy);
     }
-    Ok(HttpResponse::Ok().json(json!({ "as_of": as_of, "supervisees": entries })))
+    Ok(HttpResponse::Ok().json(SuperviseesAnswer {
+        as_of,
+        supervisees: entries,
+    }))
 }
 
 #[utoipa::path(
@@ -74,7 +111,7 @@ async fn supervisees(
     summary = "Each academy's compliance on a date",
     description = "For every academy the caller sees: its worst `level`, how many supervisees are on track, behind plan, due soon and overdue, and how many carry each flag.",
     params(("as_of" = Option<String>, Query, description = "The day (YYYY-MM-DD); today in England when absent")),
-    responses((status = 200, description = "`as_of` and the `academies`"), (status = 403, description = "Not a trust, regional or academy lead, nor a read_figures token"), (status = 422, description = "A malformed as_of"))
+    responses((status = 200, description = "`as_of` and the `academies`", body = AcademiesAnswer), (status = 403, description = "Not a trust, regional or academy lead, nor a read_figures token"), (status = 422, description = "A malformed as_of"))
 )]
 #[get("/compliance/academies")]
 async fn academies(
@@ -84,7 +121,7 @@ async fn academies(
 ) -> Result<HttpResponse, ApiError> {
     let as_of = query.as_of(&state)?;
     let academies = haven_store::compliance::academies(&state.db, &caller.scope, as_of).await?;
-    Ok(HttpResponse::Ok().json(json!({ "as_of": as_of, "academies": academies })))
+    Ok(HttpResponse::Ok().json(AcademiesAnswer { as_of, academies }))
 }
 
 #[utoipa::path(
@@ -92,7 +129,7 @@ async fn academies(
     summary = "Each region's compliance on a date",
     description = "For every region the caller sees whole (trust-wide, or as its regional lead): the same counts as for an academy, across the region's academies.",
     params(("as_of" = Option<String>, Query, description = "The day (YYYY-MM-DD); today in England when absent")),
-    responses((status = 200, description = "`as_of` and the `regions`"), (status = 403, description = "Not a trust, regional or academy lead, nor a read_figures token"), (status = 422, description = "A malformed as_of"))
+    responses((status = 200, description = "`as_of` and the `regions`", body = RegionsAnswer), (status = 403, description = "Not a trust, regional or academy lead, nor a read_figures token"), (status = 422, description = "A malformed as_of"))
 )]
 #[get("/compliance/regions")]
 async fn regions(
@@ -102,7 +139,7 @@ async fn regions(
 ) -> Result<HttpResponse, ApiError> {
     let as_of = query.as_of(&state)?;
     let regions = haven_store::compliance::regions(&state.db, &caller.scope, as_of).await?;
-    Ok(HttpResponse::Ok().json(json!({ "as_of": as_of, "regions": regions })))
+    Ok(HttpResponse::Ok().json(RegionsAnswer { as_of, regions }))
 }
 
 #[utoipa::path(
@@ -110,7 +147,7 @@ async fn regions(
     summary = "The trust's compliance on a date",
     description = "The same counts across every academy of the trust.",
     params(("as_of" = Option<String>, Query, description = "The day (YYYY-MM-DD); today in England when absent")),
-    responses((status = 200, description = "`as_of` and the trust's counts"), (status = 403, description = "Not trust-wide: a trust safeguarding lead, director, auditor or read_figures token"), (status = 422, description = "A malformed as_of"))
+    responses((status = 200, description = "`as_of` and the trust's counts", body = TrustAnswer), (status = 403, description = "Not trust-wide: a trust safeguarding lead, director, auditor or read_figures token"), (status = 422, description = "A malformed as_of"))
 )]
 #[get("/compliance/trust")]
 async fn trust(
@@ -120,7 +157,7 @@ async fn trust(
 ) -> Result<HttpResponse, ApiError> {
     let as_of = query.as_of(&state)?;
     let trust = haven_store::compliance::trust(&state.db, &caller.scope, as_of).await?;
-    Ok(HttpResponse::Ok().json(json!({ "as_of": as_of, "trust": trust })))
+    Ok(HttpResponse::Ok().json(TrustAnswer { as_of, trust }))
 }
 
 pub(crate) fn configure(cfg: &mut ServiceConfig) {

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, get};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -11,7 +12,8 @@ use crate::extract::Authenticated;
 use crate::problem::ApiError;
 use haven_store::AcademyVisibility;
 
-#[derive(Serialize)]
+/// A role the caller holds today, and where.
+#[derive(Serialize, ToSchema)]
 struct RoleView {
     role: &'static str,
     scope: &'static str,
@@ -19,7 +21,8 @@ struct RoleView {
     academy_id: Option<Uuid>,
 }
 
-#[derive(Serialize)]
+/// Who the caller is.
+#[derive(Serialize, ToSchema)]
 struct MeView {
     person_id: Option<Uuid>,
     trust_id: Uuid,
@@ -34,7 +37,7 @@ struct MeView {
 #[utoipa::path(
     tag = "me",
     summary = "Who the caller is",
-    responses((status = 200, description = "The caller: trust, person, roles, visible academies"), (status = 401, description = "Not signed in"))
+    responses((status = 200, description = "The caller: trust, person, roles, visible academies", body = MeView), (status = 401, description = "Not signed in"))
 )]
 #[get("/me")]
 async fn me(signed_in: Authenticated) -> Result<HttpResponse, ApiError> {

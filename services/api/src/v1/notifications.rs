@@ -6,8 +6,9 @@
 use actix_web::{HttpResponse, get, put, web};
 use haven_domain::notification::{DeliveryStatus, NotificationPreference};
 use haven_store::delivery::DeliveryFilter;
-use haven_store::notification_settings::EmailSettings;
-use serde::Deserialize;
+use haven_store::delivery::PersonDeliveries;
+use haven_store::notification_settings::{EmailSettings, NotificationSettings};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -30,7 +31,7 @@ pub(crate) fn preference(text: &str) -> Result<NotificationPreference, &'static 
     tag = "notifications",
     summary = "The caller's email preferences",
     description = "`preference` (immediate: each reminder as it comes; digest: one email a day), `optional_reminders` (whether the reminders that may be switched off reach the caller) and `reminders`, every reminder rule with its `label` (in words) and `mandatory`: mandatory reminders say something has been missed and cannot be switched off. A person's own; an API token has none.",
-    responses((status = 200, description = "`preference`, `optional_reminders` and `reminders`"), (status = 401, description = "Not signed in"), (status = 403, description = "An API token, which is no person"))
+    responses((status = 200, description = "`preference`, `optional_reminders` and `reminders`", body = NotificationSettings), (status = 401, description = "Not signed in"), (status = 403, description = "An API token, which is no person"))
 )]
 #[get("/me/notifications")]
 async fn my_preferences(
@@ -70,7 +71,7 @@ impl FromBody for PreferencesBody {
     tag = "notifications",
     summary = "Set the caller's email preferences",
     request_body(content = PreferencesBody, content_type = "application/json", description = "A JSON object with `preference` (immediate or digest) and `optional_reminders` (true or false); unknown fields are refused"),
-    responses((status = 200, description = "The preferences as set, with `reminders`"), (status = 401, description = "Not signed in"), (status = 403, description = "An API token, which is no person"), (status = 422, description = "A bad value, named by field"))
+    responses((status = 200, description = "The preferences as set, with `reminders`", body = NotificationSettings), (status = 401, description = "Not signed in"), (status = 403, description = "An API token, which is no person"), (status = 422, description = "A bad value, named by field"))
 )]
 #[put("/me/notifications")]
 async fn set_my_preferences(
@@ -145,6 +146,13 @@ impl DeliveriesQuery {
     }
 }
 
+/// Email delivery per person.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeliveriesAnswer {
+    /// Bounced addresses first, then people with failures.
+    people: Vec<PersonDeliveries>,
+}
+
 #[utoipa::path(
     tag = "notifications",
     summary = "Email delivery per person in the caller's trust",
@@ -154,7 +162,7 @@ impl DeliveriesQuery {
         ("person" = Option<String>, Query, description = "Only this person's messages"),
         ("page" = Option<String>, Query, description = "Which page of each person's messages, from 1 (the default)")
     ),
-    responses((status = 200, description = "`people`"), (status = 403, description = "Not a trust safeguarding lead, director or auditor"), (status = 422, description = "A malformed status, person or page"))
+    responses((status = 200, description = "`people`", body = DeliveriesAnswer), (status = 403, description = "Not a trust safeguarding lead, director or auditor"), (status = 422, description = "A malformed status, person or page"))
 )]
 #[get("/notifications/deliveries")]
 async fn deliveries(
@@ -164,14 +172,14 @@ async fn deliveries(
 ) -> Result<HttpResponse, ApiError> {
     let filter = query.filter()?;
     let people = haven_store::delivery::per_person(&state.db, &signed_in.scope, filter).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "people": people })))
+    Ok(HttpResponse::Ok().json(DeliveriesAnswer { people }))
 }
 
 #[utoipa::path(
     tag = "notifications",
     summary = "The trust's email sender",
     description = "`sender_name`, `sender_address`, `reply_to` and `brand_colour` (`#rrggbb`) of the caller's trust's email; `null` where Haven's configured sender or colour applies. Trust safeguarding leads only.",
-    responses((status = 200, description = "The settings"), (status = 403, description = "Not a trust safeguarding lead"))
+    responses((status = 200, description = "The settings", body = EmailSettings), (status = 403, description = "Not a trust safeguarding lead"))
 )]
 #[get("/trust/email-settings")]
 async fn email_settings(
@@ -226,7 +234,7 @@ impl From<EmailSettingsBody> for EmailSettings {
     tag = "notifications",
     summary = "Set the trust's email sender",
     request_body(content = EmailSettingsBody, content_type = "application/json", description = "A JSON object with `sender_name`, `sender_address`, `reply_to` (email addresses) and `brand_colour` (`#rrggbb`), each a string or null (Haven's configured value); the whole setting is replaced, and unknown fields are refused"),
-    responses((status = 200, description = "The settings as stored"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "A bad value, named by field"))
+    responses((status = 200, description = "The settings as stored", body = EmailSettings), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "A bad value, named by field"))
 )]
 #[put("/trust/email-settings")]
 async fn set_email_settings(

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use haven_store::scan_run::{OperatorTotals, OutboxCounts};
-use serde::Deserialize;
-use serde_json::json;
+use haven_store::scan_run::{OperatorTotals, OutboxCounts, ScanRun};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::extract::Authenticated;
@@ -57,6 +57,25 @@ where
     }
 }
 
+/// The daily scan's recent runs over one trust and its outbox now.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ScansAnswer {
+    /// The window summarised, in days back from now.
+    days: u32,
+    /// The newest runs, newest first.
+    runs: Vec<ScanRun>,
+    /// The newest run, whenever it was.
+    latest: Option<ScanRun>,
+    /// Each scanned day's last run among those started in the window, newest day first.
+    last_run_per_day: Vec<ScanRun>,
+    /// The failed runs started in the window, newest first.
+    failures: Vec<ScanRun>,
+    /// The trust's notifications by delivery status.
+    outbox: OutboxCounts,
+    /// Those still to send: queued and sending.
+    outbox_depth: u64,
+}
+
 #[utoipa::path(
     tag = "operations",
     summary = "The daily scan's recent runs over the caller's trust",
@@ -66,7 +85,7 @@ where
         ("limit" = Option<String>, Query, description = "How many runs `runs` lists: 1 to 200, 20 when absent")
     ),
     responses(
-        (status = 200, description = "`runs`, `latest`, `last_run_per_day`, `failures`, `outbox` and `outbox_depth`"),
+        (status = 200, description = "`runs`, `latest`, `last_run_per_day`, `failures`, `outbox` and `outbox_depth`", body = ScansAnswer),
         (status = 403, description = "Not a trust safeguarding lead, director, auditor or read_figures token"),
         (status = 422, description = "A malformed days or limit")
     )
@@ -82,15 +101,15 @@ async fn scans(
     let runs = haven_store::scan_run::recent(&state.db, &caller.scope, limit).await?;
     let summary =
         haven_store::scan_run::summary(&state.db, &caller.scope, days, state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "days": summary.days,
-        "runs": runs,
-        "latest": summary.latest,
-        "last_run_per_day": summary.last_run_per_day,
-        "failures": summary.failures,
-        "outbox": summary.outbox,
-        "outbox_depth": summary.outbox.queued.saturating_add(summary.outbox.sending),
-    })))
+    Ok(HttpResponse::Ok().json(ScansAnswer {
+        days: summary.days,
+        runs,
+        latest: summary.latest,
+        last_run_per_day: summary.last_run_per_day,
+        failures: summary.failures,
+        outbox_depth: summary.outbox.queued.saturating_add(summary.outbox.sending),
+        outbox: summary.outbox,
+    }))
 }
 
 pub(crate) fn configure(cfg: &mut ServiceConfig) {

@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, delete, get, put, web};
 use haven_domain::{PolicyOverride, PolicySettings};
+use haven_store::policy::{AcademyPolicy, TrustPolicy};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -115,7 +116,6 @@ pub(crate) struct TrustPolicyBody {
     /// The `row_version` read; 0 before the trust has saved any.
     row_version: i32,
     /// Every setting, by name.
-    #[schema(value_type = Option<Object>)]
     settings: Option<PolicySettings>,
     /// esteem, captain_cook, old_park or coop_southfield, instead of `settings`.
     #[schema(value_type = Option<String>)]
@@ -141,7 +141,7 @@ pub(crate) struct AcademyPolicyBody {
     /// The `row_version` read; 0 when the academy has no override.
     row_version: i32,
     /// Only the settings the academy changes, by name.
-    #[schema(rename = "override", value_type = Option<Object>)]
+    #[schema(rename = "override")]
     with: Option<PolicyOverride>,
     /// esteem, captain_cook, old_park or coop_southfield, instead of `override`.
     #[schema(value_type = Option<String>)]
@@ -169,7 +169,7 @@ fn unread(field: &str) -> ApiError {
 #[utoipa::path(
     tag = "policy",
     summary = "The trust's policy settings",
-    responses((status = 200, description = "The trust default (the domain's defaults until the trust saves its own), with its row_version"), (status = 401, description = "Not signed in"))
+    responses((status = 200, description = "The trust default (the domain's defaults until the trust saves its own), with its row_version", body = TrustPolicy), (status = 401, description = "Not signed in"))
 )]
 #[get("/policy")]
 async fn trust_policy(
@@ -186,7 +186,7 @@ async fn trust_policy(
     tag = "policy",
     summary = "Replace the trust's policy settings",
     request_body(content = TrustPolicyBody, content_type = "application/json", description = "A JSON object with `row_version` (as read; 0 before the trust has saved any) and either `settings` (every setting) or `preset` (esteem, captain_cook, old_park or coop_southfield); unknown fields are refused"),
-    responses((status = 200, description = "The trust default"), (status = 403, description = "Not a trust safeguarding lead"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, with the setting"))
+    responses((status = 200, description = "The trust default", body = TrustPolicy), (status = 403, description = "Not a trust safeguarding lead"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, with the setting"))
 )]
 #[put("/policy")]
 async fn set_trust_policy(
@@ -210,7 +210,7 @@ async fn set_trust_policy(
     tag = "policy",
     summary = "An academy's policy override and effective settings",
     params(("id" = String, Path, description = "The academy's id")),
-    responses((status = 200, description = "The override (null for none), its row_version and the effective settings"), (status = 404, description = "No such academy in the caller's scope"))
+    responses((status = 200, description = "The override (null for none), its row_version and the effective settings", body = AcademyPolicy), (status = 404, description = "No such academy in the caller's scope"))
 )]
 #[get("/academies/{id}/policy")]
 async fn academy_policy(
@@ -229,7 +229,7 @@ async fn academy_policy(
     summary = "Set an academy's policy override",
     params(("id" = String, Path, description = "The academy's id")),
     request_body(content = AcademyPolicyBody, content_type = "application/json", description = "A JSON object with `row_version` (as read; 0 when the academy has no override) and either `override` (only the settings the academy changes) or `preset`; unknown fields are refused"),
-    responses((status = 200, description = "The override and the effective settings"), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, with the setting"))
+    responses((status = 200, description = "The override and the effective settings", body = AcademyPolicy), (status = 403, description = "Not a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, with the setting"))
 )]
 #[put("/academies/{id}/policy")]
 async fn set_academy_policy(
