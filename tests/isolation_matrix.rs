@@ -156,9 +156,9 @@ async fn case_note_a1(db: &haven_store::Db, tenants: &Tenants) -> Uuid {
 /// the store by the session's parties.
 async fn action_and_escalation_a1(db: &haven_store::Db, tenants: &Tenants) -> (Uuid, Uuid) {
     let supervisor = tenants.scope_a(db, tenants.rsl_a).await;
+    let mut tx = db.write(&supervisor, now()).await.unwrap();
     let action = haven_store::action::create(
-        db,
-        &supervisor,
+        &mut tx,
         tenants.session_a1,
         haven_store::action::NewAction {
             description: "Chase the minutes".into(),
@@ -167,11 +167,9 @@ async fn action_and_escalation_a1(db: &haven_store::Db, tenants: &Tenants) -> (U
             record_id: Some(tenants.record_a1),
             case_note_id: None,
         },
-        now(),
     )
     .await
     .unwrap();
-    let mut tx = db.write(&supervisor, now()).await.unwrap();
     let escalation = haven_store::escalation::raise(
         &mut tx,
         haven_store::escalation::NewEscalation {

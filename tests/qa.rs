@@ -62,9 +62,12 @@ pub async fn add_director(db: &Db, tenants: &Tenants) -> Uuid {
 pub async fn generate_a(db: &Db, tenants: &Tenants) -> Vec<haven_store::qa::QaReviewView> {
     let system =
         crate::harness::system_scope(tenants.trust_a, SystemActor::Scheduler, Origin::Worker);
-    haven_store::qa::create_due(db, &system, date(2026, 1, 12), now())
+    let mut tx = db.write(&system, now()).await.unwrap();
+    let created = haven_store::qa::create_due(&mut tx, date(2026, 1, 12))
         .await
-        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    created
 }
 
 fn of_academy(reviews: &[Value], academy: Uuid) -> Vec<Value> {
@@ -240,9 +243,11 @@ async fn due_dates_follow_the_first_activation_across_a_renewal() {
             .unwrap();
 
         let lead = tenants.scope_a(db, tenants.lead_a).await;
-        let created = haven_store::qa::create_due(db, &lead, date(2026, 6, 30), now())
+        let mut tx = db.write(&lead, now()).await.unwrap();
+        let created = haven_store::qa::create_due(&mut tx, date(2026, 6, 30))
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         let lineage: Vec<(NaiveDate, Uuid)> = created
             .iter()
             .filter(|r| r.agreement_lineage_id == first.id)
@@ -348,11 +353,10 @@ async fn a_review_is_overdue_once_thirty_days_pass_uncompleted() {
         let overdue_on = |day: NaiveDate| {
             let scope = scope.clone();
             async move {
-                haven_store::qa::list(db, &scope, day)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .all(|r| r.overdue)
+                let read = db.read(&scope).await.unwrap();
+                let reviews = haven_store::qa::list(&read, day).await.unwrap();
+                read.finish().await.unwrap();
+                reviews.iter().all(|r| r.overdue)
             }
         };
         assert!(

@@ -11,16 +11,17 @@ use haven_entity as e;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::record::{in_trust, not_theirs, parties};
 use crate::scope::Scope;
 use crate::time::london_date;
-use crate::{Db, StoreError};
+use crate::{ReadTx, StoreError, WriteTx};
 
 /// An action, for someone entitled to its content.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ActionView {
     pub id: Uuid,
     pub session_id: Uuid,
@@ -30,16 +31,20 @@ pub struct ActionView {
     pub description: String,
     pub owner_id: Uuid,
     pub due_on: NaiveDate,
+    /// open, done or carried_forward.
     pub status: String,
+    /// The day it was done.
     pub completed_on: Option<NaiveDate>,
     /// When it was entered as done.
     pub completed_at: Option<DateTime<Utc>>,
+    /// The action it was carried forward from.
     pub carried_from_id: Option<Uuid>,
+    /// The version a change must name.
     pub row_version: i32,
 }
 
 /// A session's actions as its reader may see them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(tag = "view", rename_all = "snake_case")]
 pub enum SessionActions {
     /// The actions themselves, for the parties and trust leads.
@@ -134,14 +139,11 @@ fn check_due(session: &e::supervision_session::Model, due_on: NaiveDate) -> Resu
 
 /// A new open action at a session, by its supervisor or one of its supervisees.
 pub async fn create(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     session_id: Uuid,
     new: NewAction,
-    now: DateTime<Utc>,
 ) -> Result<ActionView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let conn = tx.connection();
+    let (conn, scope) = (tx.connection(), tx.scope());
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
     let (supervisor, supervisees) = parties(conn, scope, &session).await?;
     let is_party = |p: Uuid| p == supervisor || supervisees.contains(&p);
@@ -184,13 +186,12 @@ pub async fn create(
             ));
         }
     }
-    let action = insert(&mut tx, &session, new, None).await?;
-    tx.commit().await?;
+    let action = insert(tx, &session, new, None).await?;
     Ok(view(action))
 }
 
 async fn insert(
-    tx: &mut crate::WriteTx<'_>,
+    tx: &mut WriteTx<'_>,
     session: &e::supervision_session::Model,
     new: NewAction,
     carried_from: Option<Uuid>,
@@ -220,7 +221,7 @@ async fn insert(
 /// Writes the action's new status over the version read; anyone else's change in between is a
 /// [`StoreError::Conflict`].
 async fn set_status(
-    tx: &mut crate::WriteTx<'_>,
+    tx: &mut WriteTx<'_>,
     action: &e::supervision_action::Model,
     read_version: i32,
     status: Status,
@@ -284,14 +285,12 @@ async fn owned(
 /// Marks an open action done, by its owner or the session's supervisor: on `done_on` (today
 /// when absent), which may come before it is entered but not before its session nor after today.
 pub async fn complete(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     action_id: Uuid,
     done_on: Option<NaiveDate>,
     row_version: i32,
-    now: DateTime<Utc>,
 ) -> Result<ActionView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let (scope, now) = (tx.scope(), tx.now());
     let (action, session) =
         owned(tx.connection(), scope, action_id, "complete this action").await?;
     let today = london_today(now);
@@ -305,8 +304,7 @@ pub async fn complete(
             "is before the action's session",
         ));
     }
-    let done = set_status(&mut tx, &action, row_version, Status::Done, Some(done_on)).await?;
-    tx.commit().await?;
+    let done = set_status(tx, &action, row_version, Status::Done, Some(done_on)).await?;
     Ok(view(done))
 }
 
@@ -314,15 +312,12 @@ pub async fn complete(
 /// the old one becomes `carried_forward` and a new open action links back to it. Without
 /// `due_on` the new one keeps the old due date, or the new session's date if that is later.
 pub async fn carry_forward(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     action_id: Uuid,
     to_session_id: Uuid,
     due_on: Option<NaiveDate>,
-    now: DateTime<Utc>,
 ) -> Result<ActionView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let conn = tx.connection();
+    let (conn, scope) = (tx.connection(), tx.scope());
     let (action, session) = owned(conn, scope, action_id, "carry this action forward").await?;
     let agreement = in_trust::<e::agreement::Entity>(conn, scope, session.agreement_id).await?;
     let target = in_trust::<e::supervision_session::Entity>(conn, scope, to_session_id)
@@ -345,9 +340,9 @@ pub async fn carry_forward(
     let due_on = due_on.unwrap_or_else(|| action.due_on.max(session_date(&target)));
     check_due(&target, due_on)?;
     let version = action.row_version;
-    set_status(&mut tx, &action, version, Status::CarriedForward, None).await?;
+    set_status(tx, &action, version, Status::CarriedForward, None).await?;
     let carried = insert(
-        &mut tx,
+        tx,
         &target,
         NewAction {
             description: action.description.clone(),
@@ -359,7 +354,6 @@ pub async fn carry_forward(
         Some(action.id),
     )
     .await?;
-    tx.commit().await?;
     Ok(view(carried))
 }
 
@@ -384,13 +378,15 @@ async fn entitled_to_actions(
 }
 
 /// An action's figures: who owns it, when it is due and how far it has got, never what it says.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ActionFigures {
     pub id: Uuid,
     pub session_id: Uuid,
     pub owner_id: Uuid,
     pub due_on: NaiveDate,
+    /// open, done or carried_forward.
     pub status: String,
+    /// The day it was done.
     pub completed_on: Option<NaiveDate>,
     /// The version marking it done must name.
     pub row_version: i32,
@@ -398,14 +394,12 @@ pub struct ActionFigures {
 
 /// One action's figures, for exactly those [`for_session`] answers about its session; no content
 /// is read, so no audit entry is written. [`StoreError::NotFound`] for anyone else.
-pub async fn figures(db: &Db, scope: &Scope, action_id: Uuid) -> Result<ActionFigures, StoreError> {
-    let read = db.read(scope).await?;
-    let conn = read.connection();
+pub async fn figures(read: &ReadTx<'_>, action_id: Uuid) -> Result<ActionFigures, StoreError> {
+    let (conn, scope) = (read.connection(), read.scope());
     let action = in_trust::<e::supervision_action::Entity>(conn, scope, action_id).await?;
     let session =
         in_trust::<e::supervision_session::Entity>(conn, scope, action.session_id).await?;
     entitled_to_actions(conn, scope, &session).await?;
-    read.finish().await?;
     Ok(ActionFigures {
         id: action.id,
         session_id: action.session_id,
@@ -420,13 +414,10 @@ pub async fn figures(db: &Db, scope: &Scope, action_id: Uuid) -> Result<ActionFi
 /// A session's actions: their content for its parties and trust leads (the read audited), the
 /// counts for anyone else who sees its academy.
 pub async fn for_session(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     session_id: Uuid,
-    now: DateTime<Utc>,
 ) -> Result<SessionActions, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let conn = tx.connection();
+    let (conn, scope, now) = (tx.connection(), tx.scope(), tx.now());
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
     let entitled = entitled_to_actions(conn, scope, &session).await?;
     let actions = e::supervision_action::Entity::find()
@@ -454,7 +445,6 @@ pub async fn for_session(
             done: count(Status::Done),
             carried_forward: count(Status::CarriedForward),
         };
-        tx.commit().await?;
         return Ok(figures);
     }
     tx.audit(AuditEntry::new(
@@ -463,25 +453,19 @@ pub async fn for_session(
         Some(session.id),
     ))
     .await?;
-    tx.commit().await?;
     Ok(SessionActions::Content {
         actions: actions.into_iter().map(view).collect(),
     })
 }
 
 /// The caller's own actions; `overdue` keeps the open ones due before today (London).
-pub async fn mine(
-    db: &Db,
-    scope: &Scope,
-    filter: MyActions,
-    now: DateTime<Utc>,
-) -> Result<Vec<ActionView>, StoreError> {
+pub async fn mine(tx: &mut WriteTx<'_>, filter: MyActions) -> Result<Vec<ActionView>, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let Some(person) = scope.person_id() else {
         return Err(StoreError::NotPermitted {
             action: "list a person's actions",
         });
     };
-    let mut tx = db.write(scope, now).await?;
     let mut query = e::supervision_action::Entity::find()
         .filter(e::supervision_action::Column::TrustId.eq(scope.trust_id()))
         .filter(e::supervision_action::Column::OwnerId.eq(person));
@@ -500,6 +484,5 @@ pub async fn mine(
         .await?;
     tx.audit(AuditEntry::new("read_content", "supervision_action", None))
         .await?;
-    tx.commit().await?;
     Ok(actions.into_iter().map(view).collect())
 }

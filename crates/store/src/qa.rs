@@ -16,12 +16,13 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::{Actor, Scope};
 use crate::time::london_date;
-use crate::{Db, StoreError};
+use crate::{ReadTx, StoreError, WriteTx};
 
 /// The yes/no checklist of Appendix 4: its key, and the field a missing answer is reported as.
 pub const CHECKLIST: [(&str, &str); 9] = [
@@ -40,18 +41,24 @@ pub const CHECKLIST: [(&str, &str); 9] = [
 ];
 
 /// A review as its readers see it, with whether it is overdue on the day asked about.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QaReviewView {
     pub id: Uuid,
     pub academy_id: Uuid,
     pub agreement_lineage_id: Uuid,
+    /// The version of the agreement in force on the due date.
     pub agreement_id: Uuid,
+    /// The director of education it is assigned to, none while the post is empty.
     pub reviewer_id: Option<Uuid>,
     pub due_on: NaiveDate,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The day it was completed: the day entered with it, else the day of `completed_at`.
     pub completed_on: Option<NaiveDate>,
+    /// Not completed by its deadline, as of the day asked about.
     pub overdue: bool,
+    /// The sessions of the review's period that count towards the plan.
     pub sessions_planned: Option<i32>,
+    /// The sessions of the review's period that were held.
     pub sessions_held: Option<i32>,
     pub contract_agreed: Option<bool>,
     pub written_records: Option<bool>,
@@ -59,6 +66,7 @@ pub struct QaReviewView {
     pub checklist: BTreeMap<String, Option<bool>>,
     pub comments: Option<String>,
     pub key_actions: Option<String>,
+    /// The version an answer must name.
     pub row_version: i32,
 }
 
@@ -114,18 +122,15 @@ fn view(row: e::qa_review::Model, policy: &PolicySettings, as_of: NaiveDate) -> 
     }
 }
 
-/// The effective policy of each academy, read before a write opens (each read is its own
-/// transaction, which must not wait behind this caller's write lock).
+/// The effective policy of each academy, read in the caller's transaction.
 async fn policies(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     academies: BTreeSet<Uuid>,
 ) -> Result<BTreeMap<Uuid, PolicySettings>, StoreError> {
-    let mut settings = BTreeMap::new();
-    for academy in academies {
-        settings.insert(academy, crate::policy::effective(db, scope, academy).await?);
-    }
-    Ok(settings)
+    let academies: Vec<Uuid> = academies.into_iter().collect();
+    Ok(crate::policy::effective_in(read, &academies)
+        .await?
+        .academies)
 }
 
 fn policy_of(policies: &BTreeMap<Uuid, PolicySettings>, academy: Uuid) -> PolicySettings {
@@ -136,25 +141,20 @@ fn policy_of(policies: &BTreeMap<Uuid, PolicySettings>, academy: Uuid) -> Policy
 /// lineage the scope sees, and answers those it created. Run by the scheduler daily and by a
 /// trust lead on demand; a second run creates nothing (a unique index backs this up).
 pub async fn create_due(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     as_of: NaiveDate,
-    now: DateTime<Utc>,
 ) -> Result<Vec<QaReviewView>, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     if !matches!(scope.actor(), Actor::System(_)) {
         scope.require_trust_lead("generate QA reviews")?;
     }
-    let read = db.read(scope).await?;
-    let academies: BTreeSet<Uuid> = read
+    let academies: BTreeSet<Uuid> = tx
         .list::<e::academy::Entity>()
         .await?
         .into_iter()
         .map(|a| a.id)
         .collect();
-    read.finish().await?;
-    let policies = policies(db, scope, academies).await?;
-
-    let mut tx = db.write(scope, now).await?;
+    let policies = policies(tx, academies).await?;
     let versions = tx.list::<e::agreement::Entity>().await?;
     let mut lineages: BTreeMap<Uuid, Vec<e::agreement::Model>> = BTreeMap::new();
     for version in versions {
@@ -213,7 +213,6 @@ pub async fn create_due(
             created.push(view(row, &settings, as_of));
         }
     }
-    tx.commit().await?;
     Ok(created)
 }
 
@@ -287,11 +286,10 @@ impl Period<'_> {
 /// the next one: a review whose due date is more than one interval away is refused, and so is a
 /// second call once it is open. The director of education opens it, assigned to themself.
 pub async fn open_next(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     agreement_id: Uuid,
-    now: DateTime<Utc>,
 ) -> Result<QaReviewView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let Some(director) = scope.person_id().filter(|_| {
         scope
             .roles()
@@ -303,14 +301,8 @@ pub async fn open_next(
         });
     };
     let today = london_date(now);
-    let agreement = {
-        let read = db.read(scope).await?;
-        let agreement = read.find::<e::agreement::Entity>(agreement_id).await?;
-        read.finish().await?;
-        agreement
-    };
-    let settings = crate::policy::effective(db, scope, agreement.academy_id).await?;
-    let mut tx = db.write(scope, now).await?;
+    let agreement = tx.find::<e::agreement::Entity>(agreement_id).await?;
+    let settings = crate::policy::effective_of(tx, agreement.academy_id).await?;
     let versions = tx
         .list_where::<e::agreement::Entity, _>(
             e::agreement::Column::LineageId.eq(agreement.lineage_id),
@@ -372,7 +364,6 @@ pub async fn open_next(
     let row = tx
         .insert(period.new_row(scope, Some(director), now))
         .await?;
-    tx.commit().await?;
     Ok(view(row, &settings, today))
 }
 
@@ -414,16 +405,10 @@ fn require_reader(scope: &Scope) -> Result<(), StoreError> {
 }
 
 /// The reviews of the academies the scope sees, soonest due first, overdue as of `as_of`.
-pub async fn list(
-    db: &Db,
-    scope: &Scope,
-    as_of: NaiveDate,
-) -> Result<Vec<QaReviewView>, StoreError> {
-    require_reader(scope)?;
-    let read = db.read(scope).await?;
+pub async fn list(read: &ReadTx<'_>, as_of: NaiveDate) -> Result<Vec<QaReviewView>, StoreError> {
+    require_reader(read.scope())?;
     let rows = read.list::<e::qa_review::Entity>().await?;
-    read.finish().await?;
-    let policies = policies(db, scope, rows.iter().map(|r| r.academy_id).collect()).await?;
+    let policies = policies(read, rows.iter().map(|r| r.academy_id).collect()).await?;
     let mut views: Vec<QaReviewView> = rows
         .into_iter()
         .map(|row| {
@@ -437,35 +422,27 @@ pub async fn list(
 
 /// One review, if the scope sees its academy.
 pub async fn get(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     id: Uuid,
     as_of: NaiveDate,
 ) -> Result<QaReviewView, StoreError> {
-    let read = db.read(scope).await?;
     let row = read.find::<e::qa_review::Entity>(id).await?;
-    read.finish().await?;
-    require_reader(scope)?;
-    let policy = crate::policy::effective(db, scope, row.academy_id).await?;
+    require_reader(read.scope())?;
+    let policy = crate::policy::effective_of(read, row.academy_id).await?;
     Ok(view(row, &policy, as_of))
 }
 
 /// The assigned director's answers, saved at `row_version`; completing asks for every answer.
 pub async fn answer(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     answers: Answers,
     as_of: NaiveDate,
-    now: DateTime<Utc>,
 ) -> Result<QaReviewView, StoreError> {
     use e::qa_review::Column as C;
-    let read = db.read(scope).await?;
-    let academy = read.find::<e::qa_review::Entity>(id).await?.academy_id;
-    read.finish().await?;
-    let policy = crate::policy::effective(db, scope, academy).await?;
-    let mut tx = db.write(scope, now).await?;
+    let (scope, now) = (tx.scope(), tx.now());
     let row = tx.find::<e::qa_review::Entity>(id).await?;
+    let policy = crate::policy::effective_of(tx, row.academy_id).await?;
     if scope.person_id().is_none() || scope.person_id() != row.reviewer_id {
         return Err(StoreError::NotPermitted {
             action: "answer a QA review assigned to someone else",
@@ -566,6 +543,5 @@ pub async fn answer(
     tx.audit(AuditEntry::new(action, "qa_review", Some(id)))
         .await?;
     let row = tx.find::<e::qa_review::Entity>(id).await?;
-    tx.commit().await?;
     Ok(view(row, &policy, as_of))
 }

@@ -153,9 +153,9 @@ async fn engine(
     let mut load = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        haven_store::qa::create_due(&db, &scope, day, clock.now())
-            .await
-            .unwrap();
+        let mut tx = db.write(&scope, clock.now()).await.unwrap();
+        haven_store::qa::create_due(&mut tx, day).await.unwrap();
+        tx.commit().await.unwrap();
         qa.push(started.elapsed());
         let started = Instant::now();
         load_rows(&db, &scope).await;

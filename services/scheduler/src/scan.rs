@@ -126,9 +126,9 @@ async fn scan_trust(
     as_of: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<ScanCounts, StoreError> {
-    let created = haven_store::qa::create_due(db, scope, as_of, now)
-        .await?
-        .len();
+    let mut tx = db.write(scope, now).await?;
+    let created = haven_store::qa::create_due(&mut tx, as_of).await?.len();
+    tx.commit().await?;
     let renewals = haven_store::agreement::draft_due_renewals(db, scope, as_of, now)
         .await?
         .len();

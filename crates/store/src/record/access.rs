@@ -185,14 +185,11 @@ pub(crate) fn grant_window(row: &e::access_grant::Model) -> GrantWindow {
 /// Anyone else who sees the record's academy is [`StoreError::NotPermitted`] (they may have
 /// its figures); anyone who does not is [`StoreError::NotFound`], as for a missing id.
 pub async fn read_record(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     record_id: Uuid,
     reason: Option<&str>,
-    now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let (record, access) = readable(&tx, record_id, "read this record's content").await?;
+    let (record, access) = readable(tx, record_id, "read this record's content").await?;
     let stated = reason.map(str::trim).filter(|r| !r.is_empty());
     tx.audit(access.entry(
         "supervision_record",
@@ -201,23 +198,20 @@ pub async fn read_record(
         json!({ "stated_reason": stated }),
     ))
     .await?;
-    let answer = view(tx.connection(), record).await?;
-    tx.commit().await?;
-    Ok(answer)
+    view(tx.connection(), record).await
 }
 
 /// A session's date, status and kind, and whether its record exists and how far it has got,
 /// for anyone who sees its academy, and for its parties wherever they sit.
 pub async fn session_figures(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     session_id: Uuid,
 ) -> Result<SessionFigures, StoreError> {
-    Ok(session_summary(db, scope, session_id).await?.figures)
+    Ok(session_summary(read, session_id).await?.figures)
 }
 
 /// A session's figures and who its staff are: what a page about it may show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionSummary {
     pub figures: SessionFigures,
     pub supervisor_id: Uuid,
@@ -226,12 +220,10 @@ pub struct SessionSummary {
 
 /// A session's [`SessionSummary`], for exactly those [`session_figures`] answers.
 pub async fn session_summary(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     session_id: Uuid,
 ) -> Result<SessionSummary, StoreError> {
-    let read = db.read(scope).await?;
-    let conn = read.connection();
+    let (conn, scope) = (read.connection(), read.scope());
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
     let (supervisor, supervisees) = parties(conn, scope, &session).await?;
     let is_party = scope
@@ -245,7 +237,6 @@ pub async fn session_summary(
         .filter(e::supervision_record::Column::SessionId.eq(session.id))
         .one(conn)
         .await?;
-    read.finish().await?;
     Ok(SessionSummary {
         figures: figures(session, record),
         supervisor_id: supervisor,
@@ -255,15 +246,14 @@ pub async fn session_summary(
 
 /// A record's [`SessionSummary`], never its content (so nothing is read that needs an audit
 /// entry), for exactly those [`read_record`] answers: the entitled and anyone who sees its
-/// academy. For anyone else it is [`StoreError::NotFound`], as for a missing id.
+/// academy (judged at `now`, when grants are live). For anyone else it is
+/// [`StoreError::NotFound`], as for a missing id.
 pub async fn record_summary(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     record_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<SessionSummary, StoreError> {
-    let read = db.read(scope).await?;
-    let conn = read.connection();
+    let (conn, scope) = (read.connection(), read.scope());
     let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
     let session =
         in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
@@ -276,7 +266,6 @@ pub async fn record_summary(
         return Err(StoreError::NotFound);
     }
     let (supervisor, supervisees) = parties(conn, scope, &session).await?;
-    read.finish().await?;
     Ok(SessionSummary {
         figures: figures(session, Some(record)),
         supervisor_id: supervisor,

@@ -3,11 +3,13 @@
 use super::*;
 
 /// An amendment as the history shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AmendmentView {
     pub id: Uuid,
     pub author_id: Uuid,
     pub reason: String,
+    /// Each changed field, before and after.
+    #[schema(value_type = Object)]
     pub changes: Value,
     pub previous_hash: String,
     pub content_hash: String,
@@ -16,27 +18,22 @@ pub struct AmendmentView {
 
 /// Who signed what and every amendment since, and whether the hashes chain from the content
 /// signed to the content as it stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecordHistory {
     pub record_id: Uuid,
     pub status: String,
     pub content_hash: Option<String>,
     pub signatures: Vec<SignatureView>,
     pub amendments: Vec<AmendmentView>,
+    /// Whether the hashes chain from the content signed to the content as it stands.
     pub verified: bool,
 }
 
 /// The record's signatures and amendments, for those who may read its content (the read is
 /// audited as one, since amendments carry content).
-pub async fn history(
-    db: &Db,
-    scope: &Scope,
-    record_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<RecordHistory, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let (record, access) = readable(&tx, record_id, "read this record's history").await?;
-    let conn = tx.connection();
+pub async fn history(tx: &mut WriteTx<'_>, record_id: Uuid) -> Result<RecordHistory, StoreError> {
+    let (record, access) = readable(tx, record_id, "read this record's history").await?;
+    let (conn, scope) = (tx.connection(), tx.scope());
     let signatures = e::record_signature::Entity::find()
         .filter(e::record_signature::Column::TrustId.eq(scope.trust_id()))
         .filter(e::record_signature::Column::RecordId.eq(record.id))
@@ -59,7 +56,6 @@ pub async fn history(
         json!({ "view": "history" }),
     ))
     .await?;
-    tx.commit().await?;
     Ok(RecordHistory {
         record_id: record.id,
         status: record.status,

@@ -83,13 +83,11 @@ pub(super) fn stored(content: &RecordContent) -> Result<Value, StoreError> {
 /// The supervisor's draft record of a held session. A review of previous actions left empty is
 /// filled with the open actions of the agreement's earlier sessions.
 pub async fn create_draft(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     session_id: Uuid,
     mut content: RecordContent,
-    now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let (scope, now) = (tx.scope(), tx.now());
     let conn = tx.connection();
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
     let (supervisor, _) = parties(conn, scope, &session).await?;
@@ -140,9 +138,7 @@ pub async fn create_draft(
             updated_at: Set(now),
         })
         .await?;
-    let answer = view(tx.connection(), row).await?;
-    tx.commit().await?;
-    Ok(answer)
+    view(tx.connection(), row).await
 }
 
 /// Why a record that is not a draft cannot be edited.
@@ -175,31 +171,26 @@ pub(super) async fn authored(
 
 /// The supervisor's edit of their draft, over the version they read.
 pub async fn edit_draft(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     record_id: Uuid,
     content: RecordContent,
     row_version: i32,
-    now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let record = authored(&tx, record_id, "edit this record").await?;
+    let record = authored(tx, record_id, "edit this record").await?;
     if record.status != "draft" {
         return Err(not_a_draft(&record));
     }
     let mut changed = record.clone().into_active_model();
     changed.content = Set(stored(&content)?);
     changed.next_session_on = Set(content.next_session_on);
-    let row = update_record(&tx, row_version, changed).await?;
+    let row = update_record(tx, row_version, changed).await?;
     tx.audit(AuditEntry::new(
         "update",
         "supervision_record",
         Some(row.id),
     ))
     .await?;
-    let answer = view(tx.connection(), row).await?;
-    tx.commit().await?;
-    Ok(answer)
+    view(tx.connection(), row).await
 }
 
 /// Freezes the record once every party has signed or recorded a disagreement.
@@ -334,14 +325,12 @@ pub(super) fn check_entered_day(
 /// recorded with it. A record sent on paper before it was entered keeps the day it was sent
 /// and where its original is kept, and the supervisor's signature is the paper one of that day.
 pub async fn send(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     record_id: Uuid,
     sending: Sending,
-    now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let record = authored(&tx, record_id, "send this record").await?;
+    let (scope, now) = (tx.scope(), tx.now());
+    let record = authored(tx, record_id, "send this record").await?;
     if record.status != "draft" {
         return Err(not_a_draft(&record));
     }
@@ -379,7 +368,7 @@ pub async fn send(
     changed.sent_on = Set(sending.sent_on);
     changed.paper_original = Set(paper_original);
     changed.content_hash = Set(Some(hash.clone()));
-    let row = update_record(&tx, version, changed).await?;
+    let row = update_record(tx, version, changed).await?;
     tx.audit(
         AuditEntry::new("send", "supervision_record", Some(row.id))
             .with_detail(json!({ "sent_on": sent_day, "on_paper": on_paper })),
@@ -396,11 +385,9 @@ pub async fn send(
             entered_by: author,
         }),
     };
-    add_signature(&mut tx, &row, answer).await?;
-    let row = freeze_when_complete(&mut tx, row).await?;
-    let answer = view(tx.connection(), row).await?;
-    tx.commit().await?;
-    Ok(answer)
+    add_signature(tx, &row, answer).await?;
+    let row = freeze_when_complete(tx, row).await?;
+    view(tx.connection(), row).await
 }
 
 /// A supervisee's answer to a record sent for signature.
@@ -475,14 +462,11 @@ pub(super) fn current_hash(
 /// A supervisee signs the content they read, or records their disagreement with it. When every
 /// party has answered the record is frozen.
 pub async fn sign(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     record_id: Uuid,
     signing: Signing,
-    now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let conn = tx.connection();
+    let (conn, scope) = (tx.connection(), tx.scope());
     let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
     let session =
         in_trust::<e::supervision_session::Entity>(conn, scope, record.session_id).await?;
@@ -511,11 +495,9 @@ pub async fn sign(
         hash: &current,
         on_paper: None,
     };
-    add_signature(&mut tx, &record, answer).await?;
-    let row = freeze_when_complete(&mut tx, record).await?;
-    let answer = view(tx.connection(), row).await?;
-    tx.commit().await?;
-    Ok(answer)
+    add_signature(tx, &record, answer).await?;
+    let row = freeze_when_complete(tx, record).await?;
+    view(tx.connection(), row).await
 }
 
 /// The person acting on the record, who must be its supervisor or a trust safeguarding lead
@@ -556,14 +538,11 @@ pub struct PaperSignature {
 /// paper original of a record sent on paper: who signed, on what day, and who entered it. It
 /// counts from the day it is entered; when every party has answered the record is frozen.
 pub async fn enter_paper_signature(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     record_id: Uuid,
     signature: PaperSignature,
-    now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let conn = tx.connection();
+    let (conn, scope, now) = (tx.connection(), tx.scope(), tx.now());
     let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
     let (entered_by, (supervisor, supervisees)) = supervisor_or_lead(
         conn,
@@ -613,26 +592,21 @@ pub async fn enter_paper_signature(
             entered_by,
         }),
     };
-    add_signature(&mut tx, &record, answer).await?;
-    let row = freeze_when_complete(&mut tx, record).await?;
-    let answer = view(tx.connection(), row).await?;
-    tx.commit().await?;
-    Ok(answer)
+    add_signature(tx, &record, answer).await?;
+    let row = freeze_when_complete(tx, record).await?;
+    view(tx.connection(), row).await
 }
 
 /// A change to a frozen record: who (the supervisor or a trust safeguarding lead), why, and
 /// the content as amended, over the version read.
 pub async fn amend(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     record_id: Uuid,
     reason: &str,
     content: RecordContent,
     row_version: i32,
-    now: DateTime<Utc>,
 ) -> Result<RecordView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
-    let conn = tx.connection();
+    let (conn, scope, now) = (tx.connection(), tx.scope(), tx.now());
     let record = in_trust::<e::supervision_record::Entity>(conn, scope, record_id).await?;
     let (author, _) = supervisor_or_lead(conn, scope, &record, "amend this record").await?;
     let (Some(previous_hash), Some(_)) = (record.content_hash.clone(), record.frozen_at) else {
@@ -659,7 +633,7 @@ pub async fn amend(
     changed.content = Set(after);
     changed.content_hash = Set(Some(hash.clone()));
     changed.next_session_on = Set(content.next_session_on);
-    let row = update_record(&tx, row_version, changed).await?;
+    let row = update_record(tx, row_version, changed).await?;
     let changes_json =
         serde_json::to_value(&diff).map_err(|e| refused(DomainError::Hash(e.to_string())))?;
     let amendment = e::record_amendment::Entity::insert(e::record_amendment::ActiveModel {
@@ -687,7 +661,5 @@ pub async fn amend(
             })),
     )
     .await?;
-    let answer = view(tx.connection(), row).await?;
-    tx.commit().await?;
-    Ok(answer)
+    view(tx.connection(), row).await
 }

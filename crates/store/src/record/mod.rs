@@ -20,12 +20,13 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
 use crate::time::london_date;
-use crate::{Db, StoreError, WriteTx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 mod access;
 mod history;
@@ -39,13 +40,16 @@ pub use lifecycle::*;
 pub(crate) const DISAGREED: &str = "disagreed";
 
 /// A record with its content, for someone entitled to it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecordView {
     pub id: Uuid,
     pub session_id: Uuid,
     pub academy_id: Uuid,
     pub author_id: Uuid,
+    /// draft, sent, signed or disagreed.
     pub status: String,
+    /// Appendix 2 and Gibbs' sections.
+    #[schema(value_type = Object)]
     pub content: Value,
     pub content_hash: Option<String>,
     /// When it was sent in Haven, or entered as sent when it was sent before.
@@ -65,13 +69,16 @@ pub struct RecordView {
 }
 
 /// What anyone who sees the session's academy may know of it: no content.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionFigures {
     pub session_id: Uuid,
     pub academy_id: Uuid,
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: i32,
+    /// planned, held or cancelled.
     pub status: String,
+    /// formal, ad_hoc, extended or group.
+    #[schema(value_type = String, example = "formal")]
     pub kind: haven_domain::SessionKind,
     /// The cancelled session this one re-holds, if it is a rebooking.
     pub rebooking_of_id: Option<Uuid>,
@@ -83,7 +90,7 @@ pub struct SessionFigures {
 }
 
 /// Whether a session has a record, and how far it has got.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecordFigures {
     pub id: Uuid,
     pub status: String,
@@ -174,7 +181,7 @@ pub(super) fn sent_on(record: &e::supervision_record::Model) -> Option<NaiveDate
 }
 
 /// A signature as the history shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SignatureView {
     pub person_id: Uuid,
     pub outcome: String,

@@ -3,7 +3,9 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use haven_store::action::{MyActions, NewAction, Status};
+use haven_store::action::{
+    self, ActionFigures, ActionView, MyActions, NewAction, SessionActions, Status,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -66,7 +68,7 @@ impl FromBody for NewActionBody {
     summary = "Add an action to a session",
     params(("id" = String, Path, description = "The session's id")),
     request_body(content = NewActionBody, content_type = "application/json", description = "A JSON object with `description`, `owner_id` (the supervisor or a supervisee), `due_on` (not before the session), and optionally `record_id` or `case_note_id` of this session; unknown fields are refused"),
-    responses((status = 201, description = "The open action"), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, named by field"))
+    responses((status = 201, description = "The open action", body = ActionView), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, named by field"))
 )]
 #[post("/sessions/{id}/actions")]
 async fn create_action(
@@ -83,9 +85,9 @@ async fn create_action(
         record_id,
         case_note_id,
     } = body::parse(&body)?;
-    let action = haven_store::action::create(
-        &state.db,
-        &signed_in.scope,
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let action = action::create(
+        &mut tx,
         session_id,
         NewAction {
             description,
@@ -94,9 +96,9 @@ async fn create_action(
             record_id,
             case_note_id,
         },
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(action))
 }
 
@@ -104,7 +106,7 @@ async fn create_action(
     tag = "actions",
     summary = "A session's actions",
     params(("id" = String, Path, description = "The session's id")),
-    responses((status = 200, description = "The actions for the session's parties and trust leads (the read is audited); counts for anyone else who sees the academy"), (status = 404, description = "No such session in the caller's scope"))
+    responses((status = 200, description = "The actions for the session's parties and trust leads (the read is audited); counts for anyone else who sees the academy", body = SessionActions), (status = 404, description = "No such session in the caller's scope"))
 )]
 #[get("/sessions/{id}/actions")]
 async fn session_actions(
@@ -112,9 +114,9 @@ async fn session_actions(
     state: web::Data<ApiState>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let actions =
-        haven_store::action::for_session(&state.db, &signed_in.scope, id.0, state.clock.now())
-            .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let actions = action::for_session(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(actions))
 }
 
@@ -135,7 +137,7 @@ struct MineQuery {
         ("status" = Option<String>, Query, description = "open, done or carried_forward"),
         ("overdue" = Option<bool>, Query, description = "Only open actions due before today (London)")
     ),
-    responses((status = 200, description = "The caller's actions"), (status = 422, description = "An unknown owner or status"))
+    responses((status = 200, description = "The caller's actions", body = [ActionView]), (status = 422, description = "An unknown owner or status"))
 )]
 #[get("/actions")]
 async fn my_actions(
@@ -158,16 +160,16 @@ async fn my_actions(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    let actions = haven_store::action::mine(
-        &state.db,
-        &signed_in.scope,
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let actions = action::mine(
+        &mut tx,
         MyActions {
             status,
             overdue: query.overdue.unwrap_or(false),
         },
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(actions))
 }
 
@@ -175,7 +177,7 @@ async fn my_actions(
     tag = "actions",
     summary = "One action's figures, with the version marking it done must name",
     params(("id" = String, Path, description = "The action's id")),
-    responses((status = 200, description = "Its owner, due date, status and `row_version`; never what it says"), (status = 404, description = "No such action in the caller's scope"))
+    responses((status = 200, description = "Its owner, due date, status and `row_version`; never what it says", body = ActionFigures), (status = 404, description = "No such action in the caller's scope"))
 )]
 #[get("/actions/{id}")]
 async fn action_figures(
@@ -183,7 +185,9 @@ async fn action_figures(
     state: web::Data<ApiState>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let figures = haven_store::action::figures(&state.db, &signed_in.scope, id.0).await?;
+    let read = state.db.read(&signed_in.scope).await?;
+    let figures = action::figures(&read, id.0).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(figures))
 }
 
@@ -212,7 +216,7 @@ impl FromBody for CompleteActionBody {
     summary = "Mark an action done",
     params(("id" = String, Path, description = "The action's id")),
     request_body(content = CompleteActionBody, content_type = "application/json", description = "A JSON object with the `row_version` read and an optional `done_on` (YYYY-MM-DD, today when absent: the day it was done, for one entered afterwards); unknown fields are refused"),
-    responses((status = 200, description = "The action, done"), (status = 403, description = "Not its owner or the session's supervisor"), (status = 404, description = "No such action in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "No longer open (`status`), or `done_on` in the future or before the action's session"))
+    responses((status = 200, description = "The action, done", body = ActionView), (status = 403, description = "Not its owner or the session's supervisor"), (status = 404, description = "No such action in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "No longer open (`status`), or `done_on` in the future or before the action's session"))
 )]
 #[post("/actions/{id}/done")]
 async fn complete_action(
@@ -226,15 +230,9 @@ async fn complete_action(
         row_version,
         done_on,
     } = body::parse(&body)?;
-    let action = haven_store::action::complete(
-        &state.db,
-        &signed_in.scope,
-        action_id,
-        done_on,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let action = action::complete(&mut tx, action_id, done_on, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(action))
 }
 
@@ -269,7 +267,7 @@ impl FromBody for CarryForwardBody {
     summary = "Carry an action forward to a later session",
     params(("id" = String, Path, description = "The action's id")),
     request_body(content = CarryForwardBody, content_type = "application/json", description = "A JSON object with `to_session_id` (a later session of the same agreement) and optionally `due_on`; unknown fields are refused"),
-    responses((status = 201, description = "The new open action, linked back to the old one"), (status = 403, description = "Not its owner or the session's supervisor"), (status = 404, description = "No such action in the caller's scope"), (status = 422, description = "Not open (`status`), not a later session of the agreement (`to_session_id`), or due before it (`due_on`)"))
+    responses((status = 201, description = "The new open action, linked back to the old one", body = ActionView), (status = 403, description = "Not its owner or the session's supervisor"), (status = 404, description = "No such action in the caller's scope"), (status = 422, description = "Not open (`status`), not a later session of the agreement (`to_session_id`), or due before it (`due_on`)"))
 )]
 #[post("/actions/{id}/carry-forward")]
 async fn carry_forward(
@@ -283,15 +281,9 @@ async fn carry_forward(
         to_session_id: to_session,
         due_on,
     } = body::parse(&body)?;
-    let action = haven_store::action::carry_forward(
-        &state.db,
-        &signed_in.scope,
-        action_id,
-        to_session,
-        due_on,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let action = action::carry_forward(&mut tx, action_id, to_session, due_on).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(action))
 }
 

@@ -4,8 +4,9 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
-use haven_store::qa::{Answers, CHECKLIST};
-use serde_json::{Value, json};
+use haven_store::qa::{self, Answers, CHECKLIST, QaReviewView};
+use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -62,11 +63,18 @@ impl FromBody for GenerateReviewsBody {
     }
 }
 
+/// The reviews one call to generate created.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CreatedReviews {
+    /// None when run again.
+    created: Vec<QaReviewView>,
+}
+
 #[utoipa::path(
     tag = "qa-reviews",
     summary = "Create the QA reviews due on or before a date",
     request_body(content = GenerateReviewsBody, content_type = "application/json", description = "A JSON object with `as_of` (YYYY-MM-DD); reviews already created are left as they are; unknown fields are refused"),
-    responses((status = 200, description = "The reviews this call created (none when run again)"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 200, description = "The reviews this call created (none when run again)", body = CreatedReviews), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/qa-reviews/generate")]
 async fn generate(
@@ -83,16 +91,17 @@ async fn generate(
             "must not be after today; the director opens a review before it falls due",
         )]));
     }
-    let created =
-        haven_store::qa::create_due(&state.db, &caller.scope, as_of, state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "created": created })))
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let created = qa::create_due(&mut tx, as_of).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(CreatedReviews { created }))
 }
 
 #[utoipa::path(
     tag = "qa-reviews",
     summary = "Open an agreement's next QA review before it falls due",
     params(("id" = String, Path, description = "The agreement's id (any version of its lineage)")),
-    responses((status = 201, description = "The review, keeping its due date (completing it early does not move the rhythm), assigned to the caller"), (status = 403, description = "Not the director of education"), (status = 404, description = "No such agreement in the caller's trust"), (status = 422, description = "The agreement is not active, or its next review is already open (`agreement`)"))
+    responses((status = 201, description = "The review, keeping its due date (completing it early does not move the rhythm), assigned to the caller", body = QaReviewView), (status = 403, description = "Not the director of education"), (status = 404, description = "No such agreement in the caller's trust"), (status = 422, description = "The agreement is not active, or its next review is already open (`agreement`)"))
 )]
 #[post("/agreements/{id}/qa-reviews/next")]
 async fn open_next(
@@ -100,8 +109,9 @@ async fn open_next(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let review =
-        haven_store::qa::open_next(&state.db, &caller.scope, id.0, state.clock.now()).await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let review = qa::open_next(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("location", format!("/api/v1/qa-reviews/{}", review.id)))
         .json(review))
@@ -110,12 +120,13 @@ async fn open_next(
 #[utoipa::path(
     tag = "qa-reviews",
     summary = "The QA reviews the caller may see",
-    responses((status = 200, description = "Reviews of the academies the caller sees, soonest due first, each with `overdue` as of today"), (status = 403, description = "Not the director of education, a trust safeguarding lead, a headteacher or a regional lead"))
+    responses((status = 200, description = "Reviews of the academies the caller sees, soonest due first, each with `overdue` as of today", body = [QaReviewView]), (status = 403, description = "Not the director of education, a trust safeguarding lead, a headteacher or a regional lead"))
 )]
 #[get("/qa-reviews")]
 async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let reviews =
-        haven_store::qa::list(&state.db, &caller.scope, state.clock.today_london()).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let reviews = qa::list(&read, state.clock.today_london()).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(reviews))
 }
 
@@ -123,7 +134,7 @@ async fn list(state: web::Data<ApiState>, caller: Authenticated) -> Result<HttpR
     tag = "qa-reviews",
     summary = "One QA review",
     params(("id" = String, Path, description = "The review's id")),
-    responses((status = 200, description = "The review, with `overdue` as of today"), (status = 403, description = "Not the director of education, a trust safeguarding lead, a headteacher or a regional lead"), (status = 404, description = "No such review in the caller's scope"))
+    responses((status = 200, description = "The review, with `overdue` as of today", body = QaReviewView), (status = 403, description = "Not the director of education, a trust safeguarding lead, a headteacher or a regional lead"), (status = 404, description = "No such review in the caller's scope"))
 )]
 #[get("/qa-reviews/{id}")]
 async fn get_one(
@@ -131,8 +142,9 @@ async fn get_one(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let review =
-        haven_store::qa::get(&state.db, &caller.scope, id.0, state.clock.today_london()).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let review = qa::get(&read, id.0, state.clock.today_london()).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(review))
 }
 
@@ -258,7 +270,7 @@ impl From<AnswerReviewBody> for Answers {
     summary = "Answer or complete a QA review",
     params(("id" = String, Path, description = "The review's id")),
     request_body(content = ChecklistBody, content_type = "application/json", description = "A JSON object with `row_version` (as read), `contract_agreed`, `written_records`, `checklist` (an object of the nine yes/no items: reflection_on_practice, explored_alternatives, dynamics_with_families, effect_on_own_feelings, constructive_feedback, felt_supported, workload_reviewed, professional_development, new_skills), `comments`, `key_actions`, `complete` (true to complete: every answer is then required) and, when completing one entered afterwards, an optional `completed_on` (YYYY-MM-DD, not in the future nor before the agreement was active; today when absent); unknown fields are refused"),
-    responses((status = 200, description = "The review as saved"), (status = 403, description = "Not the director the review is assigned to"), (status = 404, description = "No such review in the caller's scope"), (status = 409, description = "The review changed since it was read"), (status = 422, description = "Invalid input or a missing answer, with the field"))
+    responses((status = 200, description = "The review as saved", body = QaReviewView), (status = 403, description = "Not the director the review is assigned to"), (status = 404, description = "No such review in the caller's scope"), (status = 409, description = "The review changed since it was read"), (status = 422, description = "Invalid input or a missing answer, with the field"))
 )]
 #[put("/qa-reviews/{id}")]
 async fn answer_review(
@@ -269,15 +281,9 @@ async fn answer_review(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let answers = Answers::from(body::parse::<AnswerReviewBody>(&body)?);
-    let review = haven_store::qa::answer(
-        &state.db,
-        &caller.scope,
-        id,
-        answers,
-        state.clock.today_london(),
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let review = qa::answer(&mut tx, id, answers, state.clock.today_london()).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(review))
 }
 

@@ -4,7 +4,9 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
 use haven_domain::RecordContent;
-use haven_store::record::{PaperSignature, Sending, Signing};
+use haven_store::record::{
+    self, PaperSignature, RecordHistory, RecordView, Sending, SessionFigures, Signing,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -26,7 +28,7 @@ struct ReadQuery {
     tag = "records",
     summary = "Read a supervision record",
     params(("id" = String, Path, description = "The supervision record's id")),
-    responses((status = 200, description = "The record's content; the read is audited"), (status = 403, description = "Figures only for this caller"), (status = 404, description = "No such record in the caller's scope"))
+    responses((status = 200, description = "The record's content; the read is audited", body = RecordView), (status = 403, description = "Figures only for this caller"), (status = 404, description = "No such record in the caller's scope"))
 )]
 #[get("/records/{id}")]
 async fn read_record(
@@ -35,14 +37,9 @@ async fn read_record(
     id: PathId,
     query: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = haven_store::record::read_record(
-        &state.db,
-        &signed_in.scope,
-        id.0,
-        query.reason.as_deref(),
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let record = record::read_record(&mut tx, id.0, query.reason.as_deref()).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -50,7 +47,7 @@ async fn read_record(
     tag = "records",
     summary = "A session's figures",
     params(("id" = String, Path, description = "The session's id")),
-    responses((status = 200, description = "The session's figures, never content"), (status = 404, description = "No such session in the caller's scope"))
+    responses((status = 200, description = "The session's figures, never content", body = SessionFigures), (status = 404, description = "No such session in the caller's scope"))
 )]
 #[get("/sessions/{id}")]
 async fn session_figures(
@@ -58,7 +55,9 @@ async fn session_figures(
     state: web::Data<ApiState>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let figures = haven_store::record::session_figures(&state.db, &signed_in.scope, id.0).await?;
+    let read = state.db.read(&signed_in.scope).await?;
+    let figures = record::session_figures(&read, id.0).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(figures))
 }
 
@@ -255,7 +254,7 @@ impl From<PaperSignatureBody> for PaperSignature {
     summary = "Write the draft record of a held session",
     params(("id" = String, Path, description = "The session's id")),
     request_body(content = DraftBody, content_type = "application/json", description = "A JSON object with `content` (Appendix 2 and Gibbs' sections); an empty review of previous actions is filled with the open actions; unknown fields are refused"),
-    responses((status = 201, description = "The draft record"), (status = 403, description = "Not the session's supervisor"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, or the session is not held (`session`)"))
+    responses((status = 201, description = "The draft record", body = RecordView), (status = 403, description = "Not the session's supervisor"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, or the session is not held (`session`)"))
 )]
 #[post("/sessions/{id}/record")]
 async fn create_draft(
@@ -266,14 +265,9 @@ async fn create_draft(
 ) -> Result<HttpResponse, ApiError> {
     let session_id = id.0;
     let DraftBody { content } = body::parse(&body)?;
-    let record = haven_store::record::create_draft(
-        &state.db,
-        &signed_in.scope,
-        session_id,
-        content,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let record = record::create_draft(&mut tx, session_id, content).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(record))
 }
 
@@ -282,7 +276,7 @@ async fn create_draft(
     summary = "Edit a draft record",
     params(("id" = String, Path, description = "The supervision record's id")),
     request_body(content = EditDraftBody, content_type = "application/json", description = "A JSON object with `content` and the `row_version` read; unknown fields are refused"),
-    responses((status = 200, description = "The draft record"), (status = 403, description = "Not the record's supervisor"), (status = 404, description = "No such record in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or no longer a draft (`status`)"))
+    responses((status = 200, description = "The draft record", body = RecordView), (status = 403, description = "Not the record's supervisor"), (status = 404, description = "No such record in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or no longer a draft (`status`)"))
 )]
 #[put("/records/{id}")]
 async fn edit_draft(
@@ -296,15 +290,9 @@ async fn edit_draft(
         content,
         row_version,
     } = body::parse(&body)?;
-    let record = haven_store::record::edit_draft(
-        &state.db,
-        &signed_in.scope,
-        record_id,
-        content,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let record = record::edit_draft(&mut tx, record_id, content, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -313,7 +301,7 @@ async fn edit_draft(
     summary = "Send a record for signature",
     params(("id" = String, Path, description = "The supervision record's id")),
     request_body(content = SendBody, content_type = "application/json", description = "Optional (an empty body sends it now, in Haven). A JSON object with `paper_original` (where the paper original is kept, one line) for a record sent on paper, and `sent_on` (YYYY-MM-DD, today when absent) for one sent before it was entered, which then needs `paper_original`; unknown fields are refused"),
-    responses((status = 200, description = "The record, sent, with its content hash and the supervisor's signature (on paper, of the day sent, for a paper record)"), (status = 403, description = "Not the record's supervisor"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not a draft, missing issues or decisions, `sent_on` in the future or before the session was held, or sent before today without `paper_original`"))
+    responses((status = 200, description = "The record, sent, with its content hash and the supervisor's signature (on paper, of the day sent, for a paper record)", body = RecordView), (status = 403, description = "Not the record's supervisor"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not a draft, missing issues or decisions, `sent_on` in the future or before the session was held, or sent before today without `paper_original`"))
 )]
 #[post("/records/{id}/send")]
 async fn send_record(
@@ -327,17 +315,17 @@ async fn send_record(
         sent_on,
         paper_original,
     } = body::parse(&body)?;
-    let record = haven_store::record::send(
-        &state.db,
-        &signed_in.scope,
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let record = record::send(
+        &mut tx,
         record_id,
         Sending {
             sent_on,
             paper_original,
         },
-        state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -346,7 +334,7 @@ async fn send_record(
     summary = "Sign a record, or record a disagreement",
     params(("id" = String, Path, description = "The supervision record's id")),
     request_body(content = SignBody, content_type = "application/json", description = "A JSON object with the `content_hash` read, `outcome` (signed or disagreed) and, when disagreeing, `disagreement`; unknown fields are refused"),
-    responses((status = 200, description = "The record; frozen once every party has answered"), (status = 403, description = "Not a party"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Changed since read (`content_hash`), signed already (`signature`), or invalid input"))
+    responses((status = 200, description = "The record; frozen once every party has answered", body = RecordView), (status = 403, description = "Not a party"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Changed since read (`content_hash`), signed already (`signature`), or invalid input"))
 )]
 #[post("/records/{id}/sign")]
 async fn sign_record(
@@ -357,14 +345,9 @@ async fn sign_record(
 ) -> Result<HttpResponse, ApiError> {
     let record_id = id.0;
     let answer: SignBody = body::parse(&body)?;
-    let record = haven_store::record::sign(
-        &state.db,
-        &signed_in.scope,
-        record_id,
-        Signing::from(answer),
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let record = record::sign(&mut tx, record_id, Signing::from(answer)).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -373,7 +356,7 @@ async fn sign_record(
     summary = "Enter a signature given on a record's paper original",
     params(("id" = String, Path, description = "The supervision record's id")),
     request_body(content = PaperSignatureBody, content_type = "application/json", description = "A JSON object with `person_id` (the party who signed the paper), `signed_on` (YYYY-MM-DD), the `content_hash` of the content as entered (checked against the paper), `outcome` (signed or disagreed) and, for a disagreement, `disagreement`; unknown fields are refused"),
-    responses((status = 201, description = "The record, with the paper signature (who, the day, who entered it); frozen once every party has answered"), (status = 403, description = "Neither its supervisor nor a trust safeguarding lead"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not sent on paper (`paper_original`), not awaiting signatures (`status`), not a party or signed already (`person_id`), `signed_on` in the future or before it was sent, changed since read (`content_hash`), or invalid input"))
+    responses((status = 201, description = "The record, with the paper signature (who, the day, who entered it); frozen once every party has answered", body = RecordView), (status = 403, description = "Neither its supervisor nor a trust safeguarding lead"), (status = 404, description = "No such record in the caller's scope"), (status = 422, description = "Not sent on paper (`paper_original`), not awaiting signatures (`status`), not a party or signed already (`person_id`), `signed_on` in the future or before it was sent, changed since read (`content_hash`), or invalid input"))
 )]
 #[post("/records/{id}/paper-signatures")]
 async fn enter_paper_signature(
@@ -384,14 +367,10 @@ async fn enter_paper_signature(
 ) -> Result<HttpResponse, ApiError> {
     let record_id = id.0;
     let signature: PaperSignatureBody = body::parse(&body)?;
-    let record = haven_store::record::enter_paper_signature(
-        &state.db,
-        &signed_in.scope,
-        record_id,
-        PaperSignature::from(signature),
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let record =
+        record::enter_paper_signature(&mut tx, record_id, PaperSignature::from(signature)).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(record))
 }
 
@@ -400,7 +379,7 @@ async fn enter_paper_signature(
     summary = "Amend a frozen record",
     params(("id" = String, Path, description = "The supervision record's id")),
     request_body(content = AmendBody, content_type = "application/json", description = "A JSON object with `reason`, the amended `content` and the `row_version` read; unknown fields are refused"),
-    responses((status = 201, description = "The record as amended, still frozen"), (status = 403, description = "Neither its supervisor nor a trust safeguarding lead"), (status = 404, description = "No such record in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Not frozen (`status`), no reason, or invalid content"))
+    responses((status = 201, description = "The record as amended, still frozen", body = RecordView), (status = 403, description = "Neither its supervisor nor a trust safeguarding lead"), (status = 404, description = "No such record in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Not frozen (`status`), no reason, or invalid content"))
 )]
 #[post("/records/{id}/amendments")]
 async fn amend_record(
@@ -415,16 +394,9 @@ async fn amend_record(
         content,
         row_version,
     } = body::parse(&body)?;
-    let record = haven_store::record::amend(
-        &state.db,
-        &signed_in.scope,
-        record_id,
-        &reason,
-        content,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let record = record::amend(&mut tx, record_id, &reason, content, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(record))
 }
 
@@ -432,7 +404,7 @@ async fn amend_record(
     tag = "records",
     summary = "A record's signatures and amendments",
     params(("id" = String, Path, description = "The supervision record's id")),
-    responses((status = 200, description = "Signatures and amendments with their hashes, and whether the chain verifies; the read is audited"), (status = 403, description = "Figures only for this caller"), (status = 404, description = "No such record in the caller's scope"))
+    responses((status = 200, description = "Signatures and amendments with their hashes, and whether the chain verifies; the read is audited", body = RecordHistory), (status = 403, description = "Figures only for this caller"), (status = 404, description = "No such record in the caller's scope"))
 )]
 #[get("/records/{id}/history")]
 async fn record_history(
@@ -440,8 +412,9 @@ async fn record_history(
     state: web::Data<ApiState>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let history =
-        haven_store::record::history(&state.db, &signed_in.scope, id.0, state.clock.now()).await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let history = record::history(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(history))
 }
 

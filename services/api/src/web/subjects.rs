@@ -187,7 +187,9 @@ async fn session_page(
     scope: &Scope,
     id: Uuid,
 ) -> Result<SubjectPage, StoreError> {
-    let summary = haven_store::record::session_summary(&state.db, scope, id).await?;
+    let read = state.db.read(scope).await?;
+    let summary = haven_store::record::session_summary(&read, id).await?;
+    read.finish().await?;
     let mut links = vec![link(
         format!("/api/v1/sessions/{id}"),
         "This session's figures as JSON",
@@ -222,8 +224,9 @@ async fn record(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResp
 }
 
 async fn record_page(state: &ApiState, scope: &Scope, id: Uuid) -> Result<SubjectPage, StoreError> {
-    let summary =
-        haven_store::record::record_summary(&state.db, scope, id, state.clock.now()).await?;
+    let read = state.db.read(scope).await?;
+    let summary = haven_store::record::record_summary(&read, id, state.clock.now()).await?;
+    read.finish().await?;
     Ok(SubjectPage {
         title: "Supervision record".into(),
         facts: session_facts(state, scope, &summary).await?,
@@ -309,7 +312,9 @@ async fn action(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResp
 }
 
 async fn action_page(state: &ApiState, scope: &Scope, id: Uuid) -> Result<SubjectPage, StoreError> {
-    let found = haven_store::action::figures(&state.db, scope, id).await?;
+    let read = state.db.read(scope).await?;
+    let found = haven_store::action::figures(&read, id).await?;
+    read.finish().await?;
     let owner = name(state, scope, found.owner_id).await?;
     let overdue = found.status == "open" && found.due_on < state.clock.today_london();
     Ok(SubjectPage {
@@ -393,7 +398,9 @@ async fn qa_review_page(
     scope: &Scope,
     id: Uuid,
 ) -> Result<SubjectPage, StoreError> {
-    let review = haven_store::qa::get(&state.db, scope, id, state.clock.today_london()).await?;
+    let read = state.db.read(scope).await?;
+    let review = haven_store::qa::get(&read, id, state.clock.today_london()).await?;
+    read.finish().await?;
     let reviewer = match review.reviewer_id {
         Some(reviewer) => name(state, scope, reviewer).await?,
         None => "not assigned".to_owned(),
