@@ -39,9 +39,9 @@ async fn grant_to_auditor(
     made_at: chrono::DateTime<chrono::Utc>,
 ) -> Uuid {
     let lead = tenants.scope_a(&app.test_db.db, tenants.lead_a).await;
-    haven_store::grant::create(
-        &app.test_db.db,
-        &lead,
+    let mut tx = app.test_db.db.write(&lead, made_at).await.unwrap();
+    let grant = haven_store::grant::create(
+        &mut tx,
         NewGrant {
             grantee_id: tenants.auditor_a,
             reason,
@@ -49,11 +49,11 @@ async fn grant_to_auditor(
             starts_at: window.0,
             ends_at: window.1,
         },
-        made_at,
     )
     .await
-    .unwrap()
-    .id
+    .unwrap();
+    tx.commit().await.unwrap();
+    grant.id
 }
 
 fn reason_for(body: &Value, field: &str) -> String {
@@ -535,9 +535,9 @@ async fn a_grant_holder_reads_the_named_records_case_notes_and_the_read_is_audit
         assert!(content_reads(&app, tenants.trust_b).await.is_empty());
 
         let lead = tenants.scope_a(&app.test_db.db, tenants.lead_a).await;
-        haven_store::grant::revoke(&app.test_db.db, &lead, grant, now())
-            .await
-            .unwrap();
+        let mut tx = app.test_db.db.write(&lead, now()).await.unwrap();
+        haven_store::grant::revoke(&mut tx, grant).await.unwrap();
+        tx.commit().await.unwrap();
         for path in [&notes, &one] {
             let (status, body) = call(&app, Method::GET, path, &auditor, None).await;
             assert_eq!(status, 403, "{backend:?}: revoked, {path}");

@@ -725,8 +725,11 @@ async fn the_scheduler_drafts_each_renewal_thirty_days_before_the_review_date_on
             haven_store::Origin::Worker,
         );
         let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 8, d).unwrap();
-        let draft = |as_of| {
-            haven_store::agreement::draft_due_renewals(db, &scheduler, as_of, crate::harness::now())
+        let draft = async |as_of| {
+            let mut tx = db.write(&scheduler, crate::harness::now()).await?;
+            let drafted = haven_store::agreement::draft_due_renewals(&mut tx, as_of).await?;
+            tx.commit().await?;
+            Ok::<_, haven_store::StoreError>(drafted)
         };
 
         // The fixture's agreements are due for review on 8 September 2026.
@@ -765,9 +768,10 @@ async fn the_scheduler_drafts_each_renewal_thirty_days_before_the_review_date_on
         assert_eq!(fields_of(again).await, ["status"], "{backend:?}");
 
         let lead = tenants.scope_a(db, tenants.lead_a).await;
-        let refused =
-            haven_store::agreement::draft_due_renewals(db, &lead, day(9), crate::harness::now())
-                .await;
+        let refused = {
+            let mut tx = db.write(&lead, crate::harness::now()).await.unwrap();
+            haven_store::agreement::draft_due_renewals(&mut tx, day(9)).await
+        };
         assert!(matches!(
             refused,
             Err(haven_store::StoreError::NotPermitted { .. })

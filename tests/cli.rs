@@ -351,9 +351,9 @@ async fn assert_built_as_entered(t: &crate::harness::TestDb, slug: &str) {
         .unwrap();
     assert!(!agreements.is_empty(), "{slug}");
     for row in agreements {
-        let view = haven_store::agreement::get(&t.db, &scope, row.id)
-            .await
-            .unwrap();
+        let read = t.db.read(&scope).await.unwrap();
+        let view = haven_store::agreement::get(&read, row.id).await.unwrap();
+        read.finish().await.unwrap();
         assert_eq!(
             view.content_hash,
             Some(view.terms.hash().unwrap()),

@@ -192,9 +192,9 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
         let db = &app.test_db.db;
         let tenants = Tenants::create(db).await;
         let lead = tenants.scope_a(db, tenants.lead_a).await;
+        let mut tx = db.write(&lead, now() - Duration::days(10)).await.unwrap();
         let expired = haven_store::grant::create(
-            db,
-            &lead,
+            &mut tx,
             NewGrant {
                 grantee_id: tenants.auditor_a,
                 reason: "case review, now over",
@@ -202,10 +202,10 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
                 starts_at: now() - Duration::days(10),
                 ends_at: now() - Duration::days(1),
             },
-            now() - Duration::days(10),
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         let mut tx = db.write(&lead, now()).await.unwrap();
         let (token, _) = haven_store::api_token::create(
             &mut tx,
@@ -223,9 +223,9 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
             .unwrap()
             .unwrap()
             .id;
+        let mut tx = db.write(&lead, now()).await.unwrap();
         let agreement = haven_store::agreement::draft(
-            db,
-            &lead,
+            &mut tx,
             haven_store::agreement::NewAgreement {
                 academy_id: tenants.academy_a1,
                 kind: haven_store::agreement::Kind::OneToOne,
@@ -245,10 +245,10 @@ async fn no_endpoint_gives_any_outsider_a_record_or_another_tenants_data() {
                     diversity_terms: "As the trust policy".into(),
                 },
             },
-            now(),
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         let case_note = case_note_a1(db, &tenants).await;
         let (action, escalation) = action_and_escalation_a1(db, &tenants).await;
         crate::qa::add_director(db, &tenants).await;

@@ -221,15 +221,19 @@ async fn an_academy_override_applies_over_the_trust_default_until_it_is_cleared(
         assert_eq!(trust.status(), 200);
         let system =
             crate::harness::system_scope(tenants.trust_a, SystemActor::Scheduler, Origin::Worker);
-        let effective = haven_store::policy::effective(db, &system, tenants.academy_a1)
+        let read = db.read(&system).await.unwrap();
+        let effective = haven_store::policy::effective(&read, tenants.academy_a1)
             .await
             .unwrap();
+        read.finish().await.unwrap();
         assert_eq!(effective.session_length.minutes(), 120);
         assert!(!effective.agenda_required);
         assert_eq!(effective.minimum.cadence().code(), "every_4_weeks");
-        let other_academy = haven_store::policy::effective(db, &system, tenants.academy_a2)
+        let read = db.read(&system).await.unwrap();
+        let other_academy = haven_store::policy::effective(&read, tenants.academy_a2)
             .await
             .unwrap();
+        read.finish().await.unwrap();
         assert_eq!(other_academy, PolicySettings::old_park());
 
         let refused = send(

@@ -258,9 +258,9 @@ async fn a_grant_stops_opening_records_once_its_window_has_passed() {
         let lead = tenants.scope_a(&app.test_db.db, tenants.lead_a).await;
         // Granted three days before the app's clock, for two days: over an hour before "now".
         let granted_at = now() - Duration::days(3);
+        let mut tx = app.test_db.db.write(&lead, granted_at).await.unwrap();
         haven_store::grant::create(
-            &app.test_db.db,
-            &lead,
+            &mut tx,
             NewGrant {
                 grantee_id: tenants.auditor_a,
                 reason: "Investigation 12",
@@ -268,10 +268,10 @@ async fn a_grant_stops_opening_records_once_its_window_has_passed() {
                 starts_at: granted_at,
                 ends_at: now() - Duration::hours(1),
             },
-            granted_at,
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         let auditor = signed_in(&app, &tenants, tenants.auditor_a).await;
         let record = format!("/api/v1/records/{}", tenants.record_a1);
         assert_eq!(
@@ -281,9 +281,9 @@ async fn a_grant_stops_opening_records_once_its_window_has_passed() {
         );
 
         // The same subject grant, still open at the app's clock, opens the subject's record.
+        let mut tx = app.test_db.db.write(&lead, granted_at).await.unwrap();
         haven_store::grant::create(
-            &app.test_db.db,
-            &lead,
+            &mut tx,
             NewGrant {
                 grantee_id: tenants.auditor_a,
                 reason: "Investigation 12, extended",
@@ -291,10 +291,10 @@ async fn a_grant_stops_opening_records_once_its_window_has_passed() {
                 starts_at: granted_at,
                 ends_at: now() + Duration::hours(1),
             },
-            granted_at,
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         assert_eq!(
             status(&app, Some(&auditor), &record).await,
             200,

@@ -659,9 +659,11 @@ async fn assert_default_rules(t: &TestDb, w: &World) {
     for academy in w.academies.values() {
         let scope =
             crate::harness::system_scope(academy.trust_id, SystemActor::Scheduler, Origin::Worker);
-        let policy = haven_store::policy::effective(&t.db, &scope, academy.id)
+        let read = t.db.read(&scope).await.unwrap();
+        let policy = haven_store::policy::effective(&read, academy.id)
             .await
             .unwrap();
+        read.finish().await.unwrap();
         assert_eq!(policy.reminders, defaults, "academy {}", academy.id);
         assert_eq!(policy.reheld_working_days, 5, "academy {}", academy.id);
     }

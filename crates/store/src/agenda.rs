@@ -2,6 +2,9 @@
 //! session, and, being record content, read by exactly those who may read the session's record
 //! (its parties, a trust safeguarding lead, the holder of a live grant that covers it: one rule,
 //! [`haven_domain::access::read_basis`]). Every read is audited in the transaction that reads it.
+//!
+//! Each function works inside the transaction it is given (every one writes, a read of content
+//! being audited, so each takes `&mut WriteTx`): the caller opens it and commits.
 
 use chrono::{DateTime, Utc};
 use haven_domain::{CaseReference, Initials};
@@ -10,12 +13,13 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::record::{ContentAccess, content_access, in_trust, not_theirs, parties};
-use crate::scope::Scope;
-use crate::{Db, StoreError, WriteTx};
+use crate::tx::ReadTx;
+use crate::{StoreError, WriteTx};
 
 /// The statuses Appendix 3 knows a case by.
 pub const CASE_STATUSES: [&str; 6] = [
@@ -28,16 +32,20 @@ pub const CASE_STATUSES: [&str; 6] = [
 ];
 
 /// An agenda as its readers see it; `late` when it was sent after the policy's deadline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgendaView {
     pub id: Uuid,
     pub session_id: Uuid,
     pub academy_id: Uuid,
+    /// The supervisee who last submitted it.
     pub submitted_by: Uuid,
+    /// The items to discuss.
     pub items: Vec<String>,
+    /// When it first reached the supervisor.
     pub submitted_at: Option<DateTime<Utc>>,
     /// When the policy wants it by (None where the policy asks for no agenda).
     pub due_by: Option<DateTime<Utc>>,
+    /// Sent after `due_by`.
     pub late: bool,
     pub row_version: i32,
     pub created_at: DateTime<Utc>,
@@ -63,13 +71,14 @@ pub struct CaseNoteInput {
 }
 
 /// A case note as its readers see it (never the encrypted name).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseNoteView {
     pub id: Uuid,
     pub session_id: Uuid,
     pub academy_id: Uuid,
     pub case_reference: String,
     pub child_initials: String,
+    /// One of [`CASE_STATUSES`].
     pub case_status: String,
     pub update_text: String,
     pub childs_view: String,
@@ -80,6 +89,7 @@ pub struct CaseNoteView {
     pub risk_factors: String,
     pub protective_factors: String,
     pub outstanding_actions: String,
+    /// The party who added it.
     pub created_by: Uuid,
     pub row_version: i32,
     pub created_at: DateTime<Utc>,
@@ -89,7 +99,7 @@ pub struct CaseNoteView {
 /// The scope's person when they are a supervisee (or, with `supervisor_too`, the supervisor)
 /// of the session; anyone else is refused as [`not_theirs`] says.
 async fn party(
-    tx: &WriteTx<'_>,
+    tx: &ReadTx<'_>,
     session: &e::supervision_session::Model,
     supervisor_too: bool,
     action: &'static str,
@@ -119,7 +129,7 @@ async fn reader_basis(
 
 /// The session's record, once one is written.
 async fn session_record(
-    tx: &WriteTx<'_>,
+    tx: &ReadTx<'_>,
     session: &e::supervision_session::Model,
 ) -> Result<Option<e::supervision_record::Model>, StoreError> {
     Ok(e::supervision_record::Entity::find()
@@ -131,7 +141,7 @@ async fn session_record(
 
 /// Whether the session's record is frozen: its case notes are then part of what was signed.
 async fn record_frozen(
-    tx: &WriteTx<'_>,
+    tx: &ReadTx<'_>,
     session: &e::supervision_session::Model,
 ) -> Result<bool, StoreError> {
     let record = session_record(tx, session).await?;
@@ -141,13 +151,11 @@ async fn record_frozen(
 /// The agenda's deadline and whether it was missed, under the policy of the session's academy,
 /// for a reader already let in (a party may see no academy at all: an external supervisor).
 async fn agenda_view(
-    db: &Db,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     session: &e::supervision_session::Model,
     agenda: e::agenda::Model,
 ) -> Result<AgendaView, StoreError> {
-    let rules = scope.reading_rules_of(session.academy_id);
-    let policy = crate::policy::effective(db, &rules, session.academy_id).await?;
+    let policy = crate::policy::effective_of(read, session.academy_id).await?;
     // An ad hoc session owes no agenda (DESIGN §4): one sent for it has no deadline to miss.
     let due_by = (policy.agenda_required && crate::snapshot::kind_of(session).owes_agenda())
         .then(|| policy.agenda_due_at(session.starts_at));
@@ -174,17 +182,15 @@ async fn agenda_view(
 /// A supervisee submits (or resubmits, over the version read) the agenda of a planned session.
 /// Sending it after the policy's deadline is allowed; the answer says it is late.
 pub async fn submit_agenda(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     session_id: Uuid,
     items: Vec<String>,
     row_version: Option<i32>,
-    now: DateTime<Utc>,
 ) -> Result<AgendaView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let (scope, now) = (tx.scope(), tx.now());
     let session =
         in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
-    let person = party(&tx, &session, false, "submit this session's agenda").await?;
+    let person = party(tx, &session, false, "submit this session's agenda").await?;
     if session.status != "planned" {
         return Err(StoreError::invalid(
             "status",
@@ -257,21 +263,15 @@ pub async fn submit_agenda(
             in_trust::<e::agenda::Entity>(tx.connection(), scope, id).await?
         }
     };
-    tx.commit().await?;
-    agenda_view(db, scope, &session, row).await
+    agenda_view(tx, &session, row).await
 }
 
 /// The session's agenda, for those who may read its record; the read is audited.
-pub async fn read_agenda(
-    db: &Db,
-    scope: &Scope,
-    session_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<AgendaView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+pub async fn read_agenda(tx: &mut WriteTx<'_>, session_id: Uuid) -> Result<AgendaView, StoreError> {
+    let scope = tx.scope();
     let session =
         in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
-    let access = reader_basis(&tx, &session, "read this session's agenda").await?;
+    let access = reader_basis(tx, &session, "read this session's agenda").await?;
     let agenda = e::agenda::Entity::find()
         .filter(e::agenda::Column::TrustId.eq(scope.trust_id()))
         .filter(e::agenda::Column::SessionId.eq(session.id))
@@ -285,8 +285,7 @@ pub async fn read_agenda(
         json!({ "session_id": session.id }),
     ))
     .await?;
-    tx.commit().await?;
-    agenda_view(db, scope, &session, agenda).await
+    agenda_view(tx, &session, agenda).await
 }
 
 fn case_status(status: &str) -> Result<(), StoreError> {
@@ -327,20 +326,18 @@ fn case_view(note: e::case_note::Model) -> CaseNoteView {
 /// A supervisee or the supervisor adds notes on one case to a session that is not cancelled
 /// and whose record is not frozen, within the agreement's cases per session.
 pub async fn add_case_note(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     session_id: Uuid,
     input: CaseNoteInput,
-    now: DateTime<Utc>,
 ) -> Result<CaseNoteView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let (scope, now) = (tx.scope(), tx.now());
     let conn = tx.connection();
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, session_id).await?;
-    let author = party(&tx, &session, true, "write this session's case notes").await?;
+    let author = party(tx, &session, true, "write this session's case notes").await?;
     if session.status == "cancelled" {
         return Err(StoreError::invalid("status", "the session is cancelled"));
     }
-    if record_frozen(&tx, &session).await? {
+    if record_frozen(tx, &session).await? {
         return Err(StoreError::invalid(
             "status",
             "the session's record is signed: amend the record instead",
@@ -398,25 +395,22 @@ pub async fn add_case_note(
             updated_at: Set(now),
         })
         .await?;
-    tx.commit().await?;
     Ok(case_view(row))
 }
 
 /// A party edits a case note over the version read, until the session's record is frozen.
 pub async fn edit_case_note(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     note_id: Uuid,
     input: CaseNoteInput,
     row_version: i32,
-    now: DateTime<Utc>,
 ) -> Result<CaseNoteView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let (scope, now) = (tx.scope(), tx.now());
     let conn = tx.connection();
     let note = in_trust::<e::case_note::Entity>(conn, scope, note_id).await?;
     let session = in_trust::<e::supervision_session::Entity>(conn, scope, note.session_id).await?;
-    party(&tx, &session, true, "edit this session's case notes").await?;
-    if record_frozen(&tx, &session).await? {
+    party(tx, &session, true, "edit this session's case notes").await?;
+    if record_frozen(tx, &session).await? {
         return Err(StoreError::invalid(
             "status",
             "the session's record is signed: amend the record instead",
@@ -469,22 +463,16 @@ pub async fn edit_case_note(
     tx.audit(AuditEntry::new("update", "case_note", Some(note_id)))
         .await?;
     let row = in_trust::<e::case_note::Entity>(tx.connection(), scope, note_id).await?;
-    tx.commit().await?;
     Ok(case_view(row))
 }
 
 /// One case note, for those who may read its session's record; the read is audited.
-pub async fn case_note(
-    db: &Db,
-    scope: &Scope,
-    note_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<CaseNoteView, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+pub async fn case_note(tx: &mut WriteTx<'_>, note_id: Uuid) -> Result<CaseNoteView, StoreError> {
+    let scope = tx.scope();
     let note = in_trust::<e::case_note::Entity>(tx.connection(), scope, note_id).await?;
     let session =
         in_trust::<e::supervision_session::Entity>(tx.connection(), scope, note.session_id).await?;
-    let access = reader_basis(&tx, &session, "read this session's case notes").await?;
+    let access = reader_basis(tx, &session, "read this session's case notes").await?;
     tx.audit(access.entry(
         "supervision_session",
         session.id,
@@ -492,21 +480,18 @@ pub async fn case_note(
         json!({ "view": "case_note", "case_note_ids": [note.id] }),
     ))
     .await?;
-    tx.commit().await?;
     Ok(case_view(note))
 }
 
 /// The session's case notes, for those who may read its record; the read is audited.
 pub async fn case_notes(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     session_id: Uuid,
-    now: DateTime<Utc>,
 ) -> Result<Vec<CaseNoteView>, StoreError> {
-    let mut tx = db.write(scope, now).await?;
+    let scope = tx.scope();
     let session =
         in_trust::<e::supervision_session::Entity>(tx.connection(), scope, session_id).await?;
-    let access = reader_basis(&tx, &session, "read this session's case notes").await?;
+    let access = reader_basis(tx, &session, "read this session's case notes").await?;
     let notes = e::case_note::Entity::find()
         .filter(e::case_note::Column::TrustId.eq(scope.trust_id()))
         .filter(e::case_note::Column::SessionId.eq(session.id))
@@ -524,6 +509,5 @@ pub async fn case_notes(
         }),
     ))
     .await?;
-    tx.commit().await?;
     Ok(notes.into_iter().map(case_view).collect())
 }

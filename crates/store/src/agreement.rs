@@ -4,8 +4,12 @@
 //!
 //! Parties reach their agreements wherever the academy sits (an external supervisor may see no
 //! academy at all); everyone else reaches those of the academies their scope sees.
+//!
+//! Each function works inside the transaction it is given (a write takes `&mut WriteTx`, a read
+//! `&ReadTx`), reading the academy's policy it checks against in that same transaction: the
+//! caller opens it and commits.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use haven_domain::{Cadence, ContentHash, MaxCases, PolicySettings, ReminderKind, SessionLength};
@@ -15,11 +19,13 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::scope::{Actor, Scope};
-use crate::{Db, StoreError, WriteTx};
+use crate::tx::ReadTx;
+use crate::{StoreError, WriteTx};
 
 const DRAFT: &str = "draft";
 const ACTIVE: &str = "active";
@@ -119,18 +125,25 @@ pub struct NewAgreement {
 
 /// The terms every party signs: exactly this object, serialised canonically, is what
 /// `content_hash` digests, so a client can check the hash against what it shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Terms {
+    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly.
     pub plan_cadence: String,
+    /// N for every_n_weeks, and only for it.
     pub plan_weeks: Option<u32>,
+    /// Whether one session each half term is extended.
     pub extended_each_half_term: bool,
     /// The agreement's own minimum, as `Cadence::code` writes it: what compliance and the
     /// "supervision overdue" reminder judge its supervisees by.
     pub minimum: String,
+    /// The length of a session.
     pub session_minutes: u32,
+    /// The cap on cases per session, if any.
     pub max_cases_per_session: Option<u32>,
+    /// Whether the supervisees send an agenda before each session.
     pub agenda_required: bool,
     pub standard_agenda: String,
+    /// Where the records are kept.
     pub records_location: String,
     pub confidentiality_terms: String,
     pub diversity_terms: String,
@@ -253,58 +266,69 @@ impl Terms {
     }
 }
 
-/// A party's signature.
-#[derive(Debug, Clone, Serialize)]
-pub struct SignatureView {
+/// A party's signature of an agreement.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgreementSignatureView {
     pub person_id: Uuid,
     pub signed_at: DateTime<Utc>,
+    /// The hash of the terms signed.
     pub content_hash: String,
 }
 
 /// One version of the agreement's lineage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionView {
     pub id: Uuid,
     pub version: i32,
+    /// draft, active or superseded.
     pub status: String,
     pub activated_on: Option<NaiveDate>,
     pub ended_on: Option<NaiveDate>,
 }
 
 /// An agreement as its parties and its academy's viewers see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgreementView {
     pub id: Uuid,
     pub academy_id: Uuid,
+    /// The id of the lineage's first version, shared by every version.
     pub lineage_id: Uuid,
     pub version: i32,
+    /// The version this one renews.
     pub previous_version_id: Option<Uuid>,
+    /// one_to_one, group or external.
     pub kind: String,
+    /// draft, active or superseded.
     pub status: String,
     pub supervisor_id: Uuid,
     pub supervisee_ids: Vec<Uuid>,
     pub terms: Terms,
     /// What a signer sends back: the hash of `terms`.
     pub content_hash: Option<String>,
+    /// The day the last party signed.
     pub activated_on: Option<NaiveDate>,
     pub review_due_on: Option<NaiveDate>,
+    /// The day a renewal superseded it.
     pub ended_on: Option<NaiveDate>,
     pub row_version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub signatures: Vec<SignatureView>,
+    pub signatures: Vec<AgreementSignatureView>,
     /// Every version of the lineage, oldest first (this one among them).
     pub versions: Vec<VersionView>,
 }
 
 /// An agreement in a list: who, where, and how far it has got.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgreementSummary {
     pub id: Uuid,
     pub academy_id: Uuid,
+    /// The id of the lineage's first version, shared by every version.
     pub lineage_id: Uuid,
     pub version: i32,
+    /// one_to_one, group or external.
     pub kind: String,
+    /// draft, active or superseded.
     pub status: String,
     pub supervisor_id: Uuid,
     pub supervisee_ids: Vec<Uuid>,
@@ -357,18 +381,12 @@ pub(crate) async fn reachable(
 }
 
 /// Drafts an agreement, by its supervisor or a trust lead, in an academy the caller sees.
-pub async fn draft(
-    db: &Db,
-    scope: &Scope,
-    new: NewAgreement,
-    now: DateTime<Utc>,
-) -> Result<AgreementView, StoreError> {
+pub async fn draft(tx: &mut WriteTx<'_>, new: NewAgreement) -> Result<AgreementView, StoreError> {
+    let scope = tx.scope();
     let me = person(scope, "draft agreements")?;
-    // Read before the write opens: the read is its own transaction, which must not queue behind
-    // this caller's write lock. It also answers 404 for an academy outside the scope.
-    let policy = crate::policy::effective(db, scope, new.academy_id).await?;
-    let mut tx = db.write(scope, now).await?;
+    // An academy outside the scope is 404, before its policy is read or the parties checked.
     tx.find::<e::academy::Entity>(new.academy_id).await?;
+    let policy = crate::policy::effective_of(tx, new.academy_id).await?;
     if me != new.supervisor_id && !scope.is_trust_lead() {
         return Err(StoreError::NotPermitted {
             action: "draft an agreement another person supervises",
@@ -423,7 +441,7 @@ pub async fn draft(
     let terms = Terms::check(new.terms.or_policy(&policy))?;
     let id = Uuid::now_v7();
     insert_version(
-        &mut tx,
+        tx,
         Version {
             id,
             academy_id: new.academy_id,
@@ -437,9 +455,7 @@ pub async fn draft(
         &supervisees,
     )
     .await?;
-    let view = view_of(tx.connection(), scope, id).await?;
-    tx.commit().await?;
-    Ok(view)
+    view_of(tx, id).await
 }
 
 /// Where a new version sits in its lineage.
@@ -508,15 +524,13 @@ async fn insert_version(
 /// Changes a draft's terms, by its supervisor or a trust lead, against the `row_version` the
 /// caller read. Signatures already given were of the old terms, so they are withdrawn.
 pub async fn edit(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     row_version: i32,
     patch: TermsPatch,
-    now: DateTime<Utc>,
 ) -> Result<AgreementView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let me = person(scope, "edit agreements")?;
-    let mut tx = db.write(scope, now).await?;
     let (row, _) = reachable(tx.connection(), scope, id).await?;
     if me != row.supervisor_id && !scope.is_trust_lead() {
         return Err(StoreError::NotPermitted {
@@ -592,28 +606,23 @@ pub async fn edit(
         })),
     )
     .await?;
-    let view = view_of(tx.connection(), scope, id).await?;
-    tx.commit().await?;
-    Ok(view)
+    view_of(tx, id).await
 }
 
 /// Signs a draft as one of its parties, against the hash of the terms the signer read. The last
 /// party's signature makes it active on `today` (London), due for review twelve months on, and
 /// supersedes the version it renews.
 pub async fn sign(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     id: Uuid,
     content_hash: &str,
-    now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<AgreementView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let me = person(scope, "sign agreements")?;
     let signed_hash = ContentHash::parse(content_hash).map_err(|e| domain("content_hash", e))?;
-    let review_months = review_months(db, scope, id).await?;
     // The trust's writers queue on the audit chain's head, so two parties signing at once are
     // taken one after the other: the second sees the first's signature and activation is once.
-    let mut tx = db.write(scope, now).await?;
     let (row, supervisees) = reachable(tx.connection(), scope, id).await?;
     if me != row.supervisor_id && !supervisees.contains(&me) {
         return Err(StoreError::NotPermitted {
@@ -661,32 +670,22 @@ pub async fn sign(
     .await?;
     let signed = signatures.len() + 1;
     if signed == supervisees.len() + 1 {
-        activate(&mut tx, &row, today, review_months).await?;
+        activate(tx, &row, today).await?;
     }
-    let view = view_of(tx.connection(), scope, id).await?;
-    tx.commit().await?;
-    Ok(view)
+    view_of(tx, id).await
 }
 
-/// The review interval of the agreement's academy, for anyone who reaches the agreement (a party
-/// who sees no academy among them), read before the signature's write opens.
-async fn review_months(db: &Db, scope: &Scope, id: Uuid) -> Result<u32, StoreError> {
-    let read = db.read(scope).await?;
-    let (row, _) = reachable(read.connection(), scope, id).await?;
-    read.finish().await?;
-    let rules = scope.reading_rules_of(row.academy_id);
-    Ok(crate::policy::effective(db, &rules, row.academy_id)
-        .await?
-        .agreement_review_months)
-}
-
+/// Makes the draft active on `today`, due for review after the review interval of its academy
+/// (read for the party who reached the agreement, who may see no academy at all).
 async fn activate(
     tx: &mut WriteTx<'_>,
     row: &e::agreement::Model,
     today: NaiveDate,
-    review_months: u32,
 ) -> Result<(), StoreError> {
     use e::agreement::Column as C;
+    let review_months = crate::policy::effective_of(tx, row.academy_id)
+        .await?
+        .agreement_review_months;
     let review_due_on = today
         .checked_add_months(Months::new(review_months))
         .ok_or_else(|| StoreError::invalid("review_due_on", "falls outside the calendar"))?;
@@ -795,28 +794,31 @@ fn renewal_lead_days(policy: &PolicySettings) -> u64 {
 /// the scheduler daily, so a second run (or a renewal a party already drafted) adds nothing.
 /// Returns the new drafts' ids.
 pub async fn draft_due_renewals(
-    db: &Db,
-    scope: &Scope,
+    tx: &mut WriteTx<'_>,
     as_of: NaiveDate,
-    now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, StoreError> {
+    let scope = tx.scope();
     if !matches!(scope.actor(), Actor::System(_)) {
         return Err(StoreError::NotPermitted {
             action: "draft the renewals that fell due",
         });
     }
-    let read = db.read(scope).await?;
-    let active = read
+    let active = tx
         .list_where::<e::agreement::Entity, _>(e::agreement::Column::Status.eq(ACTIVE))
         .await?;
-    let drafted: BTreeSet<(Uuid, i32)> = read
+    let drafted: BTreeSet<(Uuid, i32)> = tx
         .list::<e::agreement::Entity>()
         .await?
         .into_iter()
         .map(|a| (a.lineage_id, a.version))
         .collect();
-    read.finish().await?;
-    let mut policies: BTreeMap<Uuid, PolicySettings> = BTreeMap::new();
+    let academies: Vec<Uuid> = active
+        .iter()
+        .map(|row| row.academy_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let policies = crate::policy::effective_in(tx, &academies).await?;
     let mut due = Vec::new();
     for row in active {
         let Some(review) = row.review_due_on else {
@@ -828,13 +830,10 @@ pub async fn draft_due_renewals(
         if next_drafted {
             continue;
         }
-        let policy = match policies.get(&row.academy_id) {
-            Some(policy) => policy,
-            None => {
-                let policy = crate::policy::effective(db, scope, row.academy_id).await?;
-                policies.entry(row.academy_id).or_insert(policy)
-            }
-        };
+        let policy = policies
+            .academies
+            .get(&row.academy_id)
+            .unwrap_or(&policies.trust);
         let draft_from = review
             .checked_sub_days(Days::new(renewal_lead_days(policy)))
             .unwrap_or(review);
@@ -842,26 +841,19 @@ pub async fn draft_due_renewals(
             due.push(row);
         }
     }
-    let mut tx = db.write(scope, now).await?;
     let mut created = Vec::with_capacity(due.len());
     for row in &due {
         let supervisees = supervisees_of(tx.connection(), scope, row.id).await?;
-        created.push(draft_next_version(&mut tx, row, &supervisees).await?);
+        created.push(draft_next_version(tx, row, &supervisees).await?);
     }
-    tx.commit().await?;
     Ok(created)
 }
 
 /// Drafts the next version of an active agreement, with the same parties and terms, by a party
 /// or a trust lead. The active version stays in force until the new one is signed.
-pub async fn renew(
-    db: &Db,
-    scope: &Scope,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<AgreementView, StoreError> {
+pub async fn renew(tx: &mut WriteTx<'_>, id: Uuid) -> Result<AgreementView, StoreError> {
+    let scope = tx.scope();
     let me = person(scope, "renew agreements")?;
-    let mut tx = db.write(scope, now).await?;
     let (row, supervisees) = reachable(tx.connection(), scope, id).await?;
     let party = me == row.supervisor_id || supervisees.contains(&me);
     if !party && !scope.is_trust_lead() {
@@ -878,25 +870,20 @@ pub async fn renew(
             ),
         ));
     }
-    let new_id = draft_next_version(&mut tx, &row, &supervisees).await?;
-    let view = view_of(tx.connection(), scope, new_id).await?;
-    tx.commit().await?;
-    Ok(view)
+    let new_id = draft_next_version(tx, &row, &supervisees).await?;
+    view_of(tx, new_id).await
 }
 
-async fn view_of(
-    conn: &DatabaseTransaction,
-    scope: &Scope,
-    id: Uuid,
-) -> Result<AgreementView, StoreError> {
+async fn view_of(read: &ReadTx<'_>, id: Uuid) -> Result<AgreementView, StoreError> {
+    let (scope, conn) = (read.scope(), read.connection());
     let (row, supervisee_ids) = reachable(conn, scope, id).await?;
-    let mut signatures: Vec<SignatureView> = e::agreement_signature::Entity::find()
+    let mut signatures: Vec<AgreementSignatureView> = e::agreement_signature::Entity::find()
         .filter(e::agreement_signature::Column::TrustId.eq(scope.trust_id()))
         .filter(e::agreement_signature::Column::AgreementId.eq(id))
         .all(conn)
         .await?
         .into_iter()
-        .map(|s| SignatureView {
+        .map(|s| AgreementSignatureView {
             person_id: s.person_id,
             signed_at: s.signed_at,
             content_hash: s.content_hash,
@@ -955,18 +942,15 @@ async fn view_of(
 }
 
 /// One agreement: terms, parties, signatures and the versions of its lineage.
-pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<AgreementView, StoreError> {
-    person(scope, "read agreements")?;
-    let read = db.read(scope).await?;
-    let view = view_of(read.connection(), scope, id).await?;
-    read.finish().await?;
-    Ok(view)
+pub async fn get(read: &ReadTx<'_>, id: Uuid) -> Result<AgreementView, StoreError> {
+    person(read.scope(), "read agreements")?;
+    view_of(read, id).await
 }
 
 /// The agreements the caller is a party to, and those of the academies they see, newest first.
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<AgreementSummary>, StoreError> {
+pub async fn list(read: &ReadTx<'_>) -> Result<Vec<AgreementSummary>, StoreError> {
+    let scope = read.scope();
     let me = person(scope, "read agreements")?;
-    let read = db.read(scope).await?;
     let conn = read.connection();
     let supervisees = e::agreement_supervisee::Entity::find()
         .filter(e::agreement_supervisee::Column::TrustId.eq(scope.trust_id()))
@@ -976,7 +960,6 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<AgreementSummary>, Store
         .filter(e::agreement::Column::TrustId.eq(scope.trust_id()))
         .all(conn)
         .await?;
-    read.finish().await?;
     let mut summaries: Vec<AgreementSummary> = rows
         .into_iter()
         .filter_map(|row| {

@@ -5,6 +5,9 @@
 //! moment of reading ([`haven_domain::access::GrantWindow`]). What it opens is the rule's to say
 //! ([`haven_domain::access::read_basis`]): the records it names or the records of the person it
 //! is over, with those sessions' case notes and agendas.
+//!
+//! Each function works inside the transaction it is given (a write takes `&mut WriteTx`, a read
+//! `&ReadTx`): the caller opens it and commits.
 
 use std::collections::BTreeSet;
 
@@ -14,11 +17,12 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
-use crate::scope::Scope;
-use crate::{Db, StoreError};
+use crate::tx::ReadTx;
+use crate::{StoreError, WriteTx};
 
 /// What a grant opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,13 +45,17 @@ pub struct NewGrant<'a> {
 }
 
 /// A grant and where it stands at the moment it was read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GrantView {
     pub id: Uuid,
+    /// Who is granted access.
     pub grantee_id: Uuid,
+    /// The trust safeguarding lead who approved it.
     pub granted_by: Uuid,
     pub reason: String,
+    /// The person whose records it opens, when it opens a person's records.
     pub subject_person_id: Option<Uuid>,
+    /// The records it opens, when it names records (empty otherwise).
     pub record_ids: Vec<Uuid>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -79,14 +87,10 @@ impl GrantView {
 }
 
 /// Grants `grant.grantee_id` the content of the target's records for the window, approved by
-/// the trust lead of `scope`. The grantee, the subject and every record must be the trust's
+/// the trust lead of the transaction's scope. The grantee, the subject and every record must be the trust's
 /// ([`StoreError::NotFound`] otherwise, as for any id of another trust).
-pub async fn create(
-    db: &Db,
-    scope: &Scope,
-    grant: NewGrant<'_>,
-    now: DateTime<Utc>,
-) -> Result<GrantView, StoreError> {
+pub async fn create(tx: &mut WriteTx<'_>, grant: NewGrant<'_>) -> Result<GrantView, StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let lead = scope.require_trust_lead("grant access to records")?;
     let reason = grant.reason.trim();
     if reason.is_empty() {
@@ -101,8 +105,7 @@ pub async fn create(
     if grant.ends_at <= grant.starts_at {
         return Err(StoreError::invalid("ends_at", "is not after starts_at"));
     }
-    let mut tx = db.write(scope, now).await?;
-    let max_days = crate::policy::trust_default_in(&tx).await?.grant_max_days;
+    let max_days = crate::policy::trust_default_in(tx).await?.grant_max_days;
     if grant.ends_at - grant.starts_at > chrono::Duration::days(i64::from(max_days)) {
         return Err(StoreError::invalid(
             "ends_at",
@@ -168,20 +171,14 @@ pub async fn create(
             })),
     )
     .await?;
-    tx.commit().await?;
     Ok(GrantView::new(row, record_ids, now))
 }
 
 /// Ends a grant now, by a trust lead. Revoking a grant already revoked changes nothing, so a
 /// repeated request is harmless.
-pub async fn revoke(
-    db: &Db,
-    scope: &Scope,
-    grant_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub async fn revoke(tx: &mut WriteTx<'_>, grant_id: Uuid) -> Result<(), StoreError> {
+    let (scope, now) = (tx.scope(), tx.now());
     let lead = scope.require_trust_lead("revoke access grants")?;
-    let mut tx = db.write(scope, now).await?;
     let grant = tx.find::<e::access_grant::Entity>(grant_id).await?;
     if grant.revoked_at.is_some() {
         return Ok(());
@@ -194,21 +191,14 @@ pub async fn revoke(
         .exec(tx.connection())
         .await?;
     tx.audit(AuditEntry::new("revoke", "access_grant", Some(grant.id)))
-        .await?;
-    tx.commit().await
+        .await
 }
 
-/// Every grant of the trust, newest first, for a trust lead.
-pub async fn list(
-    db: &Db,
-    scope: &Scope,
-    now: DateTime<Utc>,
-) -> Result<Vec<GrantView>, StoreError> {
-    scope.require_trust_lead("list access grants")?;
-    let read = db.read(scope).await?;
+/// Every grant of the trust, newest first, for a trust lead, each in its state at `now`.
+pub async fn list(read: &ReadTx<'_>, now: DateTime<Utc>) -> Result<Vec<GrantView>, StoreError> {
+    read.scope().require_trust_lead("list access grants")?;
     let grants = read.list::<e::access_grant::Entity>().await?;
     let records = read.list::<e::access_grant_record::Entity>().await?;
-    read.finish().await?;
     let mut views: Vec<GrantView> = grants
         .into_iter()
         .map(|grant| {

@@ -19,10 +19,10 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::audit::AuditEntry;
 use crate::scope::Scope;
 use crate::tx::{ReadTx, WriteTx};
-use crate::{Db, StoreError};
 
 /// The `scope_key` of the trust default row.
 const TRUST_KEY: &str = "trust";
@@ -130,15 +130,8 @@ pub(crate) async fn trust_default_in(tx: &WriteTx<'_>) -> Result<PolicySettings,
 
 /// The settings that rule `academy_id`: the trust default with the academy's override applied.
 /// An academy outside the scope is [`StoreError::NotFound`].
-pub async fn effective(
-    db: &Db,
-    scope: &Scope,
-    academy_id: Uuid,
-) -> Result<PolicySettings, StoreError> {
-    let read = db.read(scope).await?;
-    let policy = academy(&read, academy_id).await?;
-    read.finish().await?;
-    Ok(policy.effective)
+pub async fn effective(read: &ReadTx<'_>, academy_id: Uuid) -> Result<PolicySettings, StoreError> {
+    Ok(academy(read, academy_id).await?.effective)
 }
 
 /// The trust default and each academy's effective settings, for reads over many academies.

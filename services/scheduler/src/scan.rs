@@ -129,9 +129,11 @@ async fn scan_trust(
     let mut tx = db.write(scope, now).await?;
     let created = haven_store::qa::create_due(&mut tx, as_of).await?.len();
     tx.commit().await?;
-    let renewals = haven_store::agreement::draft_due_renewals(db, scope, as_of, now)
+    let mut tx = db.write(scope, now).await?;
+    let renewals = haven_store::agreement::draft_due_renewals(&mut tx, as_of)
         .await?
         .len();
+    tx.commit().await?;
     let reminders = haven_store::reminders::queue_due(db, scope, as_of, now).await?;
     for skipped in &reminders.skipped {
         tracing::warn!(trust = %scope.trust_id(), "{skipped}");

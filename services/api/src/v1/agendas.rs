@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use haven_domain::{CaseReference, Initials};
-use haven_store::agenda::{CASE_STATUSES, CaseNoteInput};
+use haven_store::agenda::{self, AgendaView, CASE_STATUSES, CaseNoteInput, CaseNoteView};
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
@@ -201,7 +201,7 @@ impl FromBody for AgendaBody {
     summary = "Submit a session's agenda",
     params(("id" = String, Path, description = "The session's id")),
     request_body(content = AgendaBody, content_type = "application/json", description = "A JSON object with `items` (a list of strings) and, to update a submitted agenda, the `row_version` read; unknown fields are refused"),
-    responses((status = 200, description = "The agenda, with `late` when sent after the policy's deadline"), (status = 403, description = "Not a supervisee of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or the session is held or cancelled (`status`)"))
+    responses((status = 200, description = "The agenda, with `late` when sent after the policy's deadline", body = AgendaView), (status = 403, description = "Not a supervisee of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or the session is held or cancelled (`status`)"))
 )]
 #[put("/sessions/{id}/agenda")]
 async fn submit_agenda(
@@ -212,15 +212,9 @@ async fn submit_agenda(
 ) -> Result<HttpResponse, ApiError> {
     let session_id = id.0;
     let AgendaBody { items, row_version } = body::parse(&body)?;
-    let agenda = haven_store::agenda::submit_agenda(
-        &state.db,
-        &signed_in.scope,
-        session_id,
-        items,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let agenda = agenda::submit_agenda(&mut tx, session_id, items, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(agenda))
 }
 
@@ -228,7 +222,7 @@ async fn submit_agenda(
     tag = "agendas",
     summary = "Read a session's agenda",
     params(("id" = String, Path, description = "The session's id")),
-    responses((status = 200, description = "The agenda; the read is audited"), (status = 403, description = "Not a party of the session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such session or agenda in the caller's scope"))
+    responses((status = 200, description = "The agenda; the read is audited", body = AgendaView), (status = 403, description = "Not a party of the session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such session or agenda in the caller's scope"))
 )]
 #[get("/sessions/{id}/agenda")]
 async fn read_agenda(
@@ -236,9 +230,9 @@ async fn read_agenda(
     state: web::Data<ApiState>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let agenda =
-        haven_store::agenda::read_agenda(&state.db, &signed_in.scope, id.0, state.clock.now())
-            .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let agenda = agenda::read_agenda(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(agenda))
 }
 
@@ -247,7 +241,7 @@ async fn read_agenda(
     summary = "Add case notes to a session",
     params(("id" = String, Path, description = "The session's id")),
     request_body(content = CaseNoteBody, content_type = "application/json", description = "A JSON object with the Appendix 3 fields: `case_reference`, `child_initials`, `case_status` (one of the statuses its schema lists), `update_text`, `childs_view`, `parents_views`, `visiting_pattern`, `logs_up_to_date`, `chronology_up_to_date`, `risk_factors`, `protective_factors`, `outstanding_actions`; unknown fields are refused"),
-    responses((status = 201, description = "The case note"), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, more cases than the agreement allows (`case_reference`), or a cancelled session or frozen record (`status`)"))
+    responses((status = 201, description = "The case note", body = CaseNoteView), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such session in the caller's scope"), (status = 422, description = "Invalid input, more cases than the agreement allows (`case_reference`), or a cancelled session or frozen record (`status`)"))
 )]
 #[post("/sessions/{id}/case-notes")]
 async fn add_case_note(
@@ -258,14 +252,9 @@ async fn add_case_note(
 ) -> Result<HttpResponse, ApiError> {
     let session_id = id.0;
     let input = CaseNoteInput::from(body::parse::<CaseNoteBody>(&body)?);
-    let note = haven_store::agenda::add_case_note(
-        &state.db,
-        &signed_in.scope,
-        session_id,
-        input,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let note = agenda::add_case_note(&mut tx, session_id, input).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(note))
 }
 
@@ -274,7 +263,7 @@ async fn add_case_note(
     summary = "Edit a case note",
     params(("id" = String, Path, description = "The case note's id")),
     request_body(content = EditCaseNoteBody, content_type = "application/json", description = "A JSON object with every Appendix 3 field and the `row_version` read; unknown fields are refused"),
-    responses((status = 200, description = "The case note"), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such case note in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or the session's record is frozen (`status`)"))
+    responses((status = 200, description = "The case note", body = CaseNoteView), (status = 403, description = "Not a party of the session"), (status = 404, description = "No such case note in the caller's scope"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or the session's record is frozen (`status`)"))
 )]
 #[put("/case-notes/{id}")]
 async fn edit_case_note(
@@ -286,15 +275,9 @@ async fn edit_case_note(
     let note_id = id.0;
     let EditCaseNoteBody { row_version, note } = body::parse(&body)?;
     let input = CaseNoteInput::from(note);
-    let note = haven_store::agenda::edit_case_note(
-        &state.db,
-        &signed_in.scope,
-        note_id,
-        input,
-        row_version,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let note = agenda::edit_case_note(&mut tx, note_id, input, row_version).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(note))
 }
 
@@ -302,7 +285,7 @@ async fn edit_case_note(
     tag = "agendas",
     summary = "Read a session's case notes",
     params(("id" = String, Path, description = "The session's id")),
-    responses((status = 200, description = "The case notes; the read is audited"), (status = 403, description = "Not a party of the session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such session in the caller's scope"))
+    responses((status = 200, description = "The case notes; the read is audited", body = [CaseNoteView]), (status = 403, description = "Not a party of the session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such session in the caller's scope"))
 )]
 #[get("/sessions/{id}/case-notes")]
 async fn case_notes(
@@ -310,9 +293,9 @@ async fn case_notes(
     state: web::Data<ApiState>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let notes =
-        haven_store::agenda::case_notes(&state.db, &signed_in.scope, id.0, state.clock.now())
-            .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let notes = agenda::case_notes(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(notes))
 }
 
@@ -320,7 +303,7 @@ async fn case_notes(
     tag = "agendas",
     summary = "Read one case note, with the version an edit must name",
     params(("id" = String, Path, description = "The case note's id")),
-    responses((status = 200, description = "The case note; the read is audited"), (status = 403, description = "Not a party of its session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such case note in the caller's scope"))
+    responses((status = 200, description = "The case note; the read is audited", body = CaseNoteView), (status = 403, description = "Not a party of its session, a trust safeguarding lead or the holder of a live grant that covers its record"), (status = 404, description = "No such case note in the caller's scope"))
 )]
 #[get("/case-notes/{id}")]
 async fn read_case_note(
@@ -328,8 +311,9 @@ async fn read_case_note(
     state: web::Data<ApiState>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let note = haven_store::agenda::case_note(&state.db, &signed_in.scope, id.0, state.clock.now())
-        .await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    let note = agenda::case_note(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(note))
 }
 

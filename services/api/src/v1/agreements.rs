@@ -3,7 +3,9 @@
 //! (`haven_store::agreement`); this module reads bodies field by field so each mistake is named.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use haven_store::agreement::{self, Kind, NewAgreement, TermsInput, TermsPatch};
+use haven_store::agreement::{
+    self, AgreementSummary, AgreementView, Kind, NewAgreement, TermsInput, TermsPatch,
+};
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -74,53 +76,108 @@ impl Extra {
 #[utoipa::path(
     tag = "agreements",
     summary = "List the agreements the caller sees",
-    responses((status = 200, description = "The agreements the caller is a party to, and those of the academies they see"), (status = 401, description = "Not signed in"))
+    responses((status = 200, description = "The agreements the caller is a party to, and those of the academies they see", body = [AgreementSummary]), (status = 401, description = "Not signed in"))
 )]
 #[get("/agreements")]
 async fn list_agreements(
     state: web::Data<ApiState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let agreements = agreement::list(&state.db, &caller.scope).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let agreements = agreement::list(&read).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(agreements))
 }
 
-/// An agreement's terms, as drafted or as edited. Drafting, `plan_cadence`, `standard_agenda`,
-/// `records_location`, `confidentiality_terms` and `diversity_terms` are required and
-/// `extended_each_half_term` is false when absent; editing a draft, any of them may be sent and
-/// each one absent is left as it is.
+/// A new draft's terms: `plan_cadence`, `standard_agenda`, `records_location`,
+/// `confidentiality_terms` and `diversity_terms` are required, `extended_each_half_term` is
+/// false when absent and the other terms left out are the academy's policy.
+#[derive(ToSchema)]
+pub(crate) struct DraftTermsBody {
+    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly.
+    plan_cadence: String,
+    /// N for every_n_weeks, and only for it.
+    plan_weeks: Option<u32>,
+    /// Whether one session each half term is extended; false when left out.
+    extended_each_half_term: Option<bool>,
+    /// The floor below which a supervisee is overdue (weekly, every_N_weeks, half_termly, termly); the academy's policy when left out.
+    minimum: Option<String>,
+    /// The session length; the academy's policy when left out.
+    session_minutes: Option<u32>,
+    /// The cap on cases per session; the academy's policy when left out.
+    max_cases_per_session: Option<u32>,
+    /// Whether agendas are asked for; the academy's policy when left out.
+    agenda_required: Option<bool>,
+    /// The standard agenda.
+    standard_agenda: String,
+    /// Where records are kept.
+    records_location: String,
+    /// The confidentiality terms.
+    confidentiality_terms: String,
+    /// The diversity terms.
+    diversity_terms: String,
+}
+
+impl DraftTermsBody {
+    /// Reads every term, noting mistakes (a text missing among them) on `body` and, for the
+    /// fields `body` has no reader for, on `extra`.
+    fn read(body: &mut Body, extra: &mut Extra) -> Self {
+        let plan_cadence = body.string("plan_cadence");
+        let plan_weeks = extra.count(body.take("plan_weeks"), "plan_weeks");
+        let extended_each_half_term = extra.flag(
+            body.take("extended_each_half_term"),
+            "extended_each_half_term",
+        );
+        let minimum = body.optional_string("minimum");
+        let session_minutes = extra.count(body.take("session_minutes"), "session_minutes");
+        let max_cases_per_session =
+            extra.count(body.take("max_cases_per_session"), "max_cases_per_session");
+        let agenda_required = extra.flag(body.take("agenda_required"), "agenda_required");
+        let standard_agenda = body.string("standard_agenda");
+        let records_location = body.string("records_location");
+        let confidentiality_terms = body.string("confidentiality_terms");
+        let diversity_terms = body.string("diversity_terms");
+        Self {
+            plan_cadence,
+            plan_weeks,
+            extended_each_half_term,
+            minimum,
+            session_minutes,
+            max_cases_per_session,
+            agenda_required,
+            standard_agenda,
+            records_location,
+            confidentiality_terms,
+            diversity_terms,
+        }
+    }
+}
+
+/// A draft's changed terms: any of them may be sent, and each one absent is left as it is.
 #[derive(ToSchema)]
 pub(crate) struct TermsBody {
-    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly; required when drafting.
+    /// weekly, every_n_weeks (with `plan_weeks`), half_termly or termly.
     plan_cadence: Option<String>,
     /// N for every_n_weeks, and only for it.
     plan_weeks: Option<u32>,
-    /// Whether one session each half term is extended; false when a draft leaves it out.
+    /// Whether one session each half term is extended.
     extended_each_half_term: Option<bool>,
-    /// The floor below which a supervisee is overdue (weekly, every_N_weeks, half_termly, termly); the academy's policy when a draft leaves it out.
+    /// The floor below which a supervisee is overdue (weekly, every_N_weeks, half_termly, termly).
     minimum: Option<String>,
-    /// The session length; the academy's policy when a draft leaves it out.
+    /// The session length.
     session_minutes: Option<u32>,
-    /// The cap on cases per session; the academy's policy when a draft leaves it out.
+    /// The cap on cases per session.
     max_cases_per_session: Option<u32>,
-    /// Whether agendas are asked for; the academy's policy when a draft leaves it out.
+    /// Whether agendas are asked for.
     agenda_required: Option<bool>,
-    /// The standard agenda; required when drafting.
+    /// The standard agenda.
     standard_agenda: Option<String>,
-    /// Where records are kept; required when drafting.
+    /// Where records are kept.
     records_location: Option<String>,
-    /// The confidentiality terms; required when drafting.
+    /// The confidentiality terms.
     confidentiality_terms: Option<String>,
-    /// The diversity terms; required when drafting.
+    /// The diversity terms.
     diversity_terms: Option<String>,
-}
-
-/// Whether the terms are read for a new draft, which needs its texts, or for an edit, which
-/// needs none.
-#[derive(Clone, Copy)]
-enum Reading {
-    Draft,
-    Edit,
 }
 
 impl TermsBody {
@@ -138,14 +195,10 @@ impl TermsBody {
         "diversity_terms",
     ];
 
-    /// Reads every term, noting mistakes on `body` and, for the fields `body` has no reader
-    /// for, on `extra`.
-    fn read(body: &mut Body, extra: &mut Extra, reading: Reading) -> Self {
-        let text = |body: &mut Body, field: &str| match reading {
-            Reading::Draft => Some(body.string(field)),
-            Reading::Edit => body.optional_string(field),
-        };
-        let plan_cadence = text(body, "plan_cadence");
+    /// Reads the terms sent, noting mistakes on `body` and, for the fields `body` has no
+    /// reader for, on `extra`.
+    fn read(body: &mut Body, extra: &mut Extra) -> Self {
+        let plan_cadence = body.optional_string("plan_cadence");
         let plan_weeks = extra.count(body.take("plan_weeks"), "plan_weeks");
         let extended_each_half_term = extra.flag(
             body.take("extended_each_half_term"),
@@ -156,10 +209,10 @@ impl TermsBody {
         let max_cases_per_session =
             extra.count(body.take("max_cases_per_session"), "max_cases_per_session");
         let agenda_required = extra.flag(body.take("agenda_required"), "agenda_required");
-        let standard_agenda = text(body, "standard_agenda");
-        let records_location = text(body, "records_location");
-        let confidentiality_terms = text(body, "confidentiality_terms");
-        let diversity_terms = text(body, "diversity_terms");
+        let standard_agenda = body.optional_string("standard_agenda");
+        let records_location = body.optional_string("records_location");
+        let confidentiality_terms = body.optional_string("confidentiality_terms");
+        let diversity_terms = body.optional_string("diversity_terms");
         Self {
             plan_cadence,
             plan_weeks,
@@ -176,22 +229,21 @@ impl TermsBody {
     }
 }
 
-/// A draft's terms. Its texts were read as required (a missing one is refused by then, so an
-/// empty text stands in for it here).
-impl From<TermsBody> for TermsInput {
-    fn from(terms: TermsBody) -> Self {
+/// A draft's terms, the store's defaults and policy filling in those left out.
+impl From<DraftTermsBody> for TermsInput {
+    fn from(terms: DraftTermsBody) -> Self {
         Self {
-            plan_cadence: terms.plan_cadence.unwrap_or_default(),
+            plan_cadence: terms.plan_cadence,
             plan_weeks: terms.plan_weeks,
             extended_each_half_term: terms.extended_each_half_term.unwrap_or(false),
             minimum: terms.minimum,
             session_minutes: terms.session_minutes,
             max_cases_per_session: terms.max_cases_per_session,
             agenda_required: terms.agenda_required,
-            standard_agenda: terms.standard_agenda.unwrap_or_default(),
-            records_location: terms.records_location.unwrap_or_default(),
-            confidentiality_terms: terms.confidentiality_terms.unwrap_or_default(),
-            diversity_terms: terms.diversity_terms.unwrap_or_default(),
+            standard_agenda: terms.standard_agenda,
+            records_location: terms.records_location,
+            confidentiality_terms: terms.confidentiality_terms,
+            diversity_terms: terms.diversity_terms,
         }
     }
 }
@@ -228,7 +280,7 @@ pub(crate) struct DraftAgreementBody {
     /// The supervisees.
     supervisee_ids: Vec<Uuid>,
     #[serde(flatten)]
-    terms: TermsBody,
+    terms: DraftTermsBody,
 }
 
 impl FromBody for DraftAgreementBody {
@@ -243,7 +295,7 @@ impl FromBody for DraftAgreementBody {
         let kind = body.parsed("kind", Kind::parse);
         let supervisor_id = extra.id(body.take("supervisor_id"), "supervisor_id");
         let supervisee_ids = extra.ids(body.take("supervisee_ids"), "supervisee_ids");
-        let terms = TermsBody::read(body, &mut extra, Reading::Draft);
+        let terms = DraftTermsBody::read(body, &mut extra);
         extra.finish(body);
         Some(Self {
             academy_id: academy_id?,
@@ -271,7 +323,7 @@ impl From<DraftAgreementBody> for NewAgreement {
     tag = "agreements",
     summary = "Draft an agreement",
     request_body(content = DraftAgreementBody, content_type = "application/json", description = "A JSON object with `academy_id`, `kind` (one_to_one, group, external), `supervisor_id`, `supervisee_ids`, `plan_cadence` (weekly, every_n_weeks with `plan_weeks`, half_termly, termly), `extended_each_half_term`, `minimum` (weekly, every_N_weeks, half_termly, termly: the floor below which a supervisee is overdue), `session_minutes`, `max_cases_per_session` and `agenda_required` (each optional: the academy's policy when left out), `standard_agenda`, `records_location`, `confidentiality_terms`, `diversity_terms`; unknown fields are refused"),
-    responses((status = 201, description = "The draft"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 201, description = "The draft", body = AgreementView), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such academy in the caller's scope"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/agreements")]
 async fn draft_agreement(
@@ -280,13 +332,9 @@ async fn draft_agreement(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let draft: DraftAgreementBody = body::parse(&body)?;
-    let draft = agreement::draft(
-        &state.db,
-        &caller.scope,
-        NewAgreement::from(draft),
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let draft = agreement::draft(&mut tx, NewAgreement::from(draft)).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("location", format!("/api/v1/agreements/{}", draft.id)))
         .json(draft))
@@ -296,7 +344,7 @@ async fn draft_agreement(
     tag = "agreements",
     summary = "Read an agreement",
     params(("id" = String, Path, description = "The agreement's id")),
-    responses((status = 200, description = "Terms, parties, signatures and the versions of its lineage"), (status = 404, description = "No such agreement for the caller"))
+    responses((status = 200, description = "Terms, parties, signatures and the versions of its lineage", body = AgreementView), (status = 404, description = "No such agreement for the caller"))
 )]
 #[get("/agreements/{id}")]
 async fn get_agreement(
@@ -304,8 +352,9 @@ async fn get_agreement(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.0;
-    let view = agreement::get(&state.db, &caller.scope, id).await?;
+    let read = state.db.read(&caller.scope).await?;
+    let view = agreement::get(&read, id.0).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -325,7 +374,7 @@ impl FromBody for EditAgreementBody {
     fn from_body(body: &mut Body) -> Option<Self> {
         let mut extra = Extra::default();
         let row_version = body.integer("row_version");
-        let terms = TermsBody::read(body, &mut extra, Reading::Edit);
+        let terms = TermsBody::read(body, &mut extra);
         extra.finish(body);
         Some(Self { row_version, terms })
     }
@@ -336,7 +385,7 @@ impl FromBody for EditAgreementBody {
     summary = "Edit a draft agreement's terms",
     params(("id" = String, Path, description = "The agreement's id")),
     request_body(content = EditAgreementBody, content_type = "application/json", description = "A JSON object with the `row_version` read and any of the terms; signatures already given are withdrawn; unknown fields are refused"),
-    responses((status = 200, description = "The draft"), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or not a draft (`status`)"))
+    responses((status = 200, description = "The draft", body = AgreementView), (status = 403, description = "Neither the supervisor nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 409, description = "Changed since it was read"), (status = 422, description = "Invalid input, or not a draft (`status`)"))
 )]
 #[patch("/agreements/{id}")]
 async fn edit_agreement(
@@ -348,15 +397,9 @@ async fn edit_agreement(
     let id = id.0;
     let EditAgreementBody { row_version, terms } = body::parse(&body)?;
     let patch = TermsPatch::from(terms);
-    let view = agreement::edit(
-        &state.db,
-        &caller.scope,
-        id,
-        row_version,
-        patch,
-        state.clock.now(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let view = agreement::edit(&mut tx, id, row_version, patch).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -382,7 +425,7 @@ impl FromBody for SignAgreementBody {
     summary = "Sign a draft agreement as one of its parties",
     params(("id" = String, Path, description = "The agreement's id")),
     request_body(content = SignAgreementBody, content_type = "application/json", description = "A JSON object with the `content_hash` of the terms the signer read; unknown fields are refused"),
-    responses((status = 200, description = "The agreement, active once every party has signed"), (status = 403, description = "Not a party"), (status = 404, description = "No such agreement for the caller"), (status = 409, description = "The terms changed since they were read"), (status = 422, description = "Invalid input, already signed (`signature`) or not a draft (`status`)"))
+    responses((status = 200, description = "The agreement, active once every party has signed", body = AgreementView), (status = 403, description = "Not a party"), (status = 404, description = "No such agreement for the caller"), (status = 409, description = "The terms changed since they were read"), (status = 422, description = "Invalid input, already signed (`signature`) or not a draft (`status`)"))
 )]
 #[post("/agreements/{id}/sign")]
 async fn sign_agreement(
@@ -393,15 +436,9 @@ async fn sign_agreement(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.0;
     let SignAgreementBody { content_hash } = body::parse(&body)?;
-    let view = agreement::sign(
-        &state.db,
-        &caller.scope,
-        id,
-        &content_hash,
-        state.clock.now(),
-        state.clock.today_london(),
-    )
-    .await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let view = agreement::sign(&mut tx, id, &content_hash, state.clock.today_london()).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -409,7 +446,7 @@ async fn sign_agreement(
     tag = "agreements",
     summary = "Renew an active agreement as a new draft version",
     params(("id" = String, Path, description = "The agreement's id")),
-    responses((status = 201, description = "The new draft version"), (status = 403, description = "Neither a party nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Not active, or a renewal is already drafted (`status`)"))
+    responses((status = 201, description = "The new draft version", body = AgreementView), (status = 403, description = "Neither a party nor a trust safeguarding lead"), (status = 404, description = "No such agreement for the caller"), (status = 422, description = "Not active, or a renewal is already drafted (`status`)"))
 )]
 #[post("/agreements/{id}/renew")]
 async fn renew_agreement(
@@ -417,8 +454,9 @@ async fn renew_agreement(
     caller: Authenticated,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.0;
-    let renewal = agreement::renew(&state.db, &caller.scope, id, state.clock.now()).await?;
+    let mut tx = state.db.write(&caller.scope, state.clock.now()).await?;
+    let renewal = agreement::renew(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("location", format!("/api/v1/agreements/{}", renewal.id)))
         .json(renewal))

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use haven_store::grant::{GrantTarget, NewGrant};
+use haven_store::grant::{self, GrantTarget, GrantView, NewGrant};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -89,7 +89,7 @@ impl FromBody for NewGrantBody {
     tag = "grants",
     summary = "Grant exceptional access to records",
     request_body(content = NewGrantBody, content_type = "application/json", description = "A JSON object with `grantee_id`, `reason`, either `record_ids` or `subject_person_id`, `ends_at` and optionally `starts_at` (RFC 3339; now when absent), at most the trust's `grant_max_days` apart; unknown fields are refused"),
-    responses((status = 201, description = "The grant"), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
+    responses((status = 201, description = "The grant", body = GrantView), (status = 403, description = "Not a trust safeguarding lead"), (status = 422, description = "Invalid input, with the field"))
 )]
 #[post("/grants")]
 async fn create_grant(
@@ -112,9 +112,9 @@ async fn create_grant(
         ..
     } = grant;
     let now = state.clock.now();
-    let grant = haven_store::grant::create(
-        &state.db,
-        &signed_in.scope,
+    let mut tx = state.db.write(&signed_in.scope, now).await?;
+    let grant = grant::create(
+        &mut tx,
         NewGrant {
             grantee_id,
             reason: &reason,
@@ -122,9 +122,9 @@ async fn create_grant(
             starts_at: starts_at.unwrap_or(now),
             ends_at,
         },
-        now,
     )
     .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("location", format!("/api/v1/grants/{}", grant.id)))
         .json(grant))
@@ -133,14 +133,16 @@ async fn create_grant(
 #[utoipa::path(
     tag = "grants",
     summary = "List access grants",
-    responses((status = 200, description = "The trust's grants"), (status = 403, description = "Not a trust safeguarding lead"))
+    responses((status = 200, description = "The trust's grants", body = [GrantView]), (status = 403, description = "Not a trust safeguarding lead"))
 )]
 #[get("/grants")]
 async fn list_grants(
     signed_in: Authenticated,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiError> {
-    let grants = haven_store::grant::list(&state.db, &signed_in.scope, state.clock.now()).await?;
+    let read = state.db.read(&signed_in.scope).await?;
+    let grants = grant::list(&read, state.clock.now()).await?;
+    read.finish().await?;
     Ok(HttpResponse::Ok().json(grants))
 }
 
@@ -156,7 +158,9 @@ async fn revoke_grant(
     state: web::Data<ApiState>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    haven_store::grant::revoke(&state.db, &signed_in.scope, id.0, state.clock.now()).await?;
+    let mut tx = state.db.write(&signed_in.scope, state.clock.now()).await?;
+    grant::revoke(&mut tx, id.0).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

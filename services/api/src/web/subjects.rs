@@ -360,7 +360,9 @@ async fn agreement_page(
     scope: &Scope,
     id: Uuid,
 ) -> Result<SubjectPage, StoreError> {
-    let view = haven_store::agreement::get(&state.db, scope, id).await?;
+    let read = state.db.read(scope).await?;
+    let view = haven_store::agreement::get(&read, id).await?;
+    read.finish().await?;
     let supervisor = name(state, scope, view.supervisor_id).await?;
     let supervisees = names(state, scope, &view.supervisee_ids).await?;
     Ok(SubjectPage {
