@@ -11,15 +11,15 @@ mod ids;
 mod org;
 mod text;
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Europe::London;
+use chrono::{DateTime, NaiveDate, Utc};
 use haven_domain::{TermCalendar, add_working_days, is_working_day};
-use haven_store::{Db, Origin, Scope, SystemActor, WriteTx};
+use haven_store::{Db, Origin, Scope, SystemActor};
 use uuid::Uuid;
 
 use self::ids::{Ids, Lcg};
 
 use crate::SeedError;
+use crate::days::Span;
 
 const TRUST_NAME: &str = "Northern Lights Learning Trust";
 const TRUST_SLUG: &str = "demo";
@@ -92,19 +92,12 @@ struct Seed {
 
 impl Seed {
     fn new(now: DateTime<Utc>) -> Result<Self, SeedError> {
-        // Days are London days, as the academies live them.
-        let today = now.with_timezone(&London).date_naive();
-        let history_starts = today
-            .checked_sub_months(Months::new(25))
-            .ok_or_else(|| refused!("{today} is too early for two years of history"))?;
-        let cal = TermCalendar::england_typical(
-            academic_year(history_starts),
-            academic_year(today).saturating_add(1),
-        )?;
-        let horizon = cal
-            .half_term_containing_or_after(today)
-            .map(|half_term| half_term.ends_on)
-            .ok_or_else(|| refused!("no half term after {today}"))?;
+        let Span {
+            today,
+            history_starts,
+            horizon,
+            cal,
+        } = Span::back_from(now, 25, "two years")?;
         Ok(Self {
             now,
             today,
@@ -125,36 +118,4 @@ impl Seed {
             add_working_days(day, 1, &self.cal)
         }
     }
-}
-
-/// The academic year (September to July) a date belongs to; August counts with the year after.
-fn academic_year(day: NaiveDate) -> i32 {
-    if day.month() >= 8 {
-        day.year()
-    } else {
-        day.year().saturating_sub(1)
-    }
-}
-
-/// `time` on `day` in London.
-fn london(day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let local = day.and_time(time);
-    London
-        .from_local_datetime(&local)
-        .earliest()
-        .map_or_else(|| local.and_utc(), |at| at.with_timezone(&Utc))
-}
-
-fn hm(hour: u32, minute: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN)
-}
-
-/// `days` after `day` (before it when negative).
-fn plus(day: NaiveDate, days: i64) -> NaiveDate {
-    day + chrono::TimeDelta::days(days)
-}
-
-/// The scope's trust, for the rows being built.
-fn trust_id(tx: &WriteTx<'_>) -> uuid::Uuid {
-    tx.scope().trust_id()
 }

@@ -13,8 +13,7 @@
 //! one audit entry per statement rather than per row: the demo's row-by-row entries would make a
 //! trust of this size take hours to write.
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
-use chrono_tz::Europe::London;
+use chrono::{DateTime, Months, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use haven_domain::record_content::{Decision, RecordContent};
 use haven_domain::{
     Cadence, PolicySettings, Role, ScopeKind, SessionKind, TermCalendar, add_working_days,
@@ -29,6 +28,7 @@ use serde_json::{Value, json};
 use uuid::{Builder, Uuid};
 
 use crate::SeedError;
+use crate::days::{Span, hm, london, plus, trust_id, weekday};
 
 /// Rows per insert statement: the widest table has 26 columns, so a statement stays well under
 /// SQLite's 32,766 bound parameters (and PostgreSQL's 65,535).
@@ -136,10 +136,6 @@ pub async fn trust(db: &Db, shape: &Shape, now: DateTime<Utc>) -> Result<Counts,
     tx.commit().await?;
     generator.counts.academies = shape.academies;
     Ok(generator.counts)
-}
-
-fn trust_id(tx: &WriteTx<'_>) -> Uuid {
-    tx.scope().trust_id()
 }
 
 /// UUIDv7s stamped with `now`, told apart by a counter.
@@ -288,18 +284,16 @@ struct Generator {
 
 impl Generator {
     fn new(now: DateTime<Utc>, years: u32) -> Result<Self, SeedError> {
-        let today = now.with_timezone(&London).date_naive();
-        let history_starts = today
-            .checked_sub_months(Months::new(years.saturating_mul(12).saturating_add(2)))
-            .ok_or_else(|| refused!("{today} is too early for {years} years of history"))?;
-        let cal = TermCalendar::england_typical(
-            academic_year(history_starts),
-            academic_year(today).saturating_add(1),
+        let Span {
+            today,
+            history_starts,
+            horizon,
+            cal,
+        } = Span::back_from(
+            now,
+            years.saturating_mul(12).saturating_add(2),
+            &format!("{years} years"),
         )?;
-        let horizon = cal
-            .half_term_containing_or_after(today)
-            .map(|half_term| half_term.ends_on)
-            .ok_or_else(|| refused!("no half term after {today}"))?;
         // One content for every generated record, as the store's own type: it parses, amends
         // and verifies as an entered record does.
         let content = RecordContent {
@@ -1154,45 +1148,4 @@ struct SessionRow {
     created_at: DateTime<Utc>,
     cancelled_at: Option<DateTime<Utc>>,
     rebooking_of: Option<Uuid>,
-}
-
-fn weekday(n: usize) -> Weekday {
-    const WEEKDAYS: [Weekday; 5] = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ];
-    WEEKDAYS
-        .get(n % WEEKDAYS.len())
-        .copied()
-        .unwrap_or(Weekday::Tue)
-}
-
-/// The academic year (September to July) a date belongs to; August counts with the year after.
-fn academic_year(day: NaiveDate) -> i32 {
-    if day.month() >= 8 {
-        day.year()
-    } else {
-        day.year().saturating_sub(1)
-    }
-}
-
-/// `time` on `day` in London.
-fn london(day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let local = day.and_time(time);
-    London
-        .from_local_datetime(&local)
-        .earliest()
-        .map_or_else(|| local.and_utc(), |at| at.with_timezone(&Utc))
-}
-
-fn hm(hour: u32, minute: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN)
-}
-
-/// `days` after `day` (before it when negative).
-fn plus(day: NaiveDate, days: i64) -> NaiveDate {
-    day + TimeDelta::days(days)
 }

@@ -8,6 +8,7 @@ macro_rules! refused {
     };
 }
 
+mod days;
 pub mod demo;
 pub mod generate;
 

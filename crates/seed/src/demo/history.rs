@@ -16,9 +16,10 @@ use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::Seed;
 use super::org::{Academy, Person, Policy, Trust};
 use super::text::{self, RecordFacts};
-use super::{Seed, hm, london, plus, trust_id};
+use crate::days::{hm, london, plus, trust_id, weekday};
 
 use crate::SeedError;
 
@@ -38,14 +39,6 @@ const QA_OVERDUE: usize = 9;
 const AD_HOC: [usize; 2] = [4, 7];
 /// At most this many open actions are left past their due date across the trust.
 const OVERDUE_ACTIONS: usize = 8;
-
-const WEEKDAYS: [Weekday; 5] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-];
 
 /// Who supervises whom under one agreement lineage, and when they meet.
 struct Spec {
@@ -100,13 +93,6 @@ pub async fn create(
         run.qa_reviews(tx, seed, trust).await?;
     }
     Ok(())
-}
-
-fn weekday(n: usize) -> Weekday {
-    WEEKDAYS
-        .get(n % WEEKDAYS.len())
-        .copied()
-        .unwrap_or(Weekday::Tue)
 }
 
 /// One version of an agreement.

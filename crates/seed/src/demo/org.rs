@@ -11,7 +11,8 @@ use haven_store::WriteTx;
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
-use super::{Seed, plus, trust_id};
+use super::Seed;
+use crate::days::{plus, trust_id};
 
 use crate::SeedError;
 
