@@ -701,26 +701,15 @@ impl Generator {
                 "active"
             }
             .to_owned()),
-            plan_cadence: Set(cadence.to_owned()),
-            plan_weeks: Set(weeks),
-            extended_each_half_term: Set(settings.plan.extended_each_half_term),
-            minimum: Set(terms.minimum.clone()),
-            session_minutes: Set(minutes),
-            max_cases_per_session: Set(max_cases),
-            agenda_required: Set(terms.agenda_required),
-            standard_agenda: Set(terms.standard_agenda.clone()),
-            records_location: Set(terms.records_location.clone()),
-            confidentiality_terms: Set(terms.confidentiality_terms.clone()),
-            diversity_terms: Set(terms.diversity_terms.clone()),
             activated_on: Set(Some(activated_on)),
             review_due_on: Set(
                 activated_on.checked_add_months(Months::new(settings.agreement_review_months))
             ),
             ended_on: Set(ended_on),
-            content_hash: Set(Some(hash.clone())),
             row_version: Set(1),
             created_at: Set(london(plus(activated_on, -7), hm(12, 0))),
             updated_at: Set(ended_on.map_or(signed, |day| london(day, hm(10, 0)))),
+            ..terms.columns()?
         });
         self.counts.agreements += 1;
         self.rows

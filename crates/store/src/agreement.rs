@@ -256,6 +256,28 @@ impl Terms {
             })
     }
 
+    /// The agreement row's columns these terms fill, with the hash a signature covers: the one
+    /// way a row of terms is written, by the store as by the seeds. The caller sets the rest (ids,
+    /// parties, status, dates).
+    pub fn columns(&self) -> Result<e::agreement::ActiveModel, StoreError> {
+        let (plan_weeks, session_minutes, max_cases) = self.numbers();
+        Ok(e::agreement::ActiveModel {
+            plan_cadence: Set(self.plan_cadence.clone()),
+            plan_weeks: Set(plan_weeks),
+            extended_each_half_term: Set(self.extended_each_half_term),
+            minimum: Set(self.minimum.clone()),
+            session_minutes: Set(session_minutes),
+            max_cases_per_session: Set(max_cases),
+            agenda_required: Set(self.agenda_required),
+            standard_agenda: Set(self.standard_agenda.clone()),
+            records_location: Set(self.records_location.clone()),
+            confidentiality_terms: Set(self.confidentiality_terms.clone()),
+            diversity_terms: Set(self.diversity_terms.clone()),
+            content_hash: Set(Some(self.hash()?)),
+            ..Default::default()
+        })
+    }
+
     fn numbers(&self) -> (Option<i32>, i32, Option<i32>) {
         let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         (
@@ -477,7 +499,6 @@ async fn insert_version(
 ) -> Result<(), StoreError> {
     let trust_id = tx.scope().trust_id();
     let now = tx.now();
-    let (plan_weeks, session_minutes, max_cases) = terms.numbers();
     let row = e::agreement::ActiveModel {
         id: Set(version.id),
         trust_id: Set(trust_id),
@@ -488,24 +509,13 @@ async fn insert_version(
         kind: Set(version.kind.to_owned()),
         supervisor_id: Set(version.supervisor_id),
         status: Set(DRAFT.to_owned()),
-        plan_cadence: Set(terms.plan_cadence.clone()),
-        plan_weeks: Set(plan_weeks),
-        extended_each_half_term: Set(terms.extended_each_half_term),
-        minimum: Set(terms.minimum.clone()),
-        session_minutes: Set(session_minutes),
-        max_cases_per_session: Set(max_cases),
-        agenda_required: Set(terms.agenda_required),
-        standard_agenda: Set(terms.standard_agenda.clone()),
-        records_location: Set(terms.records_location.clone()),
-        confidentiality_terms: Set(terms.confidentiality_terms.clone()),
-        diversity_terms: Set(terms.diversity_terms.clone()),
         activated_on: Set(None),
         review_due_on: Set(None),
         ended_on: Set(None),
-        content_hash: Set(Some(terms.hash()?)),
         row_version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        ..terms.columns()?
     };
     tx.insert_for_party(row).await?;
     for person_id in supervisees {

@@ -305,24 +305,13 @@ impl<'a> Run<'a> {
                 "active"
             }
             .to_owned()),
-            plan_cadence: Set(cadence.to_owned()),
-            plan_weeks: Set(weeks),
-            extended_each_half_term: Set(plan.extended_each_half_term),
-            minimum: Set(terms.minimum.clone()),
-            session_minutes: Set(self.minutes),
-            max_cases_per_session: Set(max_cases),
-            agenda_required: Set(terms.agenda_required),
-            standard_agenda: Set(terms.standard_agenda.clone()),
-            records_location: Set(terms.records_location.clone()),
-            confidentiality_terms: Set(terms.confidentiality_terms.clone()),
-            diversity_terms: Set(terms.diversity_terms.clone()),
             activated_on: Set(Some(activated_on)),
             review_due_on: Set(review_due_on),
             ended_on: Set(ended_on),
-            content_hash: Set(Some(hash.clone())),
             row_version: Set(1),
             created_at: Set(london(plus(activated_on, -7), hm(12, 0))),
             updated_at: Set(ended_on.map_or(second_signature, |day| london(day, hm(10, 0)))),
+            ..terms.columns()?
         })
         .await?;
         seed.counts.agreements = seed.counts.agreements.saturating_add(1);
