@@ -11,7 +11,7 @@ use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use haven_domain::compliance::ComplianceLevel;
 use haven_store::record::SessionSummary;
-use haven_store::{Scope, StoreError};
+use haven_store::{ReadTx, Scope, StoreError};
 use uuid::Uuid;
 
 use crate::auth;
@@ -95,33 +95,30 @@ fn path_id(req: &HttpRequest) -> Option<Uuid> {
 
 /// Display names of people of the scope's trust, in the order asked; someone the scope cannot
 /// read is "someone in your trust".
-async fn names(state: &ApiState, scope: &Scope, ids: &[Uuid]) -> Result<Vec<String>, StoreError> {
-    let read = state.db.read(scope).await?;
+async fn names(read: &ReadTx<'_>, ids: &[Uuid]) -> Result<Vec<String>, StoreError> {
     let mut names = Vec::with_capacity(ids.len());
     for id in ids {
-        names.push(match haven_store::admin::display_name(&read, *id).await {
+        names.push(match haven_store::admin::display_name(read, *id).await {
             Ok(name) => name,
             Err(StoreError::NotFound) => "someone in your trust".to_owned(),
             Err(other) => return Err(other),
         });
     }
-    read.finish().await?;
     Ok(names)
 }
 
-async fn name(state: &ApiState, scope: &Scope, id: Uuid) -> Result<String, StoreError> {
-    Ok(names(state, scope, &[id]).await?.concat())
+async fn name(read: &ReadTx<'_>, id: Uuid) -> Result<String, StoreError> {
+    Ok(names(read, &[id]).await?.concat())
 }
 
 /// A session's facts: its staff, date, length, kind and status, and how far its record has got.
 async fn session_facts(
-    state: &ApiState,
-    scope: &Scope,
+    read: &ReadTx<'_>,
     summary: &SessionSummary,
 ) -> Result<Vec<Fact>, StoreError> {
     let figures = &summary.figures;
-    let supervisor = name(state, scope, summary.supervisor_id).await?;
-    let supervisees = names(state, scope, &summary.supervisee_ids).await?;
+    let supervisor = name(read, summary.supervisor_id).await?;
+    let supervisees = names(read, &summary.supervisee_ids).await?;
     let progress = figures.record.as_ref().map_or_else(
         || "not written yet".to_owned(),
         |r| match r.status.as_str() {
@@ -189,7 +186,6 @@ async fn session_page(
 ) -> Result<SubjectPage, StoreError> {
     let read = state.db.read(scope).await?;
     let summary = haven_store::record::session_summary(&read, id).await?;
-    read.finish().await?;
     let mut links = vec![link(
         format!("/api/v1/sessions/{id}"),
         "This session's figures as JSON",
@@ -200,9 +196,11 @@ async fn session_page(
             "This session's record",
         ));
     }
+    let facts = session_facts(&read, &summary).await?;
+    read.finish().await?;
     Ok(SubjectPage {
         title: "Supervision session".into(),
-        facts: session_facts(state, scope, &summary).await?,
+        facts,
         next: if !summary.figures.kind.owes_record() {
             "Check the date and time. An ad hoc session owes no agenda and no record: after it \
              its supervisor marks it held."
@@ -226,10 +224,11 @@ async fn record(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResp
 async fn record_page(state: &ApiState, scope: &Scope, id: Uuid) -> Result<SubjectPage, StoreError> {
     let read = state.db.read(scope).await?;
     let summary = haven_store::record::record_summary(&read, id, state.clock.now()).await?;
+    let facts = session_facts(&read, &summary).await?;
     read.finish().await?;
     Ok(SubjectPage {
         title: "Supervision record".into(),
-        facts: session_facts(state, scope, &summary).await?,
+        facts,
         next: "Its supervisee reads and signs a sent record. Its content is shown only to those \
                entitled to read it, and each reading is audited."
             .into(),
@@ -284,13 +283,15 @@ async fn supervision_page(
         fact("Supervisee", first.name.clone()),
         fact("As of", day(as_of)),
     ];
+    let read = state.db.read(scope).await?;
     for entry in &theirs {
-        let supervisor = name(state, scope, entry.supervisor_id).await?;
+        let supervisor = name(&read, entry.supervisor_id).await?;
         facts.push(fact(
             "Supervision",
             format!("{} with {supervisor}", level(entry.level)),
         ));
     }
+    read.finish().await?;
     Ok(SubjectPage {
         title: format!("Supervision of {}", first.name),
         facts,
@@ -314,9 +315,9 @@ async fn action(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResp
 async fn action_page(state: &ApiState, scope: &Scope, id: Uuid) -> Result<SubjectPage, StoreError> {
     let read = state.db.read(scope).await?;
     let found = haven_store::action::figures(&read, id).await?;
-    read.finish().await?;
-    let owner = name(state, scope, found.owner_id).await?;
+    let owner = name(&read, found.owner_id).await?;
     let overdue = found.status == "open" && found.due_on < state.clock.today_london();
+    read.finish().await?;
     Ok(SubjectPage {
         title: "Supervision action".into(),
         facts: vec![
@@ -362,9 +363,9 @@ async fn agreement_page(
 ) -> Result<SubjectPage, StoreError> {
     let read = state.db.read(scope).await?;
     let view = haven_store::agreement::get(&read, id).await?;
+    let supervisor = name(&read, view.supervisor_id).await?;
+    let supervisees = names(&read, &view.supervisee_ids).await?;
     read.finish().await?;
-    let supervisor = name(state, scope, view.supervisor_id).await?;
-    let supervisees = names(state, scope, &view.supervisee_ids).await?;
     Ok(SubjectPage {
         title: "Supervision agreement".into(),
         facts: vec![
@@ -402,9 +403,8 @@ async fn qa_review_page(
 ) -> Result<SubjectPage, StoreError> {
     let read = state.db.read(scope).await?;
     let review = haven_store::qa::get(&read, id, state.clock.today_london()).await?;
-    read.finish().await?;
     let reviewer = match review.reviewer_id {
-        Some(reviewer) => name(state, scope, reviewer).await?,
+        Some(reviewer) => name(&read, reviewer).await?,
         None => "not assigned".to_owned(),
     };
     let status = match (review.completed_at, review.overdue) {
@@ -412,6 +412,7 @@ async fn qa_review_page(
         (None, true) => "overdue".to_owned(),
         (None, false) => "open".to_owned(),
     };
+    read.finish().await?;
     Ok(SubjectPage {
         title: "Quality assurance review".into(),
         facts: vec![
@@ -446,11 +447,11 @@ async fn training_page(
     let read = state.db.read(scope).await?;
     let person = haven_store::training::holder(&read, id).await?;
     let rows = haven_store::training::list(&read, person).await?;
-    read.finish().await?;
     let Some(row) = rows.into_iter().find(|row| row.id == id) else {
         return Err(StoreError::NotFound);
     };
-    let holder = name(state, scope, person).await?;
+    let holder = name(&read, person).await?;
+    read.finish().await?;
     Ok(SubjectPage {
         title: format!("Training of {holder}"),
         facts: vec![
@@ -485,15 +486,15 @@ async fn escalation_page(
 ) -> Result<SubjectPage, StoreError> {
     let read = state.db.read(scope).await?;
     let escalations = haven_store::escalation::list(&read).await?;
-    read.finish().await?;
     let Some(raised) = escalations.into_iter().find(|row| row.id == id) else {
         return Err(StoreError::NotFound);
     };
-    let raiser = name(state, scope, raised.raised_by).await?;
+    let raiser = name(&read, raised.raised_by).await?;
     let assignee = match raised.assignee_id {
-        Some(assignee) => name(state, scope, assignee).await?,
+        Some(assignee) => name(&read, assignee).await?,
         None => "not assigned".to_owned(),
     };
+    read.finish().await?;
     Ok(SubjectPage {
         title: "Escalation".into(),
         facts: vec![
